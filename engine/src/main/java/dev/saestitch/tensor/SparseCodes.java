@@ -1,0 +1,68 @@
+package dev.saestitch.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Sparse codes of a batch in CSR form: row b holds the entries
+ * [rowStart(b), rowStart(b+1)) of {@code indices} (latent ids) and {@code values} (activations).
+ * The object owns its memory and grows it when a batch needs more room, so a steady-state
+ * training loop allocates nothing per batch.
+ */
+public final class SparseCodes implements AutoCloseable {
+
+    private final int latents;
+    private int batch;
+    private Arena arena;
+    private MemorySegment rowStart; // int32[batch + 1]
+    private MemorySegment indices;  // int32[capacity]
+    private MemorySegment values;    // float32[capacity]
+    private long capacity;
+
+    public SparseCodes(int batch, int latents, long capacity) {
+        this.latents = latents;
+        this.arena = Arena.ofShared();
+        this.batch = batch;
+        this.rowStart = arena.allocate(ValueLayout.JAVA_INT, batch + 1L);
+        this.capacity = Math.max(1, capacity);
+        this.indices = arena.allocate(ValueLayout.JAVA_INT, this.capacity);
+        this.values = arena.allocate(ValueLayout.JAVA_FLOAT, this.capacity);
+    }
+
+    /** Makes room for {@code rows} rows and {@code nnz} entries, dropping the current contents if it must grow. */
+    public void reset(int rows, long nnz) {
+        if (rows > batch || nnz > capacity) {
+            long newCapacity = Math.max(nnz, capacity + capacity / 2);
+            int newBatch = Math.max(rows, batch);
+            Arena old = arena;
+            arena = Arena.ofShared();
+            rowStart = arena.allocate(ValueLayout.JAVA_INT, newBatch + 1L);
+            indices = arena.allocate(ValueLayout.JAVA_INT, newCapacity);
+            values = arena.allocate(ValueLayout.JAVA_FLOAT, newCapacity);
+            capacity = newCapacity;
+            old.close();
+        }
+        batch = rows;
+    }
+
+    public int rows() { return batch; }
+    public int latents() { return latents; }
+    public long capacity() { return capacity; }
+
+    public int rowStart(int b) { return rowStart.getAtIndex(ValueLayout.JAVA_INT, b); }
+    public void setRowStart(int b, int start) { rowStart.setAtIndex(ValueLayout.JAVA_INT, b, start); }
+    public int index(long e) { return indices.getAtIndex(ValueLayout.JAVA_INT, e); }
+    public void setIndex(long e, int latent) { indices.setAtIndex(ValueLayout.JAVA_INT, e, latent); }
+    public float value(long e) { return values.getAtIndex(ValueLayout.JAVA_FLOAT, e); }
+    public void setValue(long e, float v) { values.setAtIndex(ValueLayout.JAVA_FLOAT, e, v); }
+
+    /** Total number of stored entries. */
+    public long nnz() { return rowStart(batch); }
+
+    public MemorySegment rowStartSegment() { return rowStart; }
+    public MemorySegment indexSegment() { return indices; }
+    public MemorySegment valueSegment() { return values; }
+
+    @Override public void close() { arena.close(); }
+}
