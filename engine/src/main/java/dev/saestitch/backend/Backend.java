@@ -1,0 +1,131 @@
+package dev.saestitch.backend;
+
+import dev.saestitch.tensor.Matrix;
+import dev.saestitch.tensor.SparseCodes;
+
+import java.lang.foreign.Arena;
+
+/**
+ * The operations an SAE training step and the dictionary tools need, on one kind of memory.
+ * The CPU backend works on host memory; the CUDA backend (a later module) on device memory, so
+ * callers move data only through {@link #upload} and {@link #download}. Every operation has a CPU
+ * implementation that the others are tested against.
+ *
+ * <p>Shapes use the SPEC's names: B batch rows, D input dimension, F latents.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** "cpu" or "cuda". */
+    String name();
+
+    /** One line saying what runs and why (BLAS library and threads, or the device). */
+    String describe();
+
+    // ---- memory ----
+
+    /** A zero-filled matrix in this backend's memory, owned by {@code arena}. */
+    Matrix allocate(Arena arena, int rows, int cols);
+
+    /** Sparse codes in this backend's memory with room for {@code capacity} entries; they grow on demand. */
+    SparseCodes newCodes(int batch, int latents, long capacity);
+
+    /** Copies a host matrix into a matrix of this backend. */
+    void upload(Matrix host, Matrix dst);
+
+    /** Copies a matrix of this backend into a host matrix. */
+    void download(Matrix src, Matrix host);
+
+    /** dst = src, both in this backend's memory. */
+    void copy(Matrix src, Matrix dst);
+
+    /** Waits for queued work; surfaces asynchronous errors. */
+    void synchronize();
+
+    // ---- dense ----
+
+    /** C = alpha·op(A)·op(B) + beta·C, op(X) = Xᵀ when the flag is set. */
+    void gemm(boolean transA, boolean transB, float alpha, Matrix a, Matrix b, float beta, Matrix c);
+
+    /** m[r, :] += alpha·row for every row r; {@code row} is (1, m.cols). */
+    void addRowVector(Matrix m, Matrix row, float alpha);
+
+    /** y += alpha·x (same shape). */
+    void axpy(float alpha, Matrix x, Matrix y);
+
+    /** m ·= s. */
+    void scale(Matrix m, float s);
+
+    /** out = a − b (same shape; out may alias a or b). */
+    void subtract(Matrix a, Matrix b, Matrix out);
+
+    /** m = max(m, floor) element-wise. */
+    void clampMin(Matrix m, float floor);
+
+    /** out[0, c] = alpha·Σ_r m[r, c] + beta·out[0, c]. */
+    void columnSums(Matrix m, float alpha, float beta, Matrix out);
+
+    /** out[0, r] = ‖m[r, :]‖₂. */
+    void rowNorms(Matrix m, Matrix out);
+
+    /** out[0, r] = ‖a[r, :] − b[r, :]‖² (the per-sample sse). */
+    void rowSquaredDistances(Matrix a, Matrix b, Matrix out);
+
+    /** Σ m², accumulated in float64. */
+    double sumSquares(Matrix m);
+
+    // ---- activation rules: pre-activations z (B, F) → sparse codes ----
+
+    /** Entries with z[b, i] > θ_i (θ = 0 when {@code threshold} is null): ReLU and JumpReLU. */
+    void selectAbove(Matrix z, Matrix threshold, SparseCodes out);
+
+    /**
+     * Per row, the k largest positive entries among latents with eligible[0, i] ≠ 0 (all latents
+     * when {@code eligible} is null): TopK, and aux-k over dead latents. Rows may hold fewer than k.
+     */
+    void selectTopK(Matrix z, int k, Matrix eligible, SparseCodes out);
+
+    /**
+     * The B·k largest positive entries of the whole batch (BatchTopK), without a full sort.
+     * @return the smallest kept value, or NaN when nothing is positive
+     */
+    float selectBatchTopK(Matrix z, int k, SparseCodes out);
+
+    /** Entries with |z[b, i] − centre[0, i]| < halfWidth, their values set to z (JumpReLU's STE window). */
+    void selectBand(Matrix z, Matrix centre, float halfWidth, SparseCodes out);
+
+    // ---- sparse products ----
+
+    /** out = codes·W (+ bias broadcast over rows when not null); W is (F, D), out (B, D). */
+    void sparseDecode(SparseCodes codes, Matrix w, Matrix bias, Matrix out);
+
+    /** out += alpha·codesᵀ·dense; dense is (B, D), out (F, D); touches only rows of active latents. */
+    void sparseTransposeProduct(SparseCodes codes, float alpha, Matrix dense, Matrix out);
+
+    /** out.value[e] = ⟨a[row(e), :], w[index(e), :]⟩ with out taking the pattern of {@code pattern}. */
+    void sampledDot(SparseCodes pattern, Matrix a, Matrix w, SparseCodes out);
+
+    /** out[0, i] += alpha·Σ over entries e with index i of value[e]. */
+    void sparseColumnSums(SparseCodes codes, float alpha, Matrix out);
+
+    /** sinceFired[0, i] = 0 where latent i fired in {@code codes}, else += tokens. */
+    void updateSinceFired(SparseCodes codes, float tokens, Matrix sinceFired);
+
+    /** mask[0, i] = 1 where a[0, i] ≥ t, else 0. */
+    void greaterEqual(Matrix a, float t, Matrix mask);
+
+    // ---- optimiser ----
+
+    /**
+     * One Adam update, bias-corrected: m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²;
+     * p −= lr · (m / (1−β1^t)) / (sqrt(v / (1−β2^t)) + eps).
+     */
+    void adam(Matrix param, Matrix grad, Matrix m, Matrix v, float lr, float beta1, float beta2, float eps, long t);
+
+    /** Removes from each row of {@code grad} its component along the same row of {@code rows}. */
+    void removeParallelComponent(Matrix rows, Matrix grad);
+
+    /** Scales each row to unit norm (rows of zero norm are left alone). */
+    void normaliseRows(Matrix rows);
+
+    @Override default void close() {}
+}

@@ -1,0 +1,497 @@
+package dev.saestitch.backend.cpu;
+
+import dev.saestitch.backend.Backend;
+import dev.saestitch.tensor.Matrix;
+import dev.saestitch.tensor.SparseCodes;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+import static dev.saestitch.tensor.Matrix.FLOAT;
+
+/**
+ * The host backend: dense products through a {@link Gemm} (OpenBLAS when it loads, else the
+ * portable Java one), everything else as row-parallel Java loops on the matrices' segments.
+ */
+public final class CpuBackend implements Backend {
+
+    private static final int ROW_GRAIN = 8;
+
+    private final Gemm gemm;
+    private final String reason;
+
+    /** @param reason why this product implementation was chosen, shown by {@link #describe()} */
+    public CpuBackend(Gemm gemm, String reason) {
+        this.gemm = Objects.requireNonNull(gemm);
+        this.reason = reason;
+    }
+
+    @Override public String name() { return "cpu"; }
+
+    @Override public String describe() {
+        return "cpu: " + gemm.describe() + ", " + Parallel.threads() + " threads for element-wise ops" + (reason.isEmpty() ? "" : " (" + reason + ")");
+    }
+
+    // ---- memory ----
+
+    @Override public Matrix allocate(Arena arena, int rows, int cols) { return Matrix.allocate(arena, rows, cols); }
+
+    @Override public SparseCodes newCodes(int batch, int latents, long capacity) { return new SparseCodes(batch, latents, capacity); }
+
+    @Override public void upload(Matrix host, Matrix dst) { dst.copyFrom(host); }
+
+    @Override public void download(Matrix src, Matrix host) { host.copyFrom(src); }
+
+    @Override public void copy(Matrix src, Matrix dst) { dst.copyFrom(src); }
+
+    @Override public void synchronize() {}
+
+    // ---- dense ----
+
+    @Override
+    public void gemm(boolean transA, boolean transB, float alpha, Matrix a, Matrix b, float beta, Matrix c) {
+        gemm.gemm(transA, transB, alpha, a, b, beta, c);
+    }
+
+    @Override
+    public void addRowVector(Matrix m, Matrix row, float alpha) {
+        requireCols(row, m.cols(), "row vector");
+        int cols = m.cols();
+        MemorySegment md = m.data(), rd = row.data();
+        Parallel.forRange(m.rows(), ROW_GRAIN, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long base = (long) r * cols;
+                for (int c = 0; c < cols; c++)
+                    md.setAtIndex(FLOAT, base + c, md.getAtIndex(FLOAT, base + c) + alpha * rd.getAtIndex(FLOAT, c));
+            }
+        });
+    }
+
+    @Override
+    public void axpy(float alpha, Matrix x, Matrix y) {
+        requireSameShape(x, y);
+        MemorySegment xd = x.data(), yd = y.data();
+        forFlat(y, (from, to) -> {
+            for (long i = from; i < to; i++) yd.setAtIndex(FLOAT, i, yd.getAtIndex(FLOAT, i) + alpha * xd.getAtIndex(FLOAT, i));
+        });
+    }
+
+    @Override
+    public void scale(Matrix m, float s) {
+        MemorySegment d = m.data();
+        forFlat(m, (from, to) -> {
+            for (long i = from; i < to; i++) d.setAtIndex(FLOAT, i, d.getAtIndex(FLOAT, i) * s);
+        });
+    }
+
+    @Override
+    public void subtract(Matrix a, Matrix b, Matrix out) {
+        requireSameShape(a, b);
+        requireSameShape(a, out);
+        MemorySegment ad = a.data(), bd = b.data(), od = out.data();
+        forFlat(out, (from, to) -> {
+            for (long i = from; i < to; i++) od.setAtIndex(FLOAT, i, ad.getAtIndex(FLOAT, i) - bd.getAtIndex(FLOAT, i));
+        });
+    }
+
+    @Override
+    public void clampMin(Matrix m, float floor) {
+        MemorySegment d = m.data();
+        forFlat(m, (from, to) -> {
+            for (long i = from; i < to; i++) d.setAtIndex(FLOAT, i, Math.max(floor, d.getAtIndex(FLOAT, i)));
+        });
+    }
+
+    @Override
+    public void columnSums(Matrix m, float alpha, float beta, Matrix out) {
+        requireCols(out, m.cols(), "column sums");
+        int cols = m.cols(), rows = m.rows();
+        MemorySegment md = m.data(), od = out.data();
+        Parallel.forRange(cols, 64, (from, to) -> {
+            double[] acc = new double[to - from];
+            for (int r = 0; r < rows; r++) {
+                long base = (long) r * cols;
+                for (int c = from; c < to; c++) acc[c - from] += md.getAtIndex(FLOAT, base + c);
+            }
+            for (int c = from; c < to; c++) {
+                float old = beta == 0f ? 0f : beta * od.getAtIndex(FLOAT, c);
+                od.setAtIndex(FLOAT, c, (float) (alpha * acc[c - from]) + old);
+            }
+        });
+    }
+
+    @Override
+    public void rowNorms(Matrix m, Matrix out) {
+        requireCols(out, m.rows(), "row norms");
+        int cols = m.cols();
+        MemorySegment md = m.data(), od = out.data();
+        Parallel.forRange(m.rows(), ROW_GRAIN, (from, to) -> {
+            for (int r = from; r < to; r++) od.setAtIndex(FLOAT, r, (float) Math.sqrt(dot(md, (long) r * cols, md, (long) r * cols, cols)));
+        });
+    }
+
+    @Override
+    public void rowSquaredDistances(Matrix a, Matrix b, Matrix out) {
+        requireSameShape(a, b);
+        requireCols(out, a.rows(), "row distances");
+        int cols = a.cols();
+        MemorySegment ad = a.data(), bd = b.data(), od = out.data();
+        Parallel.forRange(a.rows(), ROW_GRAIN, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long base = (long) r * cols;
+                double s = 0;
+                for (int c = 0; c < cols; c++) {
+                    double d = ad.getAtIndex(FLOAT, base + c) - bd.getAtIndex(FLOAT, base + c);
+                    s += d * d;
+                }
+                od.setAtIndex(FLOAT, r, (float) s);
+            }
+        });
+    }
+
+    @Override
+    public double sumSquares(Matrix m) {
+        MemorySegment d = m.data();
+        int rows = m.rows(), cols = m.cols();
+        double[] partial = new double[rows];
+        Parallel.forRange(rows, ROW_GRAIN, (from, to) -> {
+            for (int r = from; r < to; r++) partial[r] = dot(d, (long) r * cols, d, (long) r * cols, cols);
+        });
+        double s = 0;
+        for (double p : partial) s += p;
+        return s;
+    }
+
+    // ---- activation rules ----
+
+    @Override
+    public void selectAbove(Matrix z, Matrix threshold, SparseCodes out) {
+        int f = z.cols();
+        if (threshold != null) requireCols(threshold, f, "threshold");
+        MemorySegment zd = z.data();
+        MemorySegment td = threshold == null ? null : threshold.data();
+        selectByRow(z, out, row -> {
+            long base = (long) row * f;
+            int n = 0;
+            for (int i = 0; i < f; i++) if (zd.getAtIndex(FLOAT, base + i) > (td == null ? 0f : td.getAtIndex(FLOAT, i))) n++;
+            return n;
+        }, (row, start) -> {
+            long base = (long) row * f;
+            int e = start;
+            for (int i = 0; i < f; i++) {
+                float v = zd.getAtIndex(FLOAT, base + i);
+                if (v > (td == null ? 0f : td.getAtIndex(FLOAT, i))) {
+                    out.setIndex(e, i);
+                    out.setValue(e++, v);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void selectBand(Matrix z, Matrix centre, float halfWidth, SparseCodes out) {
+        int f = z.cols();
+        requireCols(centre, f, "band centre");
+        MemorySegment zd = z.data(), cd = centre.data();
+        selectByRow(z, out, row -> {
+            long base = (long) row * f;
+            int n = 0;
+            for (int i = 0; i < f; i++) if (Math.abs(zd.getAtIndex(FLOAT, base + i) - cd.getAtIndex(FLOAT, i)) < halfWidth) n++;
+            return n;
+        }, (row, start) -> {
+            long base = (long) row * f;
+            int e = start;
+            for (int i = 0; i < f; i++) {
+                float v = zd.getAtIndex(FLOAT, base + i);
+                if (Math.abs(v - cd.getAtIndex(FLOAT, i)) < halfWidth) {
+                    out.setIndex(e, i);
+                    out.setValue(e++, v);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void selectTopK(Matrix z, int k, Matrix eligible, SparseCodes out) {
+        int f = z.cols();
+        if (k <= 0) throw new IllegalArgumentException("k must be positive, got " + k);
+        if (eligible != null) requireCols(eligible, f, "eligibility mask");
+        MemorySegment zd = z.data();
+        MemorySegment ed = eligible == null ? null : eligible.data();
+        selectByRow(z, out, row -> {
+            long base = (long) row * f;
+            int n = 0;
+            for (int i = 0; i < f; i++)
+                if (zd.getAtIndex(FLOAT, base + i) > 0f && (ed == null || ed.getAtIndex(FLOAT, i) != 0f)) n++;
+            return Math.min(n, k);
+        }, (row, start) -> {
+            int count = out.rowStart(row + 1) - start;
+            if (count == 0) return;
+            TopKHeap heap = new TopKHeap(count);
+            long base = (long) row * f;
+            for (int i = 0; i < f; i++) {
+                float v = zd.getAtIndex(FLOAT, base + i);
+                if (v > 0f && (ed == null || ed.getAtIndex(FLOAT, i) != 0f)) heap.offer(v, i);
+            }
+            heap.drainInto(out, start);
+        });
+    }
+
+    @Override
+    public float selectBatchTopK(Matrix z, int k, SparseCodes out) {
+        long budget = (long) z.rows() * k;
+        float cut = BatchThreshold.find(z, budget);
+        // cut is the value of the budget-th largest positive entry (NaN: fewer than budget positives, keep all).
+        int f = z.cols(), rows = z.rows();
+        MemorySegment zd = z.data();
+        int[] above = new int[rows];
+        int[] ties = new int[rows];
+        Parallel.forRange(rows, ROW_GRAIN, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long base = (long) r * f;
+                int a = 0, t = 0;
+                for (int i = 0; i < f; i++) {
+                    float v = zd.getAtIndex(FLOAT, base + i);
+                    if (v > 0f && (Float.isNaN(cut) || v > cut)) a++;
+                    else if (v == cut) t++;
+                }
+                above[r] = a;
+                ties[r] = t;
+            }
+        });
+        long kept = 0;
+        for (int a : above) kept += a;
+        // Entries equal to the cut fill the remaining budget in row order, so the count is exact.
+        long tiesLeft = Float.isNaN(cut) ? 0 : budget - kept;
+        int[] tiesTaken = new int[rows];
+        for (int r = 0; r < rows && tiesLeft > 0; r++) {
+            tiesTaken[r] = (int) Math.min(ties[r], tiesLeft);
+            tiesLeft -= tiesTaken[r];
+        }
+        out.reset(rows, kept + (Float.isNaN(cut) ? 0 : budget - kept));
+        int start = 0;
+        for (int r = 0; r < rows; r++) {
+            out.setRowStart(r, start);
+            start += above[r] + tiesTaken[r];
+        }
+        out.setRowStart(rows, start);
+        Parallel.forRange(rows, ROW_GRAIN, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long base = (long) r * f;
+                int e = out.rowStart(r), tiesHere = tiesTaken[r];
+                for (int i = 0; i < f; i++) {
+                    float v = zd.getAtIndex(FLOAT, base + i);
+                    boolean take = v > 0f && (Float.isNaN(cut) || v > cut);
+                    if (!take && v == cut && tiesHere > 0) {
+                        take = true;
+                        tiesHere--;
+                    }
+                    if (take) {
+                        out.setIndex(e, i);
+                        out.setValue(e++, v);
+                    }
+                }
+            }
+        });
+        if (start == 0) return Float.NaN;
+        if (!Float.isNaN(cut)) return cut;
+        float min = Float.POSITIVE_INFINITY;
+        for (long e = 0; e < start; e++) min = Math.min(min, out.value(e));
+        return min;
+    }
+
+    // ---- sparse products ----
+
+    @Override
+    public void sparseDecode(SparseCodes codes, Matrix w, Matrix bias, Matrix out) {
+        int d = w.cols();
+        requireCols(out, d, "decode output");
+        if (out.rows() != codes.rows()) throw new IllegalArgumentException("decode output has " + out.rows() + " rows for " + codes.rows() + " code rows");
+        if (bias != null) requireCols(bias, d, "decoder bias");
+        MemorySegment wd = w.data(), od = out.data();
+        MemorySegment bd = bias == null ? null : bias.data();
+        Parallel.forRange(codes.rows(), ROW_GRAIN, (from, to) -> {
+            float[] acc = new float[d];
+            for (int r = from; r < to; r++) {
+                if (bd == null) java.util.Arrays.fill(acc, 0f);
+                else for (int c = 0; c < d; c++) acc[c] = bd.getAtIndex(FLOAT, c);
+                for (int e = codes.rowStart(r), end = codes.rowStart(r + 1); e < end; e++) {
+                    float v = codes.value(e);
+                    long wb = (long) codes.index(e) * d;
+                    for (int c = 0; c < d; c++) acc[c] += v * wd.getAtIndex(FLOAT, wb + c);
+                }
+                MemorySegment.copy(acc, 0, od, FLOAT, (long) r * d * Float.BYTES, d);
+            }
+        });
+    }
+
+    @Override
+    public void sparseTransposeProduct(SparseCodes codes, float alpha, Matrix dense, Matrix out) {
+        int d = dense.cols();
+        requireCols(out, d, "transpose product output");
+        if (dense.rows() != codes.rows()) throw new IllegalArgumentException("dense operand has " + dense.rows() + " rows for " + codes.rows() + " code rows");
+        CodesByLatent byLatent = CodesByLatent.of(codes, out.rows());
+        MemorySegment dd = dense.data(), od = out.data();
+        Parallel.forRange(out.rows(), ROW_GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int s = byLatent.start(i), end = byLatent.start(i + 1);
+                if (s == end) continue;
+                long ob = (long) i * d;
+                for (int p = s; p < end; p++) {
+                    float v = alpha * byLatent.value(p);
+                    long db = (long) byLatent.row(p) * d;
+                    for (int c = 0; c < d; c++) od.setAtIndex(FLOAT, ob + c, od.getAtIndex(FLOAT, ob + c) + v * dd.getAtIndex(FLOAT, db + c));
+                }
+            }
+        });
+    }
+
+    @Override
+    public void sampledDot(SparseCodes pattern, Matrix a, Matrix w, SparseCodes out) {
+        int d = a.cols();
+        requireCols(w, d, "sampled dot weights");
+        out.reset(pattern.rows(), pattern.nnz());
+        MemorySegment.copy(pattern.rowStartSegment(), 0, out.rowStartSegment(), 0, (pattern.rows() + 1L) * Integer.BYTES);
+        MemorySegment.copy(pattern.indexSegment(), 0, out.indexSegment(), 0, pattern.nnz() * Integer.BYTES);
+        MemorySegment ad = a.data(), wd = w.data();
+        Parallel.forRange(pattern.rows(), ROW_GRAIN, (from, to) -> {
+            for (int r = from; r < to; r++)
+                for (int e = pattern.rowStart(r), end = pattern.rowStart(r + 1); e < end; e++)
+                    out.setValue(e, (float) dot(ad, (long) r * d, wd, (long) pattern.index(e) * d, d));
+        });
+    }
+
+    @Override
+    public void sparseColumnSums(SparseCodes codes, float alpha, Matrix out) {
+        requireCols(out, codes.latents(), "sparse column sums");
+        MemorySegment od = out.data();
+        for (long e = 0, n = codes.nnz(); e < n; e++) {
+            int i = codes.index(e);
+            od.setAtIndex(FLOAT, i, od.getAtIndex(FLOAT, i) + alpha * codes.value(e));
+        }
+    }
+
+    @Override
+    public void updateSinceFired(SparseCodes codes, float tokens, Matrix sinceFired) {
+        requireCols(sinceFired, codes.latents(), "tokens-since-fired counters");
+        MemorySegment sd = sinceFired.data();
+        // Saturate far above any dead-token threshold so that float rounding never matters.
+        for (int i = 0; i < codes.latents(); i++) sd.setAtIndex(FLOAT, i, Math.min(1e12f, sd.getAtIndex(FLOAT, i) + tokens));
+        for (long e = 0, n = codes.nnz(); e < n; e++) sd.setAtIndex(FLOAT, codes.index(e), 0f);
+    }
+
+    @Override
+    public void greaterEqual(Matrix a, float t, Matrix mask) {
+        requireSameShape(a, mask);
+        MemorySegment ad = a.data(), md = mask.data();
+        forFlat(a, (from, to) -> {
+            for (long i = from; i < to; i++) md.setAtIndex(FLOAT, i, ad.getAtIndex(FLOAT, i) >= t ? 1f : 0f);
+        });
+    }
+
+    // ---- optimiser ----
+
+    @Override
+    public void adam(Matrix param, Matrix grad, Matrix m, Matrix v, float lr, float beta1, float beta2, float eps, long t) {
+        requireSameShape(param, grad);
+        requireSameShape(param, m);
+        requireSameShape(param, v);
+        double c1 = 1 - Math.pow(beta1, t), c2 = 1 - Math.pow(beta2, t);
+        float stepSize = (float) (lr / c1);
+        float rootC2 = (float) Math.sqrt(c2);
+        MemorySegment pd = param.data(), gd = grad.data(), md = m.data(), vd = v.data();
+        forFlat(param, (from, to) -> {
+            for (long i = from; i < to; i++) {
+                float g = gd.getAtIndex(FLOAT, i);
+                float mi = beta1 * md.getAtIndex(FLOAT, i) + (1 - beta1) * g;
+                float vi = beta2 * vd.getAtIndex(FLOAT, i) + (1 - beta2) * g * g;
+                md.setAtIndex(FLOAT, i, mi);
+                vd.setAtIndex(FLOAT, i, vi);
+                pd.setAtIndex(FLOAT, i, pd.getAtIndex(FLOAT, i) - stepSize * mi / ((float) Math.sqrt(vi) / rootC2 + eps));
+            }
+        });
+    }
+
+    @Override
+    public void removeParallelComponent(Matrix rows, Matrix grad) {
+        requireSameShape(rows, grad);
+        int d = rows.cols();
+        MemorySegment rd = rows.data(), gd = grad.data();
+        Parallel.forRange(rows.rows(), ROW_GRAIN, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long base = (long) r * d;
+                double nn = dot(rd, base, rd, base, d);
+                if (nn == 0) continue;
+                float coef = (float) (dot(gd, base, rd, base, d) / nn);
+                for (int c = 0; c < d; c++) gd.setAtIndex(FLOAT, base + c, gd.getAtIndex(FLOAT, base + c) - coef * rd.getAtIndex(FLOAT, base + c));
+            }
+        });
+    }
+
+    @Override
+    public void normaliseRows(Matrix rows) {
+        int d = rows.cols();
+        MemorySegment rd = rows.data();
+        Parallel.forRange(rows.rows(), ROW_GRAIN, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long base = (long) r * d;
+                double norm = Math.sqrt(dot(rd, base, rd, base, d));
+                if (norm == 0) continue;
+                float inv = (float) (1 / norm);
+                for (int c = 0; c < d; c++) rd.setAtIndex(FLOAT, base + c, rd.getAtIndex(FLOAT, base + c) * inv);
+            }
+        });
+    }
+
+    // ---- helpers ----
+
+    /** Counts per row, then fills each row at its CSR offset, both passes row-parallel. */
+    private static void selectByRow(Matrix z, SparseCodes out, RowCounter counter, RowFiller filler) {
+        int rows = z.rows();
+        int[] counts = new int[rows];
+        Parallel.forRange(rows, ROW_GRAIN, (from, to) -> {
+            for (int r = from; r < to; r++) counts[r] = counter.count(r);
+        });
+        long total = 0;
+        for (int c : counts) total += c;
+        if (total > Integer.MAX_VALUE) throw new IllegalStateException(total + " active codes exceed the CSR index range");
+        out.reset(rows, total);
+        int start = 0;
+        for (int r = 0; r < rows; r++) {
+            out.setRowStart(r, start);
+            start += counts[r];
+        }
+        out.setRowStart(rows, start);
+        Parallel.forRange(rows, ROW_GRAIN, (from, to) -> {
+            for (int r = from; r < to; r++) filler.fill(r, out.rowStart(r));
+        });
+    }
+
+    @FunctionalInterface private interface RowCounter { int count(int row); }
+
+    @FunctionalInterface private interface RowFiller { void fill(int row, int start); }
+
+    private static void forFlat(Matrix m, FlatBody body) {
+        long n = m.size();
+        int blocks = (int) Math.max(1, Math.min(Parallel.threads() * 4L, n / 65536));
+        Parallel.forRange(blocks, 1, (from, to) -> body.run(n * from / blocks, n * to / blocks));
+    }
+
+    @FunctionalInterface private interface FlatBody { void run(long from, long to); }
+
+    private static double dot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += (double) a.getAtIndex(FLOAT, ao + i) * b.getAtIndex(FLOAT, bo + i);
+        return s;
+    }
+
+    private static void requireSameShape(Matrix a, Matrix b) {
+        if (a.rows() != b.rows() || a.cols() != b.cols())
+            throw new IllegalArgumentException("shape mismatch: " + a.shape() + " vs " + b.shape());
+    }
+
+    private static void requireCols(Matrix v, int cols, String what) {
+        if (v.size() != cols) throw new IllegalArgumentException(what + " has shape " + v.shape() + ", expected " + cols + " values");
+    }
+}
