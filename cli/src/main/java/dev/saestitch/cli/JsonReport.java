@@ -1,0 +1,34 @@
+package dev.saestitch.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The one JSON object a command prints on stdout under {@code --json}; keys keep insertion order. */
+final class JsonReport {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Map<String, Object> fields = new LinkedHashMap<>();
+
+    JsonReport put(String key, Object value) {
+        fields.put(key, value);
+        return this;
+    }
+
+    Map<String, Object> fields() { return fields; }
+
+    void print(PrintWriter out) {
+        try {
+            out.println(MAPPER.writeValueAsString(fields));
+            out.flush();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise the report", e);
+        }
+    }
+
+    static ObjectMapper mapper() { return MAPPER; }
+}

@@ -1,0 +1,32 @@
+package dev.saestitch.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/** The saestitch command line: one subcommand per tool. */
+@Command(name = "saestitch",
+        mixinStandardHelpOptions = true,
+        version = "saestitch 0.1.0",
+        description = "Train, compare, stitch and merge sparse autoencoders.",
+        subcommands = {InfoCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
+
+    public static void main(String[] args) {
+        System.exit(commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args));
+    }
+
+    /** The configured command line, writing results to {@code out} and messages to {@code err} (tests drive it this way). */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler(new ErrorReporter());
+        return cl;
+    }
+}
