@@ -107,7 +107,7 @@ public final class SaeLensFormat {
                 if (Boolean.TRUE.equals(cfg.bool("rescale_acts_by_decoder_norm")))
                     throw cfg.problem("rescale_acts_by_decoder_norm=true is not supported; save the SAE for inference with the decoder norm folded");
                 Integer k = cfg.integer("k");
-                yield new Kind(Architecture.TOPK, k != null ? k(cfg, "k", k) : k(cfg, "activation_fn_kwargs.k", kwargsK(cfg)));
+                yield new Kind(Architecture.TOPK, k(cfg, "k", k != null ? k : kwargsK(cfg)));
             }
             case "batchtopk" -> new Kind(Architecture.BATCHTOPK, k(cfg, "k", cfg.integer("k")));
             case "jumprelu" -> {
