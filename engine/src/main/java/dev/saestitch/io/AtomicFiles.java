@@ -5,12 +5,14 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Outputs that appear whole or not at all: everything is written under a temporary name in the
@@ -39,7 +41,7 @@ public final class AtomicFiles {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            tmp = freshName(dir, target, ".tmp");
             writeDurably(tmp, content);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             tmp = null;
@@ -51,9 +53,20 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * A hidden name next to {@code target} that nothing uses yet. Not Files.createTemp*: those make
+     * owner-only files (0600), and the renamed result would keep that; a plain create honours the umask.
+     */
+    private static Path freshName(Path dir, Path target, String suffix) {
+        while (true) {
+            Path p = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + suffix);
+            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return p;
+        }
+    }
+
     /** Writes {@code file} (which must not exist yet) and flushes it to disk; for use inside {@link #replaceDirectory}. */
     public static void writeDurably(Path file, Content content) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
             content.writeTo(ch);
             ch.force(true);
         }
@@ -72,11 +85,11 @@ public final class AtomicFiles {
         Path replaced = null; // the previous target, deleted only once the new one is in place
         try {
             Files.createDirectories(parent);
-            tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp");
+            tmp = Files.createDirectory(freshName(parent, target, ".tmp"));
             content.writeInto(tmp);
             syncDirectory(tmp);
             if (Files.exists(target)) {
-                Path old = parent.resolve("." + target.getFileName() + ".old-" + Long.toHexString(System.nanoTime()));
+                Path old = freshName(parent, target, ".old");
                 atomicMove(target, old);
                 try {
                     atomicMove(tmp, target);

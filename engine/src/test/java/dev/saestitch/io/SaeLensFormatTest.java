@@ -155,6 +155,11 @@ class SaeLensFormatTest {
             try (var siblings = Files.list(tmp)) {
                 assertEquals(List.of(dir), siblings.toList(), "no temporary or old directories left");
             }
+            Path plainDir = Files.createDirectory(tmp.resolve("plain"));
+            Path plainFile = Files.createFile(plainDir.resolve("f"));
+            assertEquals(Files.getPosixFilePermissions(plainDir), Files.getPosixFilePermissions(dir), "directory permissions follow the umask");
+            assertEquals(Files.getPosixFilePermissions(plainFile), Files.getPosixFilePermissions(dir.resolve("cfg.json")));
+            assertEquals(Files.getPosixFilePermissions(plainFile), Files.getPosixFilePermissions(dir.resolve("sae_weights.safetensors")));
 
             Path foreign = tmp.resolve("mine");
             Files.createDirectories(foreign);

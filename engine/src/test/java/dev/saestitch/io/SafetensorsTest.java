@@ -140,6 +140,8 @@ class SafetensorsTest {
         try (var files = Files.list(tmp)) {
             assertEquals(List.of(file), files.toList(), "no temporary files left behind");
         }
+        Path plain = Files.createFile(tmp.resolve("plain"));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(file), "permissions follow the umask, as for any new file");
     }
 
     @Test void malformedFilesFailWithThePathAndTheProblem() throws IOException {
