@@ -94,7 +94,11 @@ public final class AtomicFiles {
                 try {
                     atomicMove(tmp, target);
                 } catch (IOException e) {
-                    atomicMove(old, target); // if this fails too, the old SAE stays under its .old- name
+                    try {
+                        atomicMove(old, target);
+                    } catch (IOException restore) {
+                        e.addSuppressed(restore); // the old directory stays, intact, under its hidden .old name
+                    }
                     throw e;
                 }
                 replaced = old;
