@@ -73,14 +73,32 @@ public final class Npy {
         return new MappedTensor(file, null, dtype, shape, all.asSlice(dataStart, expected));
     }
 
+    /** Fills a block of consecutive rows of an array being written. */
+    @FunctionalInterface
+    public interface RowBlocks {
+        /** Writes rows [firstRow, firstRow + block.rows()) into {@code block}. */
+        void fill(long firstRow, Matrix block);
+    }
+
+    /** Rows per block when streaming: about 8 MiB of float32 at a time. */
+    private static final long BLOCK_BYTES = 8L << 20;
+
     /** Writes {@code m} as an (rows, cols) array of {@code dtype} (F32 or F16), version 1, atomically. */
     public static void write(Path target, Matrix m, DType dtype) {
+        write(target, m.rows(), m.cols(), dtype, (first, block) -> block.copyFrom(m.rows((int) first, block.rows())));
+    }
+
+    /**
+     * Writes a (rows, cols) array of {@code dtype} (F32 or F16), version 1, atomically, asking
+     * {@code blocks} for its rows a block at a time so that arrays larger than memory stream to disk.
+     */
+    public static void write(Path target, long rows, int cols, DType dtype, RowBlocks blocks) {
         String descr = switch (dtype) {
             case F32 -> "<f4";
             case F16 -> "<f2";
             default -> throw new IllegalArgumentException("writing " + dtype + " .npy files is not supported (F32 or F16)");
         };
-        String text = new NpyHeader(descr, false, new long[] {m.rows(), m.cols()}).format();
+        String text = new NpyHeader(descr, false, new long[] {rows, cols}).format();
         int preamble = MAGIC.length + 2 + 2;
         int total = (preamble + text.length() + 1 + HEADER_ALIGNMENT - 1) / HEADER_ALIGNMENT * HEADER_ALIGNMENT;
         String padded = text + " ".repeat(total - preamble - text.length() - 1) + "\n";
@@ -92,9 +110,17 @@ public final class Npy {
         head[8] = (byte) headerBytes;
         head[9] = (byte) (headerBytes >>> 8);
         System.arraycopy(padded.getBytes(StandardCharsets.ISO_8859_1), 0, head, preamble, headerBytes);
+        int blockRows = (int) Math.max(1, Math.min(rows, BLOCK_BYTES / ((long) Math.max(1, cols) * Float.BYTES)));
         AtomicFiles.write(target, ch -> {
             TensorBytes.write(ch, head);
-            TensorBytes.write(ch, m, dtype);
+            try (Arena arena = Arena.ofConfined()) {
+                Matrix block = Matrix.allocate(arena, blockRows, cols);
+                for (long first = 0; first < rows; first += blockRows) {
+                    Matrix view = block.rows(0, (int) Math.min(blockRows, rows - first));
+                    blocks.fill(first, view);
+                    TensorBytes.write(ch, view, dtype);
+                }
+            }
         });
     }
 }
