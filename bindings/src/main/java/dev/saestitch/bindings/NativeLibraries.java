@@ -65,7 +65,8 @@ public final class NativeLibraries {
         try {
             return SymbolLookup.libraryLookup(library, arena);
         } catch (IllegalArgumentException e) {
-            throw new NativeLibraryException("cannot open " + library + ": " + DynamicLoader.whyNotOpened(library), e);
+            String reason = DynamicLoader.whyNotOpened(library);   // dlerror() names the library itself
+            throw new NativeLibraryException("cannot open " + (reason.startsWith(library) ? reason : library + ": " + reason), e);
         } catch (IllegalCallerException e) {
             throw new NativeLibraryException("native access is denied to " + NativeLibraries.class.getModule()
                     + ": pass --enable-native-access=ALL-UNNAMED (or the module's name) to java", e);

@@ -103,6 +103,21 @@ class NativeLibrariesTest {
     }
 
     @Test
+    void anUnusableCacheFolderIsNamedWithTheSettingToChange(@TempDir Path tmp) throws IOException {
+        Path notAFolder = Files.write(tmp.resolve("file"), new byte[] {1});
+        String old = System.getProperty(NativeLibraries.DIR_PROPERTY);
+        System.setProperty(NativeLibraries.DIR_PROPERTY, notAFolder.toString());
+        try {
+            var e = assertThrows(NativeLibraryException.class,
+                    () -> NativeLibraries.extract(getClass().getClassLoader(), "dev/saestitch/bindings/jextract/", "v1", List.of("cblas.symbols")));
+            assertTrue(e.getMessage().contains(notAFolder.resolve("v1").toString()) && e.getMessage().contains(NativeLibraries.DIR_PROPERTY), e.getMessage());
+        } finally {
+            if (old == null) System.clearProperty(NativeLibraries.DIR_PROPERTY);
+            else System.setProperty(NativeLibraries.DIR_PROPERTY, old);
+        }
+    }
+
+    @Test
     void openReportsTheLoadersReason(@TempDir Path tmp) {
         // The JDK's own message is only "Cannot open library X"; the rest is dlerror()'s.
         String absent = tmp.resolve("libnope.so").toString();
