@@ -306,7 +306,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void sparseDecode(SparseCodes codes, Matrix w, Matrix bias, Matrix out) {
         int d = w.cols();
-        requireCols(out, d, "decode output");
+        requireColumns(out, d, "decode output");
         if (out.rows() != codes.rows()) throw new IllegalArgumentException("decode output has " + out.rows() + " rows for " + codes.rows() + " code rows");
         if (bias != null) requireCols(bias, d, "decoder bias");
         MemorySegment wd = w.data(), od = out.data();
@@ -329,7 +329,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void sparseTransposeProduct(SparseCodes codes, float alpha, Matrix dense, Matrix out) {
         int d = dense.cols();
-        requireCols(out, d, "transpose product output");
+        requireColumns(out, d, "transpose product output");
         if (dense.rows() != codes.rows()) throw new IllegalArgumentException("dense operand has " + dense.rows() + " rows for " + codes.rows() + " code rows");
         CodesByLatent byLatent = CodesByLatent.of(codes, out.rows());
         MemorySegment dd = dense.data(), od = out.data();
@@ -350,7 +350,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void sampledDot(SparseCodes pattern, Matrix a, Matrix w, SparseCodes out) {
         int d = a.cols();
-        requireCols(w, d, "sampled dot weights");
+        requireColumns(w, d, "sampled dot weights");
         out.reset(pattern.rows(), pattern.nnz());
         MemorySegment.copy(pattern.rowStartSegment(), 0, out.rowStartSegment(), 0, (pattern.rows() + 1L) * Integer.BYTES);
         MemorySegment.copy(pattern.indexSegment(), 0, out.indexSegment(), 0, pattern.nnz() * Integer.BYTES);
@@ -491,6 +491,12 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("shape mismatch: " + a.shape() + " vs " + b.shape());
     }
 
+    /** A matrix of any row count with {@code cols} columns. */
+    private static void requireColumns(Matrix m, int cols, String what) {
+        if (m.cols() != cols) throw new IllegalArgumentException(what + " has shape " + m.shape() + ", expected " + cols + " columns");
+    }
+
+    /** A vector of {@code cols} values (1 x cols, or any shape of that size). */
     private static void requireCols(Matrix v, int cols, String what) {
         if (v.size() != cols) throw new IllegalArgumentException(what + " has shape " + v.shape() + ", expected " + cols + " values");
     }

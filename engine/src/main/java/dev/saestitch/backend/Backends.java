@@ -1,0 +1,87 @@
+package dev.saestitch.backend;
+
+import dev.saestitch.backend.cpu.BlasGemm;
+import dev.saestitch.backend.cpu.CpuBackend;
+import dev.saestitch.backend.cpu.Gemm;
+import dev.saestitch.backend.cpu.JavaGemm;
+import dev.saestitch.bindings.cblas.OpenBlas;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * Chooses the backend once, at start. In the manner of jvector's and Lucene's vectorization
+ * providers: a fast implementation whose constructor cannot run here throws
+ * {@link UnsupportedOperationException}, the choice logs why and falls back to the portable one,
+ * and the reason stays in {@link Backend#describe()}; any other exception is a bug and propagates.
+ *
+ * <p>Settings: {@value #PROPERTY} / {@value #ENV} = auto | cpu | cuda (default auto), and
+ * {@code sae.blas} / {@code SAESTITCH_BLAS} = java to force the portable GEMM (see {@link OpenBlas}).
+ */
+public final class Backends {
+
+    public static final String PROPERTY = "sae.backend";
+    public static final String ENV = "SAESTITCH_BACKEND";
+
+    private static final System.Logger LOG = System.getLogger(Backends.class.getName());
+
+    /** A backend was asked for by name and cannot run in this build or on this machine. */
+    public static final class UnavailableException extends UnsupportedOperationException {
+        public UnavailableException(String message) { super(message); }
+    }
+
+    private Backends() {}
+
+    /**
+     * @param preference "auto", "cpu" or "cuda"; null or blank reads {@value #PROPERTY}, then
+     *                   {@value #ENV}, then takes "auto"
+     * @throws UnavailableException when "cuda" is asked for (this build has no CUDA backend)
+     * @throws IllegalArgumentException for any other name
+     */
+    public static Backend select(String preference) {
+        String choice = isBlank(preference) ? configured() : preference.strip();
+        return switch (choice.toLowerCase(Locale.ROOT)) {
+            case "auto" -> cpu("no CUDA backend in this build", OpenBlas.choice(), BlasGemm::new);
+            case "cpu" -> cpu("", OpenBlas.choice(), BlasGemm::new);
+            case "cuda" -> throw new UnavailableException("backend 'cuda' was asked for, but this build has no CUDA backend; use auto or cpu");
+            default -> throw new IllegalArgumentException("unknown backend '" + choice + "': expected auto, cpu or cuda");
+        };
+    }
+
+    /** The setting when no preference is passed: {@value #PROPERTY}, else {@value #ENV}, else "auto". */
+    static String configured() {
+        String p = System.getProperty(PROPERTY);
+        if (!isBlank(p)) return p.strip();
+        String e = System.getenv(ENV);
+        return isBlank(e) ? "auto" : e.strip();
+    }
+
+    /**
+     * The CPU backend with the BLAS product, or the portable one when {@code blasChoice} is
+     * "java" or the BLAS product cannot run here.
+     *
+     * @param why why the CPU backend was chosen ("" when it was asked for)
+     */
+    static CpuBackend cpu(String why, String blasChoice, Supplier<Gemm> blas) {
+        List<String> reasons = new ArrayList<>();
+        if (!why.isEmpty()) reasons.add(why);
+        Gemm gemm;
+        if (blasChoice.equals(OpenBlas.JAVA)) {
+            gemm = new JavaGemm();
+            reasons.add(OpenBlas.CHOICE_PROPERTY + "=" + OpenBlas.JAVA);
+        } else {
+            try {
+                gemm = blas.get();
+            } catch (UnsupportedOperationException e) {
+                LOG.log(System.Logger.Level.WARNING, "BLAS is not available, using the portable Java GEMM: " + e.getMessage());
+                gemm = new JavaGemm();
+                reasons.add("BLAS not available: " + e.getMessage());
+            }
+        }
+        return new CpuBackend(gemm, String.join("; ", reasons));
+    }
+
+    private static boolean isBlank(String s) { return s == null || s.isBlank(); }
+}

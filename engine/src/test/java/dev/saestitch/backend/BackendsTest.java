@@ -1,0 +1,74 @@
+package dev.saestitch.backend;
+
+import dev.saestitch.backend.cpu.CpuBackend;
+import dev.saestitch.backend.cpu.Gemm;
+import org.junit.jupiter.api.Test;
+
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BackendsTest {
+
+    @Test
+    void autoRunsOnTheCpuAndSaysWhy() {
+        try (Backend b = Backends.select("auto")) {
+            assertEquals("cpu", b.name());
+            assertTrue(b.describe().contains("no CUDA backend in this build"), b.describe());
+            assertTrue(b.describe().contains("OpenBLAS 0.3.30"), b.describe());
+        }
+    }
+
+    @Test
+    void cpuIsCaseInsensitiveAndNeedsNoReason() {
+        try (Backend b = Backends.select(" CPU ")) {
+            assertEquals("cpu", b.name());
+            assertFalse(b.describe().contains("CUDA"), b.describe());
+        }
+    }
+
+    @Test
+    void cudaIsAClearErrorAndUnknownNamesAreRefused() {
+        var cuda = assertThrows(Backends.UnavailableException.class, () -> Backends.select("cuda"));
+        assertTrue(cuda.getMessage().contains("no CUDA backend"), cuda.getMessage());
+        var unknown = assertThrows(IllegalArgumentException.class, () -> Backends.select("tpu"));
+        assertTrue(unknown.getMessage().contains("'tpu'") && unknown.getMessage().contains("auto, cpu or cuda"), unknown.getMessage());
+    }
+
+    @Test
+    void noPreferenceReadsTheSystemProperty() {
+        String old = System.getProperty(Backends.PROPERTY);
+        try {
+            System.setProperty(Backends.PROPERTY, "cuda");
+            assertThrows(Backends.UnavailableException.class, () -> Backends.select(null));
+            assertEquals("cuda", Backends.configured());
+        } finally {
+            if (old == null) System.clearProperty(Backends.PROPERTY);
+            else System.setProperty(Backends.PROPERTY, old);
+        }
+    }
+
+    @Test
+    void blasChoiceJavaForcesThePortableProduct() {
+        Supplier<Gemm> mustNotBeCalled = () -> { throw new AssertionError("BLAS was tried although sae.blas=java"); };
+        CpuBackend b = Backends.cpu("", "java", mustNotBeCalled);
+        assertTrue(b.describe().contains("portable Java GEMM") && b.describe().contains("sae.blas=java"), b.describe());
+    }
+
+    @Test
+    void blasThatCannotRunFallsBackAndKeepsTheReason() {
+        CpuBackend b = Backends.cpu("no CUDA backend in this build", "bundled",
+                () -> { throw new UnsupportedOperationException("cannot open libopenblas.so.0: libgfortran.so.5: cannot open shared object file"); });
+        assertTrue(b.describe().contains("portable Java GEMM"), b.describe());
+        assertTrue(b.describe().contains("libgfortran.so.5: cannot open shared object file"), b.describe());
+        assertTrue(b.describe().contains("no CUDA backend in this build"), b.describe());
+    }
+
+    @Test
+    void anyOtherFailureOfTheFastPathIsABugAndPropagates() {
+        assertThrows(IllegalStateException.class, () -> Backends.cpu("", "bundled", () -> { throw new IllegalStateException("bug"); }));
+    }
+}
