@@ -373,6 +373,17 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void sparseColumnProducts(SparseCodes a, SparseCodes b, float alpha, Matrix out) {
+        requireCols(out, a.latents(), "sparse column products");
+        if (b.rows() != a.rows() || b.nnz() != a.nnz())
+            throw new IllegalArgumentException("sparse column products: operands differ in pattern (" + a.rows() + " rows, " + a.nnz() + " entries vs " + b.rows() + ", " + b.nnz() + ")");
+        double[] acc = new double[a.latents()];
+        for (long e = 0, n = a.nnz(); e < n; e++) acc[a.index(e)] += (double) a.value(e) * b.value(e);
+        MemorySegment od = out.data();
+        for (int i = 0; i < acc.length; i++) if (acc[i] != 0) od.setAtIndex(FLOAT, i, od.getAtIndex(FLOAT, i) + (float) (alpha * acc[i]));
+    }
+
+    @Override
     public void updateSinceFired(SparseCodes codes, float tokens, Matrix sinceFired) {
         requireCols(sinceFired, codes.latents(), "tokens-since-fired counters");
         MemorySegment sd = sinceFired.data();
