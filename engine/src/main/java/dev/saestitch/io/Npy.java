@@ -1,0 +1,100 @@
+package dev.saestitch.io;
+
+import dev.saestitch.tensor.Matrix;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * NumPy .npy files holding an N×D floating-point matrix (format versions 1, 2 and 3,
+ * https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html): the magic
+ * {@code \x93NUMPY}, a version, a little-endian header length (2 bytes in v1, 4 in v2 and v3),
+ * a dict literal header (latin-1, or UTF-8 in v3), then the C-order data.
+ */
+public final class Npy {
+
+    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    /** numpy pads the preamble plus header to a multiple of 64 bytes so that the data is aligned. */
+    private static final int HEADER_ALIGNMENT = 64;
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private Npy() {}
+
+    /** Maps {@code file} into {@code arena} and returns its (N, D) array as an unnamed tensor. */
+    public static MappedTensor open(Path file, Arena arena) {
+        MemorySegment all = FileMapping.map(file, arena);
+        long size = all.byteSize();
+        if (size < 10 || !Arrays.equals(all.asSlice(0, MAGIC.length).toArray(ValueLayout.JAVA_BYTE), MAGIC))
+            throw new SaeFileException(file, "not a .npy file (no \\x93NUMPY magic)");
+        int major = all.get(ValueLayout.JAVA_BYTE, 6);
+        int lengthBytes = switch (major) {
+            case 1 -> 2;
+            case 2, 3 -> 4;
+            default -> throw new SaeFileException(file, ".npy format version " + major + " is not supported (1, 2 or 3)");
+        };
+        long headerStart = 8 + lengthBytes;
+        if (size < headerStart) throw new SaeFileException(file, "truncated inside the .npy preamble");
+        long headerBytes = lengthBytes == 2 ? all.get(LE_SHORT, 8) & 0xFFFF : all.get(LE_INT, 8) & 0xFFFFFFFFL;
+        if (headerStart + headerBytes > size)
+            throw new SaeFileException(file, "header of " + headerBytes + " bytes runs past the end of the file (" + size + " bytes): truncated");
+        byte[] raw = all.asSlice(headerStart, headerBytes).toArray(ValueLayout.JAVA_BYTE);
+        String text = new String(raw, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        NpyHeader header;
+        try {
+            header = NpyHeader.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new SaeFileException(file, e.getMessage());
+        }
+        DType dtype = switch (header.descr()) {
+            case "<f4" -> DType.F32;
+            case "<f2" -> DType.F16;
+            case "<f8" -> DType.F64;
+            default -> throw new SaeFileException(file, "dtype '" + header.descr() + "' is not supported (expected '<f4', '<f2' or '<f8')");
+        };
+        if (header.fortranOrder()) throw new SaeFileException(file, "array is in Fortran order; save it in C order (np.ascontiguousarray)");
+        long[] shape = header.shape();
+        if (shape.length != 2) throw new SaeFileException(file, "array has shape " + Arrays.toString(shape) + "; expected 2 dimensions (N, D)");
+        long dataStart = headerStart + headerBytes;
+        long expected;
+        try {
+            expected = Math.multiplyExact(Math.multiplyExact(shape[0], shape[1]), (long) dtype.byteSize());
+        } catch (ArithmeticException e) {
+            throw new SaeFileException(file, "shape " + Arrays.toString(shape) + " is impossibly large");
+        }
+        if (size - dataStart != expected)
+            throw new SaeFileException(file, "holds " + (size - dataStart) + " data bytes but " + header.descr() + " " + Arrays.toString(shape)
+                    + " needs " + expected + (size - dataStart < expected ? ": truncated" : ""));
+        return new MappedTensor(file, null, dtype, shape, all.asSlice(dataStart, expected));
+    }
+
+    /** Writes {@code m} as an (rows, cols) array of {@code dtype} (F32 or F16), version 1, atomically. */
+    public static void write(Path target, Matrix m, DType dtype) {
+        String descr = switch (dtype) {
+            case F32 -> "<f4";
+            case F16 -> "<f2";
+            default -> throw new IllegalArgumentException("writing " + dtype + " .npy files is not supported (F32 or F16)");
+        };
+        String text = new NpyHeader(descr, false, new long[] {m.rows(), m.cols()}).format();
+        int preamble = MAGIC.length + 2 + 2;
+        int total = (preamble + text.length() + 1 + HEADER_ALIGNMENT - 1) / HEADER_ALIGNMENT * HEADER_ALIGNMENT;
+        String padded = text + " ".repeat(total - preamble - text.length() - 1) + "\n";
+        byte[] head = new byte[total];
+        System.arraycopy(MAGIC, 0, head, 0, MAGIC.length);
+        head[6] = 1; // version 1.0
+        head[7] = 0;
+        int headerBytes = total - preamble;
+        head[8] = (byte) headerBytes;
+        head[9] = (byte) (headerBytes >>> 8);
+        System.arraycopy(padded.getBytes(StandardCharsets.ISO_8859_1), 0, head, preamble, headerBytes);
+        AtomicFiles.write(target, ch -> {
+            TensorBytes.write(ch, head);
+            TensorBytes.write(ch, m, dtype);
+        });
+    }
+}

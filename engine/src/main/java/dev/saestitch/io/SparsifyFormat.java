@@ -1,0 +1,79 @@
+package dev.saestitch.io;
+
+import dev.saestitch.sae.Architecture;
+import dev.saestitch.sae.Sae;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * The EleutherAI sparsify layout: a directory with {@code cfg.json} and {@code sae.safetensors}
+ * holding {@code encoder.weight [F, D]}, {@code encoder.bias [F]}, {@code W_dec [F, D]} and
+ * {@code b_dec [D]}. A sparsify SAE is TopK (of ReLU(z)) and subtracts b_dec from its input
+ * before encoding; F is {@code num_latents}, or {@code d_in × expansion_factor} when that is 0.
+ * Transcoders, skip connections and the groupmax activation are not SAEs this engine can apply,
+ * and are refused.
+ */
+public final class SparsifyFormat {
+
+    public static final String WEIGHTS_FILE = "sae.safetensors";
+    /** Keys that describe what the SAE itself records (shape, k, activation); the rest is kept as metadata. */
+    private static final Set<String> DERIVED = Set.of("d_in", "k", "activation", "num_latents", "expansion_factor");
+
+    private SparsifyFormat() {}
+
+    public static Sae read(Path dir) {
+        CfgJson cfg = CfgJson.read(dir.resolve(CfgJson.FILE_NAME));
+        String activation = cfg.string("activation");
+        if (activation != null && !activation.equals("topk"))
+            throw cfg.problem("activation '" + activation + "' is not supported (topk)");
+        if (Boolean.TRUE.equals(cfg.bool("transcode"))) throw cfg.problem("is a transcoder (transcode=true), not an autoencoder");
+        if (Boolean.TRUE.equals(cfg.bool("skip_connection"))) throw cfg.problem("skip_connection=true is not supported");
+        Integer k = cfg.integer("k");
+        if (k == null) throw cfg.problem("has no 'k'");
+        Integer cfgDIn = cfg.integer("d_in"), numLatents = cfg.integer("num_latents"), expansion = cfg.integer("expansion_factor");
+
+        try (Arena arena = Arena.ofConfined()) {
+            WeightFile w = new WeightFile(dir.resolve(WEIGHTS_FILE), arena);
+            MappedTensor wEnc = w.require("encoder.weight");
+            if (wEnc.rank() != 2) throw new SaeFileException(w.path(), wEnc.describe() + " is not 2-D [num_latents, d_in]");
+            long f = wEnc.dim(0), d = wEnc.dim(1);
+            if (cfgDIn != null && cfgDIn != d)
+                throw new SaeFileException(w.path(), "encoder.weight has d_in=" + d + " but " + cfg.file() + " says d_in=" + cfgDIn);
+            long cfgF = numLatents != null && numLatents > 0 ? numLatents : expansion != null ? (long) expansion * d : f;
+            if (cfgF != f)
+                throw new SaeFileException(w.path(), "encoder.weight has " + f + " latents but " + cfg.file() + " implies " + cfgF
+                        + " (num_latents=" + numLatents + ", expansion_factor=" + expansion + ")");
+            String why = "num_latents=" + f + ", d_in=" + d + " from encoder.weight";
+            MappedTensor bEnc = w.require("encoder.bias", why, f);
+            MappedTensor wDec = w.require("W_dec", why, f, d);
+            MappedTensor bDec = w.require("b_dec", why, d);
+            w.rejectUnclaimed("sparsify");
+
+            Sae sae;
+            try {
+                sae = new Sae(Architecture.TOPK, (int) d, (int) f, k, true);
+            } catch (IllegalArgumentException e) {
+                throw cfg.problem(e.getMessage());
+            }
+            try {
+                wEnc.readInto(sae.wEnc());
+                bEnc.readInto(sae.bEnc());
+                wDec.readInto(sae.wDec());
+                bDec.readInto(sae.bDec());
+                w.requireFinite("encoder.weight", sae.wEnc());
+                w.requireFinite("encoder.bias", sae.bEnc());
+                w.requireFinite("W_dec", sae.wDec());
+                w.requireFinite("b_dec", sae.bDec());
+                cfg.values().forEach((key, value) -> {
+                    if (!DERIVED.contains(key)) sae.metadata().put(key, value);
+                });
+                return sae;
+            } catch (RuntimeException e) {
+                sae.close();
+                throw e;
+            }
+        }
+    }
+}

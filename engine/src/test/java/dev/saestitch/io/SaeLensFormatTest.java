@@ -1,0 +1,197 @@
+package dev.saestitch.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.saestitch.sae.Architecture;
+import dev.saestitch.sae.Sae;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static dev.saestitch.io.SaeTestSupport.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+class SaeLensFormatTest {
+
+    @TempDir Path tmp;
+
+    private static final int D = 13, F = 37, K = 5;
+
+    @ParameterizedTest @EnumSource(Architecture.class)
+    void roundTripIsBitIdentical(Architecture a) throws IOException {
+        Path dir = tmp.resolve("sae-" + a.cliName());
+        try (Sae sae = randomSae(a, D, F, K, a != Architecture.JUMPRELU, 1f, 100 + a.ordinal())) {
+            Map<String, Object> nested = new LinkedHashMap<>();
+            nested.put("hook_name", "blocks.3.hook_resid_post");
+            nested.put("context_size", 128);
+            sae.metadata().put("model_name", "gpt2");
+            sae.metadata().put("metadata", nested);
+            sae.metadata().put("l1_coefficient", 0.01);
+            sae.metadata().put("hook_head_index", null);
+            sae.metadata().put("seqpos_slice", List.of(1, 2));
+            SaeFiles.save(sae, dir);
+            try (Sae back = SaeFiles.load(dir)) {
+                assertEquals(a, back.architecture());
+                assertEquals(sae.k(), back.k());
+                assertEquals(sae.centreInput(), back.centreInput());
+                assertEquals(1f, back.inputScale());
+                assertBitEqual(sae.wEnc(), back.wEnc(), "W_enc");
+                assertBitEqual(sae.bEnc(), back.bEnc(), "b_enc");
+                assertBitEqual(sae.wDec(), back.wDec(), "W_dec");
+                assertBitEqual(sae.bDec(), back.bDec(), "b_dec");
+                assertBitEqual(sae.threshold(), back.threshold(), "threshold");
+                assertEquals(sae.metadata(), back.metadata());
+            }
+            checkWrittenLayout(sae, dir);
+        }
+    }
+
+    /** The files as SAELens (and Python's safetensors) read them, parsed here without our reader. */
+    private static void checkWrittenLayout(Sae sae, Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("cfg.json", "sae_weights.safetensors"), files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        JsonNode cfg = new ObjectMapper().readTree(dir.resolve("cfg.json").toFile());
+        assertEquals(D, cfg.get("d_in").intValue());
+        assertEquals(F, cfg.get("d_sae").intValue());
+        assertEquals("float32", cfg.get("dtype").textValue());
+        assertEquals("none", cfg.get("normalize_activations").textValue());
+        assertEquals(sae.centreInput(), cfg.get("apply_b_dec_to_input").booleanValue());
+        String expectedArch = switch (sae.architecture()) {
+            case RELU -> "standard";
+            case TOPK -> "topk";
+            case JUMPRELU, BATCHTOPK -> "jumprelu";
+        };
+        assertEquals(expectedArch, cfg.get("architecture").textValue());
+        if (sae.architecture() == Architecture.TOPK) assertEquals(K, cfg.get("k").intValue());
+        if (sae.architecture() == Architecture.BATCHTOPK) {
+            assertEquals("batchtopk", cfg.get("saestitch_architecture").textValue());
+            assertEquals(K, cfg.get("saestitch_k").intValue());
+        }
+
+        byte[] bytes = Files.readAllBytes(dir.resolve("sae_weights.safetensors"));
+        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int n = (int) buf.getLong(0);
+        JsonNode header = new ObjectMapper().readTree(new String(bytes, 8, n, StandardCharsets.UTF_8));
+        List<String> names = new ArrayList<>();
+        header.fieldNames().forEachRemaining(names::add);
+        List<String> expected = new ArrayList<>(List.of("W_dec", "W_enc", "b_dec", "b_enc"));
+        if (sae.threshold() != null) expected.add("threshold");
+        assertEquals(expected, names);
+        JsonNode wEnc = header.get("W_enc");
+        assertEquals("[" + D + "," + F + "]", wEnc.get("shape").toString(), "W_enc is stored [d_in, d_sae]");
+        long begin = wEnc.get("data_offsets").get(0).longValue();
+        for (int d = 0; d < D; d++)
+            for (int f = 0; f < F; f++)
+                assertEquals(sae.wEnc().get(f, d), buf.getFloat((int) (8 + n + begin + 4L * (d * F + f))));
+        assertEquals("[" + F + "]", header.get("b_enc").get("shape").toString());
+        assertEquals("[" + D + "]", header.get("b_dec").get("shape").toString());
+    }
+
+    /**
+     * The input scale is folded into the weights: applying the written SAE to raw x gives the same
+     * pre-activations and reconstructions as applying the original with its scale. Every folded
+     * weight is one float32 rounding away from its exact value, so with D = 13 terms the float64
+     * forward passes agree to 1e-5 relative to the largest value.
+     */
+    @ParameterizedTest @EnumSource(Architecture.class)
+    void inputScaleIsFoldedIntoTheWeights(Architecture a) {
+        for (boolean centre : new boolean[] {true, false}) {
+            float s = 0.37f;
+            Path dir = tmp.resolve("scaled-" + a.cliName() + "-" + centre);
+            try (Sae sae = randomSae(a, D, F, K, centre, s, 200 + a.ordinal())) {
+                SaeFiles.save(sae, dir);
+                try (Sae back = SaeFiles.load(dir)) {
+                    assertEquals(1f, back.inputScale());
+                    assertBitEqual(sae.bEnc(), back.bEnc(), "b_enc is unchanged");
+                    assertBitEqual(sae.threshold(), back.threshold(), "thresholds are unchanged");
+                    for (int i = 0; i < F; i++)
+                        for (int j = 0; j < D; j++) {
+                            assertEquals(sae.wEnc().get(i, j) * (double) s, back.wEnc().get(i, j), Math.ulp(back.wEnc().get(i, j)));
+                            assertEquals(sae.wDec().get(i, j) / (double) s, back.wDec().get(i, j), Math.ulp(back.wDec().get(i, j)));
+                        }
+                    for (int j = 0; j < D; j++)
+                        assertEquals(sae.bDec().getFlat(j) / (double) s, back.bDec().getFlat(j), Math.ulp(back.bDec().getFlat(j)));
+
+                    float[][] x = new float[9][];
+                    SplittableRandom rnd = new SplittableRandom(300 + a.ordinal());
+                    for (int b = 0; b < x.length; b++) {
+                        x[b] = RawFiles.gaussians(rnd, D);
+                        for (int j = 0; j < D; j++) x[b][j] *= 3; // raw activations, larger than the normalised ones
+                    }
+                    double[][] z = preActivations(sae, x), zBack = preActivations(back, x);
+                    assertTrue(maxAbsDiff(z, zBack) <= 1e-5 * maxAbs(z), a + ": z differs by " + maxAbsDiff(z, zBack));
+                    double[][] xHat = reconstruct(sae, codes(sae, z)), xHatBack = reconstruct(back, codes(back, zBack));
+                    assertTrue(maxAbs(codes(sae, z)) > 0, "some latents fire");
+                    assertTrue(maxAbsDiff(xHat, xHatBack) <= 1e-5 * maxAbs(xHat), a + ": x̂ differs by " + maxAbsDiff(xHat, xHatBack));
+                }
+            }
+        }
+    }
+
+    @Test void savingReplacesAnSaeDirectoryButNothingElse() throws IOException {
+        Path dir = tmp.resolve("out");
+        try (Sae first = randomSae(Architecture.RELU, D, F, 0, true, 1f, 1);
+             Sae second = randomSae(Architecture.TOPK, D, F + 2, K, true, 1f, 2)) {
+            SaeFiles.save(first, dir);
+            SaeFiles.save(second, dir);
+            try (Sae back = SaeFiles.load(dir)) {
+                assertEquals(Architecture.TOPK, back.architecture());
+                assertBitEqual(second.wDec(), back.wDec(), "the second save replaced the first");
+            }
+            try (var siblings = Files.list(tmp)) {
+                assertEquals(List.of(dir), siblings.toList(), "no temporary or old directories left");
+            }
+            Path plainDir = Files.createDirectory(tmp.resolve("plain"));
+            Path plainFile = Files.createFile(plainDir.resolve("f"));
+            assertEquals(Files.getPosixFilePermissions(plainDir), Files.getPosixFilePermissions(dir), "directory permissions follow the umask");
+            assertEquals(Files.getPosixFilePermissions(plainFile), Files.getPosixFilePermissions(dir.resolve("cfg.json")));
+            assertEquals(Files.getPosixFilePermissions(plainFile), Files.getPosixFilePermissions(dir.resolve("sae_weights.safetensors")));
+
+            Path foreign = tmp.resolve("mine");
+            Files.createDirectories(foreign);
+            Files.writeString(foreign.resolve("notes.txt"), "precious");
+            SaeFileException e = assertThrows(SaeFileException.class, () -> SaeFiles.save(first, foreign));
+            assertTrue(e.getMessage().startsWith(foreign + ": exists and holds [notes.txt]"), e.getMessage());
+            assertEquals("precious", Files.readString(foreign.resolve("notes.txt")));
+
+            Path file = Files.writeString(tmp.resolve("file"), "x");
+            e = assertThrows(SaeFileException.class, () -> SaeFiles.save(first, file));
+            assertTrue(e.getMessage().startsWith(file + ": exists and is not a directory"), e.getMessage());
+        }
+    }
+
+    @Test void readsTheOldSaeLensTopKConvention() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("old-topk"));
+        SplittableRandom rnd = new SplittableRandom(5);
+        int d = 4, f = 6;
+        new RawFiles.SafetensorsBuilder()
+                .f32("W_enc", RawFiles.shape(d, f), RawFiles.gaussians(rnd, d * f))
+                .f32("b_enc", RawFiles.shape(f), RawFiles.gaussians(rnd, f))
+                .f32("W_dec", RawFiles.shape(f, d), RawFiles.gaussians(rnd, f * d))
+                .f32("b_dec", RawFiles.shape(d), RawFiles.gaussians(rnd, d))
+                .f32("scaling_factor", RawFiles.shape(f), new float[] {1, 1, 1, 1, 1, 1})
+                .write(dir.resolve("sae_weights.safetensors"));
+        Files.writeString(dir.resolve("cfg.json"),
+                "{\"d_in\": 4, \"d_sae\": 6, \"activation_fn_str\": \"topk\", \"activation_fn_kwargs\": {\"k\": 3}, \"hook_point\": \"blocks.0\"}");
+        try (Sae sae = SaeFiles.load(dir)) {
+            assertEquals(Architecture.TOPK, sae.architecture());
+            assertEquals(3, sae.k());
+            assertTrue(sae.centreInput(), "apply_b_dec_to_input defaults to true");
+            assertEquals("blocks.0", sae.metadata().get("hook_point"));
+        }
+    }
+}

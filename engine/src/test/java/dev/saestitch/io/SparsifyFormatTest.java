@@ -1,0 +1,91 @@
+package dev.saestitch.io;
+
+import dev.saestitch.sae.Architecture;
+import dev.saestitch.sae.Sae;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+
+import static dev.saestitch.io.RawFiles.shape;
+import static dev.saestitch.io.SaeTestSupport.assertBitEqual;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** sparsify directories assembled by hand: cfg.json as sparsify's save_to_disk writes it, raw safetensors bytes. */
+class SparsifyFormatTest {
+
+    @TempDir Path tmp;
+
+    @Test void loadsAsTopKWithCentringAndKeepsTheConfig() throws IOException {
+        int d = 7, f = 24;
+        SplittableRandom rnd = new SplittableRandom(21);
+        float[] enc = RawFiles.gaussians(rnd, f * d), bEnc = RawFiles.gaussians(rnd, f);
+        float[] dec = RawFiles.gaussians(rnd, f * d), bDec = RawFiles.gaussians(rnd, d);
+        Path dir = Files.createDirectories(tmp.resolve("layers.3"));
+        new RawFiles.SafetensorsBuilder()
+                .f32("b_dec", shape(d), bDec)
+                .f32("encoder.bias", shape(f), bEnc)
+                .f32("encoder.weight", shape(f, d), enc)
+                .f32("W_dec", shape(f, d), dec)
+                .write(dir.resolve("sae.safetensors"));
+        Files.writeString(dir.resolve("cfg.json"), "{\"activation\": \"topk\", \"expansion_factor\": 32, \"normalize_decoder\": true, "
+                + "\"num_latents\": 24, \"k\": 4, \"multi_topk\": false, \"skip_connection\": false, \"transcode\": false, \"d_in\": 7}");
+        try (Sae sae = SaeFiles.load(dir)) {
+            assertEquals(Architecture.TOPK, sae.architecture());
+            assertEquals(4, sae.k());
+            assertTrue(sae.centreInput(), "sparsify subtracts b_dec before encoding");
+            assertEquals(d, sae.dIn());
+            assertEquals(f, sae.width());
+            assertArrayEquals(enc, sae.wEnc().toArray(), "encoder.weight is already (F, D)");
+            assertArrayEquals(bEnc, sae.bEnc().toArray());
+            assertArrayEquals(dec, sae.wDec().toArray());
+            assertArrayEquals(bDec, sae.bDec().toArray());
+            assertEquals(true, sae.metadata().get("normalize_decoder"));
+            assertEquals(false, sae.metadata().get("multi_topk"));
+            assertFalse(sae.metadata().containsKey("k"));
+            assertFalse(sae.metadata().containsKey("d_in"));
+
+            // and on into the SAELens layout, unchanged
+            Path out = tmp.resolve("as-saelens");
+            SaeFiles.save(sae, out);
+            try (Sae back = SaeFiles.load(out)) {
+                assertEquals(Architecture.TOPK, back.architecture());
+                assertEquals(4, back.k());
+                assertTrue(back.centreInput());
+                assertBitEqual(sae.wEnc(), back.wEnc(), "W_enc");
+                assertBitEqual(sae.wDec(), back.wDec(), "W_dec");
+                assertBitEqual(sae.bEnc(), back.bEnc(), "b_enc");
+                assertBitEqual(sae.bDec(), back.bDec(), "b_dec");
+            }
+        }
+    }
+
+    /** No d_in in the config (taken from the shapes), F from expansion_factor, weights in bfloat16. */
+    @Test void takesShapesFromTheTensorsAndConvertsBfloat16() throws IOException {
+        int d = 5, f = 15;
+        SplittableRandom rnd = new SplittableRandom(22);
+        float[] enc = RawFiles.exactValues(rnd, f * d, 8), bEnc = RawFiles.exactValues(rnd, f, 8);
+        float[] dec = RawFiles.exactValues(rnd, f * d, 8), bDec = RawFiles.exactValues(rnd, d, 8);
+        Path dir = Files.createDirectories(tmp.resolve("bf16"));
+        new RawFiles.SafetensorsBuilder()
+                .add("encoder.weight", "BF16", shape(f, d), RawFiles.bf16le(enc))
+                .add("encoder.bias", "BF16", shape(f), RawFiles.bf16le(bEnc))
+                .add("W_dec", "BF16", shape(f, d), RawFiles.bf16le(dec))
+                .add("b_dec", "BF16", shape(d), RawFiles.bf16le(bDec))
+                .write(dir.resolve("sae.safetensors"));
+        Files.writeString(dir.resolve("cfg.json"), "{\"expansion_factor\": 3, \"num_latents\": 0, \"k\": 2, \"signed\": false}");
+        try (Sae sae = SaeFiles.load(dir.resolve("cfg.json"))) {
+            assertEquals(d, sae.dIn());
+            assertEquals(f, sae.width());
+            assertEquals(2, sae.k());
+            assertArrayEquals(enc, sae.wEnc().toArray());
+            assertArrayEquals(bEnc, sae.bEnc().toArray());
+            assertArrayEquals(dec, sae.wDec().toArray());
+            assertArrayEquals(bDec, sae.bDec().toArray());
+            assertEquals(false, sae.metadata().get("signed"));
+        }
+    }
+}
