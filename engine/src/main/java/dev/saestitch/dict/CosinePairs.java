@@ -3,6 +3,7 @@ package dev.saestitch.dict;
 import dev.saestitch.tensor.Matrix;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.stream.IntStream;
 
 import static dev.saestitch.tensor.Matrix.FLOAT;
@@ -19,13 +20,13 @@ public record CosinePairs(int[] large, int[] small, double[] cosine) {
     /**
      * Keeps the candidates whose float64 cosine is ≥ {@code threshold}. The candidates must include
      * every pair that could reach the threshold, i.e. all pairs with float32 cosine above
-     * threshold − {@link CosineScan#errorBound}, so the result is exact to float64.
+     * threshold − {@link MaxCosine#errorBound}, so the result is exact to float64.
      */
     static CosinePairs refine(IntPairList candidates, Matrix large, double[] normsLarge, Matrix small, double[] normsSmall, double threshold) {
         int n = candidates.size();
         long[] keys = new long[n];
         for (int p = 0; p < n; p++) keys[p] = (long) candidates.first(p) * small.rows() + candidates.second(p);
-        java.util.Arrays.parallelSort(keys);
+        Arrays.parallelSort(keys);
         double[] cos = new double[n];
         int d = large.cols();
         MemorySegment l = large.data(), s = small.data();

@@ -30,15 +30,6 @@ final class CosineScan {
     private CosineScan() {}
 
     /**
-     * A bound on |float32 cosine − exact cosine| for rows of dimension {@code d}: float32
-     * accumulation of a unit-vector dot product errs by at most about d·2⁻²⁴, doubled here; the
-     * 2⁻⁸ term covers GEMMs that round their inputs to TF32 (2⁻¹¹ per input) on GPUs.
-     */
-    static double errorBound(int d) {
-        return 0x1p-8 + d * 0x1p-23;
-    }
-
-    /**
      * @param a       (F_A, D) host matrix
      * @param b       (F_B, D) host matrix
      * @param pairCut collect (i, j) with float32 cos > pairCut; +∞ collects nothing

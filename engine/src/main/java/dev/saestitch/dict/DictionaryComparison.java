@@ -8,7 +8,7 @@ import dev.saestitch.tensor.Matrix;
  * pass over their decoder cosines: the max cosines in both directions (float32) and every
  * (L, S) pair with cosine ≥ θ, its cosine recomputed in float64.
  *
- * <p>The pass collects all pairs whose float32 cosine exceeds θ − {@link CosineScan#errorBound},
+ * <p>The pass collects all pairs whose float32 cosine exceeds θ − {@link MaxCosine#errorBound},
  * then recomputes those in float64, so the decisions built on this comparison
  * ({@link LatentClasses}, {@link Families}) are those of an exact float64 computation whatever
  * the precision of the backend's GEMM. Those pairs are few for θ near the papers' 0.7.
@@ -27,7 +27,7 @@ public record DictionaryComparison(MaxCosine maxCosine, CosinePairs pairs, doubl
      */
     public static DictionaryComparison compare(Backend backend, Matrix large, Matrix small, double threshold, TileShape tile) {
         if (!(threshold > 0 && threshold <= 1)) throw new IllegalArgumentException("cosine threshold must be in (0, 1], got " + threshold);
-        float cut = (float) (threshold - CosineScan.errorBound(large.cols()));
+        float cut = (float) (threshold - MaxCosine.errorBound(large.cols()));
         CosineScan.Result scan = CosineScan.run(backend, large, small, tile, cut);
         CosinePairs pairs = CosinePairs.refine(scan.pairs(), large, scan.normsA(), small, scan.normsB(), threshold);
         return new DictionaryComparison(scan.maxCosine(), pairs, threshold, large.rows(), small.rows());

@@ -3,6 +3,7 @@ package dev.saestitch.dict;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Latent families (SPEC §2): the bipartite graph with the S-latents on one side, the L-latents on
@@ -83,6 +84,6 @@ public record Families(double threshold, List<Family> families, int[] isolatedLa
     }
 
     private static int[] isolated(boolean[] hasEdge, int from, int count) {
-        return java.util.stream.IntStream.range(0, count).filter(i -> !hasEdge[from + i]).toArray();
+        return IntStream.range(0, count).filter(i -> !hasEdge[from + i]).toArray();
     }
 }

@@ -1,5 +1,7 @@
 package dev.saestitch.dict;
 
+import java.util.Arrays;
+
 /**
  * The latents of the large SAE L split by their max decoder cosine m_i over the small SAE S
  * (SPEC §2): <b>novel</b> if m_i &lt; θ, <b>reconstruction</b> if m_i ≥ θ. Decided in float64
@@ -23,7 +25,7 @@ public final class LatentClasses {
 
     public static LatentClasses of(DictionaryComparison comparison) {
         boolean[] novel = new boolean[comparison.largeLatents()];
-        java.util.Arrays.fill(novel, true);
+        Arrays.fill(novel, true);
         for (int i : comparison.pairs().large()) novel[i] = false;   // pairs hold every cosine ≥ θ
         return new LatentClasses(comparison.threshold(), novel);
     }

@@ -10,7 +10,7 @@ import dev.saestitch.tensor.Matrix;
  *
  * <p>Rows need not have unit norm; a row of zero norm has cosine 0 with every row. Ties go to the
  * smallest index. Values come from a float32 GEMM of the normalised rows, within
- * {@link CosineScan#errorBound(int)} of the exact cosines.
+ * {@link #errorBound(int)} of the exact cosines.
  */
 public record MaxCosine(float[] maxOverB, int[] argmaxInB, float[] maxOverA, int[] argmaxInA) {
 
@@ -21,6 +21,15 @@ public record MaxCosine(float[] maxOverB, int[] argmaxInB, float[] maxOverA, int
      */
     public static MaxCosine compute(Backend backend, Matrix a, Matrix b, TileShape tile) {
         return CosineScan.run(backend, a, b, tile, Float.POSITIVE_INFINITY).maxCosine();
+    }
+
+    /**
+     * A bound on |cosine from the backend's GEMM − exact cosine| for rows of dimension {@code d}:
+     * float32 accumulation of a unit-vector dot product errs by at most about d·2⁻²⁴, doubled
+     * here; the 2⁻⁸ term covers GEMMs that round their inputs to TF32 (2⁻¹¹ per input) on GPUs.
+     */
+    public static double errorBound(int d) {
+        return 0x1p-8 + d * 0x1p-23;
     }
 
     /** As {@link #compute(Backend, Matrix, Matrix, TileShape)} with tiles of {@link TileShape#DEFAULT_BUDGET_BYTES}. */
