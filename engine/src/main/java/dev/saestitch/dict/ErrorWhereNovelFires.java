@@ -103,7 +103,7 @@ public final class ErrorWhereNovelFires implements AutoCloseable {
     /** S's mse over the samples where no novel latent fires (NaN when there are none). */
     public double mseWhereNoNovelFires() { return sseUnflagged / ((double) (samples - flagged) * dIn); }
 
-    /** The per-latent view, averaged over the novel latents that fired on some but not all samples. */
+    /** The per-latent view, averaged over the novel latents that fired on some but not all samples (NaN when there are none). */
     public PerLatent perLatent() {
         double total = sseFlagged + sseUnflagged, active = 0, inactive = 0;
         int n = 0;
