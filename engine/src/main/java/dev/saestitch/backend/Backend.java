@@ -107,6 +107,13 @@ public interface Backend extends AutoCloseable {
     /** out[0, i] += alpha·Σ over entries e with index i of value[e]. */
     void sparseColumnSums(SparseCodes codes, float alpha, Matrix out);
 
+    /**
+     * out[0, i] += alpha·Σ over entries e with index i of a.value[e]·b.value[e], where {@code b} has
+     * the pattern of {@code a} (as {@link #sampledDot} writes it; b may be a). Sums per latent of
+     * f·⟨r, W⟩ and f², the one-pass Δmse of adding a latent (SPEC §2).
+     */
+    void sparseColumnProducts(SparseCodes a, SparseCodes b, float alpha, Matrix out);
+
     /** sinceFired[0, i] = 0 where latent i fired in {@code codes}, else += tokens. */
     void updateSinceFired(SparseCodes codes, float tokens, Matrix sinceFired);
 

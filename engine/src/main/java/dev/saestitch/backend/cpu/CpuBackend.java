@@ -351,6 +351,7 @@ public final class CpuBackend implements Backend {
     public void sampledDot(SparseCodes pattern, Matrix a, Matrix w, SparseCodes out) {
         int d = a.cols();
         requireColumns(w, d, "sampled dot weights");
+        if (a.rows() != pattern.rows()) throw new IllegalArgumentException("sampled dot: operand has " + a.rows() + " rows for codes of " + pattern.rows() + " rows");
         out.reset(pattern.rows(), pattern.nnz());
         MemorySegment.copy(pattern.rowStartSegment(), 0, out.rowStartSegment(), 0, (pattern.rows() + 1L) * Integer.BYTES);
         MemorySegment.copy(pattern.indexSegment(), 0, out.indexSegment(), 0, pattern.nnz() * Integer.BYTES);
@@ -370,6 +371,17 @@ public final class CpuBackend implements Backend {
             int i = codes.index(e);
             od.setAtIndex(FLOAT, i, od.getAtIndex(FLOAT, i) + alpha * codes.value(e));
         }
+    }
+
+    @Override
+    public void sparseColumnProducts(SparseCodes a, SparseCodes b, float alpha, Matrix out) {
+        requireCols(out, a.latents(), "sparse column products");
+        if (b.rows() != a.rows() || b.nnz() != a.nnz())
+            throw new IllegalArgumentException("sparse column products: operands differ in pattern (" + a.rows() + " rows, " + a.nnz() + " entries vs " + b.rows() + ", " + b.nnz() + ")");
+        double[] acc = new double[a.latents()];
+        for (long e = 0, n = a.nnz(); e < n; e++) acc[a.index(e)] += (double) a.value(e) * b.value(e);
+        MemorySegment od = out.data();
+        for (int i = 0; i < acc.length; i++) if (acc[i] != 0) od.setAtIndex(FLOAT, i, od.getAtIndex(FLOAT, i) + (float) (alpha * acc[i]));
     }
 
     @Override
