@@ -2,10 +2,14 @@ package dev.saestitch.cli;
 
 import java.io.PrintWriter;
 
-/** A progress line on stderr, redrawn at most a few times a second, with rate and ETA. */
+/**
+ * Progress on stderr with rate and ETA: one line redrawn twice a second on a terminal, or a new
+ * line every ten seconds when stderr goes to a log.
+ */
 final class Progress {
 
-    private static final long REDRAW_NANOS = 500_000_000L;
+    private static final boolean TERMINAL = System.console() != null && System.console().isTerminal();
+    private static final long REDRAW_NANOS = TERMINAL ? 500_000_000L : 10_000_000_000L;
 
     private final PrintWriter err;
     private final String label;
@@ -43,7 +47,7 @@ final class Progress {
 
     synchronized void done() {
         draw(System.nanoTime(), "");
-        err.println();
+        if (TERMINAL) err.println();
         err.flush();
     }
 
@@ -51,8 +55,9 @@ final class Progress {
         double secs = Math.max(1e-9, (now - start) / 1e9);
         double rate = done / secs;
         String eta = rate > 0 && total > done ? String.format(" eta %s", clock((total - done) / rate)) : "";
-        err.printf("\r%s %5.1f%% %,d/%,d %s %,.0f %s/s %s%s %s", label, 100.0 * done / Math.max(1, total), done, total, unit, rate, unit,
+        err.printf((TERMINAL ? "\r" : "") + "%s %5.1f%% %,d/%,d %s %,.0f %s/s %s%s %s", label, 100.0 * done / Math.max(1, total), done, total, unit, rate, unit,
                 clock(secs), eta, text);
+        if (!TERMINAL) err.println();
         err.flush();
     }
 

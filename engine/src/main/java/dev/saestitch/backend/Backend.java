@@ -23,7 +23,7 @@ public interface Backend extends AutoCloseable {
 
     // ---- memory ----
 
-    /** A zero-filled matrix in this backend's memory, owned by {@code arena}. */
+    /** A zero-filled matrix in this backend's memory, owned by {@code arena}, which must be shared: backends work on several threads. */
     Matrix allocate(Arena arena, int rows, int cols);
 
     /** Sparse codes in this backend's memory with room for {@code capacity} entries; they grow on demand. */

@@ -21,7 +21,12 @@ final class Parallel {
             body.run(0, n);
             return;
         }
-        IntStream.range(0, chunks).parallel().forEach(c -> body.run(
-                (int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks)));
+        try {
+            IntStream.range(0, chunks).parallel().forEach(c -> body.run(
+                    (int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks)));
+        } catch (WrongThreadException e) {
+            throw new IllegalArgumentException("the CPU backend works on several threads: allocate its matrices from "
+                    + "Arena.ofShared() (or Backend.allocate with a shared arena), not a confined arena", e);
+        }
     }
 }
