@@ -306,7 +306,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void sparseDecode(SparseCodes codes, Matrix w, Matrix bias, Matrix out) {
         int d = w.cols();
-        requireCols(out, d, "decode output");
+        if (out.cols() != d) throw new IllegalArgumentException("decode output has shape " + out.shape() + ", expected " + d + " columns");
         if (out.rows() != codes.rows()) throw new IllegalArgumentException("decode output has " + out.rows() + " rows for " + codes.rows() + " code rows");
         if (bias != null) requireCols(bias, d, "decoder bias");
         MemorySegment wd = w.data(), od = out.data();
@@ -329,7 +329,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void sparseTransposeProduct(SparseCodes codes, float alpha, Matrix dense, Matrix out) {
         int d = dense.cols();
-        requireCols(out, d, "transpose product output");
+        if (out.cols() != d) throw new IllegalArgumentException("transpose product output has shape " + out.shape() + ", expected " + d + " columns");
         if (dense.rows() != codes.rows()) throw new IllegalArgumentException("dense operand has " + dense.rows() + " rows for " + codes.rows() + " code rows");
         CodesByLatent byLatent = CodesByLatent.of(codes, out.rows());
         MemorySegment dd = dense.data(), od = out.data();
@@ -350,7 +350,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void sampledDot(SparseCodes pattern, Matrix a, Matrix w, SparseCodes out) {
         int d = a.cols();
-        requireCols(w, d, "sampled dot weights");
+        if (w.cols() != d || a.rows() != pattern.rows())
+            throw new IllegalArgumentException("sampled dot: operand " + a.shape() + " and weights " + w.shape() + " for codes of " + pattern.rows() + " rows");
         out.reset(pattern.rows(), pattern.nnz());
         MemorySegment.copy(pattern.rowStartSegment(), 0, out.rowStartSegment(), 0, (pattern.rows() + 1L) * Integer.BYTES);
         MemorySegment.copy(pattern.indexSegment(), 0, out.indexSegment(), 0, pattern.nnz() * Integer.BYTES);
