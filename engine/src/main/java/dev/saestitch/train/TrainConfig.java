@@ -29,7 +29,8 @@ import dev.saestitch.sae.Architecture;
  * @param auxAlpha              TopK/BatchTopK: α, weight of the aux-k loss
  * @param deadTokens            a latent is dead when it has not fired in this many training tokens
  * @param thresholdStartStep    BatchTopK: first step whose smallest kept activation enters the
- *                              mean that becomes the inference threshold θ
+ *                              mean that becomes the inference threshold θ (default: the last 20%
+ *                              of the steps, where the weights move least)
  * @param decoderBiasInit       how b_dec is initialised from the first batch
  * @param geometricMedianIterations Weiszfeld iterations for {@link BiasInit#GEOMETRIC_MEDIAN}
  * @param normaliseInput        scale inputs by one scalar so that E‖x‖² = D (stored in the SAE)
@@ -215,7 +216,7 @@ public record TrainConfig(
                     or(sparsityWarmupSteps, relu ? steps / 20 : Math.min(2000L, steps / 10)),
                     or(jumpReluBandwidth, 0.001), or(jumpReluInitThreshold, 0.001),
                     or(kAux, 512), or(auxAlpha, 1.0 / 32), or(deadTokens, 10_000_000L),
-                    or(thresholdStartStep, Math.min(1000L, steps / 2)),
+                    or(thresholdStartStep, steps - Math.max(1, steps / 5)),
                     or(decoderBiasInit, BiasInit.GEOMETRIC_MEDIAN), or(geometricMedianIterations, 100),
                     or(normaliseInput, true), or(normBatches, 10), or(centreInput, true),
                     or(decoderInitNorm, relu ? 0.1 : 1.0),
