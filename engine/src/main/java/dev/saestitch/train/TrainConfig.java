@@ -218,7 +218,7 @@ public record TrainConfig(
                     or(kAux, 512), or(auxAlpha, 1.0 / 32), or(deadTokens, 10_000_000L),
                     or(thresholdStartStep, steps - Math.max(1, steps / 5)),
                     or(decoderBiasInit, BiasInit.GEOMETRIC_MEDIAN), or(geometricMedianIterations, 100),
-                    or(normaliseInput, true), or(normBatches, 10), or(centreInput, true),
+                    or(normaliseInput, true), or(normBatches, 100), or(centreInput, true),
                     or(decoderInitNorm, relu ? 0.1 : 1.0),
                     or(seed, 0L), or(logEvery, 100));
         }
