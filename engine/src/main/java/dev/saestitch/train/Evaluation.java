@@ -26,7 +26,7 @@ public record Evaluation(long samples, double mse, double fvu, double l0, double
         double[] sum = new double[d];
         long codes = 0;
         boolean[] fired = new boolean[f];
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) { // shared: a feed may fill the batch from several threads
             Matrix x = Matrix.allocate(arena, batchSize, d), xHat = Matrix.allocate(arena, batchSize, d);
             for (int b = 0; b < batches; b++) {
                 feed.next(x);

@@ -23,7 +23,7 @@ final class Initializer {
         long[] start = feed.position();
         double[][] first;
         double scale;
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) { // shared: a feed may fill the batch from several threads
             Matrix batch = Matrix.allocate(arena, cfg.batchSize(), d);
             double sumSquares = 0;
             int batches = cfg.normaliseInput() ? cfg.normBatches() : 1;
