@@ -134,5 +134,25 @@ public interface Backend extends AutoCloseable {
     /** Scales each row to unit norm (rows of zero norm are left alone). */
     void normaliseRows(Matrix rows);
 
+    // ---- element-wise and sparse helpers of the analytic SAE gradients ----
+
+    /** m[:] = value (e.g. zeroing a gradient before sparse ops accumulate into it). */
+    void fill(Matrix m, float value);
+
+    /** out = a ⊙ b element-wise (same shape; out may alias a or b). */
+    void multiply(Matrix a, Matrix b, Matrix out);
+
+    /** out = a / b element-wise, 0 where b is 0 (same shape; out may alias a or b). */
+    void divide(Matrix a, Matrix b, Matrix out);
+
+    /** dst[r, :] += alpha·perRow[0, r]·src[r, :]; src and dst have the same shape, perRow has one value per row. */
+    void addScaledRows(Matrix src, Matrix perRow, float alpha, Matrix dst);
+
+    /** codes.value[e] += alpha·perLatent[0, index(e)] for every stored entry e. */
+    void sparseAddByLatent(SparseCodes codes, float alpha, Matrix perLatent);
+
+    /** out[0, i] += alpha·(number of entries with index i). */
+    void sparseColumnCounts(SparseCodes codes, float alpha, Matrix out);
+
     @Override default void close() {}
 }

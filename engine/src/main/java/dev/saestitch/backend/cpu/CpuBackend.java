@@ -456,6 +456,72 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    // ---- element-wise and sparse helpers of the analytic SAE gradients ----
+
+    @Override
+    public void fill(Matrix m, float value) {
+        MemorySegment d = m.data();
+        forFlat(m, (from, to) -> {
+            for (long i = from; i < to; i++) d.setAtIndex(FLOAT, i, value);
+        });
+    }
+
+    @Override
+    public void multiply(Matrix a, Matrix b, Matrix out) {
+        requireSameShape(a, b);
+        requireSameShape(a, out);
+        MemorySegment ad = a.data(), bd = b.data(), od = out.data();
+        forFlat(out, (from, to) -> {
+            for (long i = from; i < to; i++) od.setAtIndex(FLOAT, i, ad.getAtIndex(FLOAT, i) * bd.getAtIndex(FLOAT, i));
+        });
+    }
+
+    @Override
+    public void divide(Matrix a, Matrix b, Matrix out) {
+        requireSameShape(a, b);
+        requireSameShape(a, out);
+        MemorySegment ad = a.data(), bd = b.data(), od = out.data();
+        forFlat(out, (from, to) -> {
+            for (long i = from; i < to; i++) {
+                float den = bd.getAtIndex(FLOAT, i);
+                od.setAtIndex(FLOAT, i, den == 0f ? 0f : ad.getAtIndex(FLOAT, i) / den);
+            }
+        });
+    }
+
+    @Override
+    public void addScaledRows(Matrix src, Matrix perRow, float alpha, Matrix dst) {
+        requireSameShape(src, dst);
+        requireCols(perRow, src.rows(), "per-row factors");
+        int d = src.cols();
+        MemorySegment sd = src.data(), pd = perRow.data(), dd = dst.data();
+        Parallel.forRange(src.rows(), ROW_GRAIN, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                float f = alpha * pd.getAtIndex(FLOAT, r);
+                if (f == 0f) continue;
+                long base = (long) r * d;
+                for (int c = 0; c < d; c++) dd.setAtIndex(FLOAT, base + c, dd.getAtIndex(FLOAT, base + c) + f * sd.getAtIndex(FLOAT, base + c));
+            }
+        });
+    }
+
+    @Override
+    public void sparseAddByLatent(SparseCodes codes, float alpha, Matrix perLatent) {
+        requireCols(perLatent, codes.latents(), "per-latent values");
+        MemorySegment pd = perLatent.data();
+        for (long e = 0, n = codes.nnz(); e < n; e++) codes.setValue(e, codes.value(e) + alpha * pd.getAtIndex(FLOAT, codes.index(e)));
+    }
+
+    @Override
+    public void sparseColumnCounts(SparseCodes codes, float alpha, Matrix out) {
+        requireCols(out, codes.latents(), "sparse column counts");
+        long[] counts = new long[codes.latents()];
+        for (long e = 0, n = codes.nnz(); e < n; e++) counts[codes.index(e)]++;
+        MemorySegment od = out.data();
+        for (int i = 0; i < counts.length; i++)
+            if (counts[i] != 0) od.setAtIndex(FLOAT, i, od.getAtIndex(FLOAT, i) + (float) (alpha * (double) counts[i]));
+    }
+
     // ---- helpers ----
 
     /** Counts per row, then fills each row at its CSR offset, both passes row-parallel. */

@@ -1,0 +1,226 @@
+package dev.saestitch.train;
+
+import dev.saestitch.backend.Backend;
+import dev.saestitch.sae.Architecture;
+import dev.saestitch.sae.Sae;
+import dev.saestitch.tensor.Matrix;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trains one SAE on a {@link BatchFeed}. Each step runs on the backend: forward with the training
+ * rule, dead-latent counters, analytic gradients ({@link Objective}), the decoder-direction
+ * projection, Adam, decoder renormalisation, θ clamp. Only the batch goes in (one upload) and, on
+ * reporting steps, a few scalars come out; the per-step host reads are the sizes of the sparse
+ * codes, BatchTopK's smallest kept value and the aux-k denominator.
+ *
+ * <p>{@link #checkpoint} saves everything a run depends on (weights, Adam moments, step, input
+ * scale, dead counters, BatchTopK's threshold accumulator, the feed position; the run draws no
+ * random numbers after initialisation); {@link #resume} continues bit-identically.
+ */
+public final class Trainer implements AutoCloseable {
+
+    /** θ is clamped to at least this after every step so that it stays positive (SPEC §1). */
+    static final float MIN_THRESHOLD = 1e-6f;
+
+    private static final String ADAM_M = "adam_m/", ADAM_V = "adam_v/", SINCE_FIRED = "since_fired";
+
+    private final Backend backend;
+    private final TrainConfig cfg;
+    private final BatchFeed feed;
+    private final int dIn;
+    private final float inputScale;
+    private final Schedule schedule;
+    private final Arena arena = Arena.ofShared();
+    private final Matrix hostBatch;          // (B, D) host staging of the next batch
+    private final ParameterSet weights, grads, adamM, adamV;
+    private final Matrix sinceFired;        // (1, F) tokens since each latent last fired
+    private final Matrix deadMask;          // (1, F) 1 where sinceFired ≥ deadTokens
+    private final Objective objective;
+    private long step;
+    private double thresholdSum;
+    private long thresholdCount;
+    private long windowCodes, windowSteps, windowStart;
+
+    private Trainer(Backend backend, TrainConfig cfg, BatchFeed feed, int dIn, float inputScale) {
+        this.backend = backend;
+        this.cfg = cfg;
+        this.feed = feed;
+        this.dIn = dIn;
+        this.inputScale = inputScale;
+        this.schedule = Schedule.of(cfg);
+        boolean theta = cfg.architecture() == Architecture.JUMPRELU;
+        int f = cfg.width();
+        hostBatch = Matrix.allocate(arena, cfg.batchSize(), dIn);
+        weights = ParameterSet.allocate(backend, arena, dIn, f, theta);
+        grads = ParameterSet.allocate(backend, arena, dIn, f, theta);
+        adamM = ParameterSet.allocate(backend, arena, dIn, f, theta);
+        adamV = ParameterSet.allocate(backend, arena, dIn, f, theta);
+        sinceFired = backend.allocate(arena, 1, f);
+        deadMask = backend.allocate(arena, 1, f);
+        objective = new Objective(backend, cfg, dIn);
+    }
+
+    /** A fresh run: initial weights from the seed and the first batches of {@code feed} (see {@link Initializer}). */
+    public static Trainer start(Backend backend, TrainConfig cfg, BatchFeed feed) {
+        try (Sae init = Initializer.initialise(cfg, feed)) {
+            Trainer t = new Trainer(backend, cfg, feed, init.dIn(), init.inputScale());
+            t.weights.uploadFrom(backend, init);
+            return t;
+        }
+    }
+
+    /** Continues the run saved in {@code dir}; the feed is moved to the saved position. */
+    public static Trainer resume(Path dir, Backend backend, BatchFeed feed) throws IOException {
+        try (Arena tmp = Arena.ofShared()) {
+            Checkpoint.Loaded c = Checkpoint.read(dir, tmp);
+            Checkpoint.State s = c.state();
+            Path stateFile = dir.resolve(Checkpoint.STATE);
+            if (s.dIn() != feed.dim())
+                throw new CheckpointException(stateFile, "the run trained on dimension " + s.dIn() + " but the feed has dimension " + feed.dim());
+            Trainer t = new Trainer(backend, s.config(), feed, s.dIn(), s.inputScale());
+            for (Map.Entry<String, Matrix> e : t.tensors().entrySet()) {
+                Matrix saved = c.tensors().get(e.getKey());
+                Path tensorFile = dir.resolve(Checkpoint.TENSORS);
+                if (saved == null) throw new CheckpointException(tensorFile, "tensor '" + e.getKey() + "' is missing");
+                if (saved.rows() != e.getValue().rows() || saved.cols() != e.getValue().cols())
+                    throw new CheckpointException(tensorFile, "tensor '" + e.getKey() + "' has shape " + saved.shape() + ", expected " + e.getValue().shape());
+                backend.upload(saved, e.getValue());
+            }
+            t.step = s.step();
+            t.thresholdSum = s.thresholdSum();
+            t.thresholdCount = s.thresholdCount();
+            feed.seek(s.feedPosition());
+            return t;
+        }
+    }
+
+    public TrainConfig config() { return cfg; }
+
+    /** Steps done so far. */
+    public long step() { return step; }
+
+    /** Whether every step of the configured run is done. */
+    public boolean finished() { return step >= cfg.steps(); }
+
+    /** Runs up to {@code maxSteps} more steps (fewer at the end of the run), reporting to {@code listener} (may be null). */
+    public void run(long maxSteps, ProgressListener listener) {
+        long end = Math.min(cfg.steps(), step + Math.max(0, maxSteps));
+        while (step < end) {
+            boolean report = (step + 1) % cfg.logEvery() == 0 || step + 1 == cfg.steps();
+            StepStats stats = trainStep(report);
+            if (report) {
+                TrainProgress p = progress(stats);
+                if (listener != null) listener.onProgress(p);
+            }
+        }
+    }
+
+    /** Runs the remaining steps. */
+    public void runToEnd(ProgressListener listener) { run(cfg.steps() - step, listener); }
+
+    private StepStats trainStep(boolean measure) {
+        if (windowSteps == 0) windowStart = System.nanoTime();
+        feed.next(hostBatch);
+        backend.upload(hostBatch, objective.input());
+        objective.forward(weights, inputScale);
+        // As dictionary_learning: the counters include this batch before the aux-k mask is taken.
+        backend.updateSinceFired(objective.codes(), cfg.batchSize(), sinceFired);
+        Matrix dead = null;
+        if (cfg.usesAuxK()) {
+            backend.greaterEqual(sinceFired, cfg.deadTokens(), deadMask);
+            dead = deadMask;
+        }
+        StepStats stats = objective.backward(weights, grads, schedule.sparsityScale(step), dead, measure);
+        if (cfg.architecture() == Architecture.BATCHTOPK && step >= cfg.thresholdStartStep() && !Float.isNaN(objective.smallestKept())) {
+            thresholdSum += objective.smallestKept();
+            thresholdCount++;
+        }
+        if (cfg.constrainsDecoder()) backend.removeParallelComponent(weights.wDec(), grads.wDec());
+        float lr = (float) schedule.lr(step);
+        List<ParameterSet.Named> w = weights.named(), g = grads.named(), m = adamM.named(), v = adamV.named();
+        for (int i = 0; i < w.size(); i++)
+            backend.adam(w.get(i).matrix(), g.get(i).matrix(), m.get(i).matrix(), v.get(i).matrix(), lr,
+                    (float) cfg.adamBeta1(), (float) cfg.adamBeta2(), (float) cfg.adamEps(), step + 1);
+        if (cfg.constrainsDecoder()) backend.normaliseRows(weights.wDec());
+        if (weights.theta() != null) backend.clampMin(weights.theta(), MIN_THRESHOLD);
+        step++;
+        windowCodes += stats.activeCodes();
+        windowSteps++;
+        return stats;
+    }
+
+    private TrainProgress progress(StepStats s) {
+        double seconds = Math.max(1e-9, (System.nanoTime() - windowStart) / 1e9);
+        backend.greaterEqual(sinceFired, cfg.deadTokens(), deadMask);
+        double dead = backend.sumSquares(deadMask) / cfg.width();
+        double l0 = (double) windowCodes / (windowSteps * cfg.batchSize());
+        double tokensPerSecond = windowSteps * cfg.batchSize() / seconds;
+        windowCodes = 0;
+        windowSteps = 0;
+        return new TrainProgress(step, cfg.steps(), step * cfg.batchSize(), tokensPerSecond, schedule.lr(step - 1),
+                s.loss(cfg.usesAuxK() ? cfg.auxAlpha() : 0), s.reconLoss() / dIn, l0, dead, s.auxLoss());
+    }
+
+    /**
+     * BatchTopK: the inference threshold so far, the mean of the smallest kept activation over the
+     * batches from {@code thresholdStartStep} on (NaN before that step).
+     */
+    public double batchThreshold() { return thresholdCount == 0 ? Double.NaN : thresholdSum / thresholdCount; }
+
+    /**
+     * The SAE as trained so far, in host memory (the caller closes it). BatchTopK gets its global θ
+     * in every threshold entry, JumpReLU its θ_i.
+     *
+     * @throws IllegalStateException for BatchTopK before any batch entered the threshold estimate
+     */
+    public Sae result() {
+        Sae sae = new Sae(cfg.architecture(), dIn, cfg.width(), cfg.k(), cfg.centreInput());
+        sae.setInputScale(inputScale);
+        weights.downloadInto(backend, sae);
+        if (cfg.architecture() == Architecture.BATCHTOPK) {
+            if (thresholdCount == 0) {
+                sae.close();
+                throw new IllegalStateException("BatchTopK threshold not estimated yet: step " + step
+                        + " has not passed the threshold start step " + cfg.thresholdStartStep());
+            }
+            sae.threshold().fill((float) batchThreshold());
+        }
+        sae.metadata().put("trained_tokens", step * cfg.batchSize());
+        return sae;
+    }
+
+    /** Saves the run to {@code dir} (atomically, see {@link Checkpoint}). */
+    public void checkpoint(Path dir) throws IOException {
+        try (Arena tmp = Arena.ofConfined()) {
+            Map<String, Matrix> host = new LinkedHashMap<>();
+            for (Map.Entry<String, Matrix> e : tensors().entrySet()) {
+                Matrix h = Matrix.allocate(tmp, e.getValue().rows(), e.getValue().cols());
+                backend.download(e.getValue(), h);
+                host.put(e.getKey(), h);
+            }
+            Checkpoint.write(dir, new Checkpoint.State(Checkpoint.FORMAT, cfg, dIn, step, inputScale,
+                    thresholdSum, thresholdCount, feed.position()), host);
+        }
+    }
+
+    /** Every backend matrix a checkpoint holds, by name. */
+    private Map<String, Matrix> tensors() {
+        Map<String, Matrix> all = new LinkedHashMap<>();
+        for (ParameterSet.Named p : weights.named()) all.put(p.name(), p.matrix());
+        for (ParameterSet.Named p : adamM.named()) all.put(ADAM_M + p.name(), p.matrix());
+        for (ParameterSet.Named p : adamV.named()) all.put(ADAM_V + p.name(), p.matrix());
+        all.put(SINCE_FIRED, sinceFired);
+        return all;
+    }
+
+    @Override public void close() {
+        objective.close();
+        arena.close();
+    }
+}
