@@ -169,136 +169,68 @@ public final class CpuBackend implements Backend {
     public void selectAbove(Matrix z, Matrix threshold, SparseCodes out) {
         int f = z.cols();
         if (threshold != null) requireCols(threshold, f, "threshold");
-        MemorySegment zd = z.data();
-        MemorySegment td = threshold == null ? null : threshold.data();
-        selectByRow(z, out, row -> {
-            long base = (long) row * f;
-            int n = 0;
-            for (int i = 0; i < f; i++) if (zd.getAtIndex(FLOAT, base + i) > (td == null ? 0f : td.getAtIndex(FLOAT, i))) n++;
-            return n;
-        }, (row, start) -> {
-            long base = (long) row * f;
-            int e = start;
-            for (int i = 0; i < f; i++) {
-                float v = zd.getAtIndex(FLOAT, base + i);
-                if (v > (td == null ? 0f : td.getAtIndex(FLOAT, i))) {
-                    out.setIndex(e, i);
-                    out.setValue(e++, v);
-                }
-            }
-        });
+        float[] theta = threshold == null ? new float[f] : threshold.toArray();
+        RowChunks.write(RowChunks.scan(z, true, () -> (r, row, chunk) -> {
+            for (int i = 0; i < f; i++) if (row[i] > theta[i]) chunk.add(i, row[i]);
+        }), z.rows(), out);
     }
 
     @Override
     public void selectBand(Matrix z, Matrix centre, float halfWidth, SparseCodes out) {
         int f = z.cols();
         requireCols(centre, f, "band centre");
-        MemorySegment zd = z.data(), cd = centre.data();
-        selectByRow(z, out, row -> {
-            long base = (long) row * f;
-            int n = 0;
-            for (int i = 0; i < f; i++) if (Math.abs(zd.getAtIndex(FLOAT, base + i) - cd.getAtIndex(FLOAT, i)) < halfWidth) n++;
-            return n;
-        }, (row, start) -> {
-            long base = (long) row * f;
-            int e = start;
-            for (int i = 0; i < f; i++) {
-                float v = zd.getAtIndex(FLOAT, base + i);
-                if (Math.abs(v - cd.getAtIndex(FLOAT, i)) < halfWidth) {
-                    out.setIndex(e, i);
-                    out.setValue(e++, v);
-                }
-            }
-        });
+        float[] c = centre.toArray();
+        RowChunks.write(RowChunks.scan(z, true, () -> (r, row, chunk) -> {
+            for (int i = 0; i < f; i++) if (Math.abs(row[i] - c[i]) < halfWidth) chunk.add(i, row[i]);
+        }), z.rows(), out);
     }
 
     @Override
     public void selectTopK(Matrix z, int k, Matrix eligible, SparseCodes out) {
         int f = z.cols();
         if (k <= 0) throw new IllegalArgumentException("k must be positive, got " + k);
-        if (eligible != null) requireCols(eligible, f, "eligibility mask");
+        if (eligible == null) {
+            RowChunks.write(RowChunks.scan(z, true, () -> {
+                TopKHeap heap = new TopKHeap(Math.min(k, f));
+                return (r, row, chunk) -> {
+                    heap.clear();
+                    for (int i = 0; i < f; i++) if (row[i] > 0f) heap.offer(row[i], i);
+                    heap.drainInto(chunk);
+                };
+            }), z.rows(), out);
+            return;
+        }
+        requireCols(eligible, f, "eligibility mask");
+        // Aux-k looks at the dead latents only, usually few: visit just those columns.
+        int[] columns = eligibleColumns(eligible);
         MemorySegment zd = z.data();
-        MemorySegment ed = eligible == null ? null : eligible.data();
-        selectByRow(z, out, row -> {
-            long base = (long) row * f;
-            int n = 0;
-            for (int i = 0; i < f; i++)
-                if (zd.getAtIndex(FLOAT, base + i) > 0f && (ed == null || ed.getAtIndex(FLOAT, i) != 0f)) n++;
-            return Math.min(n, k);
-        }, (row, start) -> {
-            int count = out.rowStart(row + 1) - start;
-            if (count == 0) return;
-            TopKHeap heap = new TopKHeap(count);
-            long base = (long) row * f;
-            for (int i = 0; i < f; i++) {
-                float v = zd.getAtIndex(FLOAT, base + i);
-                if (v > 0f && (ed == null || ed.getAtIndex(FLOAT, i) != 0f)) heap.offer(v, i);
-            }
-            heap.drainInto(out, start);
-        });
+        RowChunks.write(RowChunks.scan(z, false, () -> {
+            TopKHeap heap = new TopKHeap(Math.max(1, Math.min(k, columns.length)));
+            return (r, ignored, chunk) -> {
+                heap.clear();
+                long base = (long) r * f;
+                for (int i : columns) {
+                    float v = zd.getAtIndex(FLOAT, base + i);
+                    if (v > 0f) heap.offer(v, i);
+                }
+                heap.drainInto(chunk);
+            };
+        }), z.rows(), out);
+    }
+
+    private static int[] eligibleColumns(Matrix eligible) {
+        float[] mask = eligible.toArray();
+        int n = 0;
+        for (float m : mask) if (m != 0f) n++;
+        int[] columns = new int[n];
+        for (int i = 0, j = 0; i < mask.length; i++) if (mask[i] != 0f) columns[j++] = i;
+        return columns;
     }
 
     @Override
     public float selectBatchTopK(Matrix z, int k, SparseCodes out) {
-        long budget = (long) z.rows() * k;
-        float cut = BatchThreshold.find(z, budget);
-        // cut is the value of the budget-th largest positive entry (NaN: fewer than budget positives, keep all).
-        int f = z.cols(), rows = z.rows();
-        MemorySegment zd = z.data();
-        int[] above = new int[rows];
-        int[] ties = new int[rows];
-        Parallel.forRange(rows, ROW_GRAIN, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                long base = (long) r * f;
-                int a = 0, t = 0;
-                for (int i = 0; i < f; i++) {
-                    float v = zd.getAtIndex(FLOAT, base + i);
-                    if (v > 0f && (Float.isNaN(cut) || v > cut)) a++;
-                    else if (v == cut) t++;
-                }
-                above[r] = a;
-                ties[r] = t;
-            }
-        });
-        long kept = 0;
-        for (int a : above) kept += a;
-        // Entries equal to the cut fill the remaining budget in row order, so the count is exact.
-        long tiesLeft = Float.isNaN(cut) ? 0 : budget - kept;
-        int[] tiesTaken = new int[rows];
-        for (int r = 0; r < rows && tiesLeft > 0; r++) {
-            tiesTaken[r] = (int) Math.min(ties[r], tiesLeft);
-            tiesLeft -= tiesTaken[r];
-        }
-        out.reset(rows, kept + (Float.isNaN(cut) ? 0 : budget - kept));
-        int start = 0;
-        for (int r = 0; r < rows; r++) {
-            out.setRowStart(r, start);
-            start += above[r] + tiesTaken[r];
-        }
-        out.setRowStart(rows, start);
-        Parallel.forRange(rows, ROW_GRAIN, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                long base = (long) r * f;
-                int e = out.rowStart(r), tiesHere = tiesTaken[r];
-                for (int i = 0; i < f; i++) {
-                    float v = zd.getAtIndex(FLOAT, base + i);
-                    boolean take = v > 0f && (Float.isNaN(cut) || v > cut);
-                    if (!take && v == cut && tiesHere > 0) {
-                        take = true;
-                        tiesHere--;
-                    }
-                    if (take) {
-                        out.setIndex(e, i);
-                        out.setValue(e++, v);
-                    }
-                }
-            }
-        });
-        if (start == 0) return Float.NaN;
-        if (!Float.isNaN(cut)) return cut;
-        float min = Float.POSITIVE_INFINITY;
-        for (long e = 0; e < start; e++) min = Math.min(min, out.value(e));
-        return min;
+        if (k <= 0) throw new IllegalArgumentException("k must be positive, got " + k);
+        return BatchTopK.select(z, k, out);
     }
 
     // ---- sparse products ----
@@ -310,16 +242,15 @@ public final class CpuBackend implements Backend {
         if (out.rows() != codes.rows()) throw new IllegalArgumentException("decode output has " + out.rows() + " rows for " + codes.rows() + " code rows");
         if (bias != null) requireCols(bias, d, "decoder bias");
         MemorySegment wd = w.data(), od = out.data();
-        MemorySegment bd = bias == null ? null : bias.data();
+        float[] b = bias == null ? new float[d] : bias.toArray();
         Parallel.forRange(codes.rows(), ROW_GRAIN, (from, to) -> {
-            float[] acc = new float[d];
+            float[] acc = new float[d], wRow = new float[d];
             for (int r = from; r < to; r++) {
-                if (bd == null) java.util.Arrays.fill(acc, 0f);
-                else for (int c = 0; c < d; c++) acc[c] = bd.getAtIndex(FLOAT, c);
+                System.arraycopy(b, 0, acc, 0, d);
                 for (int e = codes.rowStart(r), end = codes.rowStart(r + 1); e < end; e++) {
                     float v = codes.value(e);
-                    long wb = (long) codes.index(e) * d;
-                    for (int c = 0; c < d; c++) acc[c] += v * wd.getAtIndex(FLOAT, wb + c);
+                    MemorySegment.copy(wd, FLOAT, (long) codes.index(e) * d * Float.BYTES, wRow, 0, d);
+                    for (int c = 0; c < d; c++) acc[c] += v * wRow[c];
                 }
                 MemorySegment.copy(acc, 0, od, FLOAT, (long) r * d * Float.BYTES, d);
             }
@@ -334,15 +265,18 @@ public final class CpuBackend implements Backend {
         CodesByLatent byLatent = CodesByLatent.of(codes, out.rows());
         MemorySegment dd = dense.data(), od = out.data();
         Parallel.forRange(out.rows(), ROW_GRAIN, (from, to) -> {
+            float[] acc = new float[d], denseRow = new float[d];
             for (int i = from; i < to; i++) {
                 int s = byLatent.start(i), end = byLatent.start(i + 1);
                 if (s == end) continue;
-                long ob = (long) i * d;
+                long outOffset = (long) i * d * Float.BYTES;
+                MemorySegment.copy(od, FLOAT, outOffset, acc, 0, d);
                 for (int p = s; p < end; p++) {
                     float v = alpha * byLatent.value(p);
-                    long db = (long) byLatent.row(p) * d;
-                    for (int c = 0; c < d; c++) od.setAtIndex(FLOAT, ob + c, od.getAtIndex(FLOAT, ob + c) + v * dd.getAtIndex(FLOAT, db + c));
+                    MemorySegment.copy(dd, FLOAT, (long) byLatent.row(p) * d * Float.BYTES, denseRow, 0, d);
+                    for (int c = 0; c < d; c++) acc[c] += v * denseRow[c];
                 }
+                MemorySegment.copy(acc, 0, od, FLOAT, outOffset, d);
             }
         });
     }
@@ -357,9 +291,16 @@ public final class CpuBackend implements Backend {
         MemorySegment.copy(pattern.indexSegment(), 0, out.indexSegment(), 0, pattern.nnz() * Integer.BYTES);
         MemorySegment ad = a.data(), wd = w.data();
         Parallel.forRange(pattern.rows(), ROW_GRAIN, (from, to) -> {
-            for (int r = from; r < to; r++)
-                for (int e = pattern.rowStart(r), end = pattern.rowStart(r + 1); e < end; e++)
-                    out.setValue(e, (float) dot(ad, (long) r * d, wd, (long) pattern.index(e) * d, d));
+            float[] aRow = new float[d], wRow = new float[d];
+            for (int r = from; r < to; r++) {
+                MemorySegment.copy(ad, FLOAT, (long) r * d * Float.BYTES, aRow, 0, d);
+                for (int e = pattern.rowStart(r), end = pattern.rowStart(r + 1); e < end; e++) {
+                    MemorySegment.copy(wd, FLOAT, (long) pattern.index(e) * d * Float.BYTES, wRow, 0, d);
+                    double sum = 0;
+                    for (int c = 0; c < d; c++) sum += (double) aRow[c] * wRow[c];
+                    out.setValue(e, (float) sum);
+                }
+            }
         });
     }
 
@@ -523,32 +464,6 @@ public final class CpuBackend implements Backend {
     }
 
     // ---- helpers ----
-
-    /** Counts per row, then fills each row at its CSR offset, both passes row-parallel. */
-    private static void selectByRow(Matrix z, SparseCodes out, RowCounter counter, RowFiller filler) {
-        int rows = z.rows();
-        int[] counts = new int[rows];
-        Parallel.forRange(rows, ROW_GRAIN, (from, to) -> {
-            for (int r = from; r < to; r++) counts[r] = counter.count(r);
-        });
-        long total = 0;
-        for (int c : counts) total += c;
-        if (total > Integer.MAX_VALUE) throw new IllegalStateException(total + " active codes exceed the CSR index range");
-        out.reset(rows, total);
-        int start = 0;
-        for (int r = 0; r < rows; r++) {
-            out.setRowStart(r, start);
-            start += counts[r];
-        }
-        out.setRowStart(rows, start);
-        Parallel.forRange(rows, ROW_GRAIN, (from, to) -> {
-            for (int r = from; r < to; r++) filler.fill(r, out.rowStart(r));
-        });
-    }
-
-    @FunctionalInterface private interface RowCounter { int count(int row); }
-
-    @FunctionalInterface private interface RowFiller { void fill(int row, int start); }
 
     private static void forFlat(Matrix m, FlatBody body) {
         long n = m.size();

@@ -1,7 +1,5 @@
 package dev.saestitch.backend.cpu;
 
-import dev.saestitch.tensor.SparseCodes;
-
 /** A fixed-size min-heap keeping the {@code capacity} largest (value, index) pairs offered. */
 final class TopKHeap {
 
@@ -26,8 +24,11 @@ final class TopKHeap {
         }
     }
 
-    /** Writes the kept pairs, in ascending latent order, at entries [start, start + size). */
-    void drainInto(SparseCodes out, long start) {
+    /** Empties the heap for the next row. */
+    void clear() { size = 0; }
+
+    /** Adds the kept pairs to {@code out} in ascending latent order. */
+    void drainInto(RowChunks.Chunk out) {
         // Sort by index (insertion sort: size is k, small) so rows are in a canonical order.
         for (int i = 1; i < size; i++) {
             int idx = indices[i];
@@ -41,10 +42,7 @@ final class TopKHeap {
             indices[j + 1] = idx;
             values[j + 1] = v;
         }
-        for (int i = 0; i < size; i++) {
-            out.setIndex(start + i, indices[i]);
-            out.setValue(start + i, values[i]);
-        }
+        for (int i = 0; i < size; i++) out.add(indices[i], values[i]);
     }
 
     private void siftUp(int i) {

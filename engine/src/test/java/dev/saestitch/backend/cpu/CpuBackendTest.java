@@ -211,6 +211,53 @@ class CpuBackendTest {
     }
 
     @Test
+    void selectBatchTopKIsExactOnBatchesLargerThanItsSample() {
+        // Above 65536 entries the selection takes its floor from a strided sample: it must stay exact.
+        Matrix z = distinct(331, 1031);
+        assertExactBatchTopK(z, 7);
+    }
+
+    @Test
+    void selectBatchTopKIsExactWhenTheSampleMisleads() {
+        // Every 5th entry is large and the rest small: a sample that strides by 5 sees only large
+        // values, sets its floor too high and must fall back to a full pass.
+        Matrix z = Matrix.allocate(arena, 320, 1031);
+        for (long i = 0; i < z.size(); i++) z.setFlat(i, (i % 5 == 0 ? 10f : 0f) + random.nextFloat());
+        assertExactBatchTopK(z, 100);
+    }
+
+    @Test
+    void selectBatchTopKBreaksTiesOnLargeBatches() {
+        Matrix z = Matrix.allocate(arena, 300, 977);
+        for (long i = 0; i < z.size(); i++) z.setFlat(i, (random.nextInt(64) - 31) / 8f);
+        assertExactBatchTopK(z, 9);
+    }
+
+    /** Exactly B·k entries kept: all above the returned cut, none below, ties at the cut filling the rest. */
+    private void assertExactBatchTopK(Matrix z, int k) {
+        int rows = z.rows(), cols = z.cols();
+        try (SparseCodes out = new SparseCodes(rows, cols, 16)) {
+            float cut = cpu.selectBatchTopK(z, k, out);
+            float[] sorted = positivesDescending(z);
+            long budget = (long) rows * k;
+            assertTrue(sorted.length > budget, "test data needs more positives than B·k");
+            assertEquals(sorted[(int) budget - 1], cut, "the returned value is the B·k-th largest");
+            assertEquals(budget, out.nnz());
+            long kept = 0;
+            for (int r = 0; r < rows; r++) {
+                TreeSet<Integer> row = rowIndices(out, r, z);
+                for (int i = 0; i < cols; i++) {
+                    float v = z.get(r, i);
+                    if (v > cut) assertTrue(row.contains(i), "entry above the cut dropped at " + r + "," + i);
+                    if (v < cut) assertFalse(row.contains(i), "entry below the cut kept at " + r + "," + i);
+                }
+                kept += row.size();
+            }
+            assertEquals(budget, kept);
+        }
+    }
+
+    @Test
     void selectBatchTopKBreaksTiesToExactlyBk() {
         int rows = 23, cols = 41, k = 5;
         Matrix z = Matrix.allocate(arena, rows, cols);

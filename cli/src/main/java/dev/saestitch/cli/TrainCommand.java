@@ -1,0 +1,114 @@
+package dev.saestitch.cli;
+
+import dev.saestitch.backend.Backend;
+import dev.saestitch.io.SaeFiles;
+import dev.saestitch.sae.Architecture;
+import dev.saestitch.sae.Sae;
+import dev.saestitch.train.Evaluation;
+import dev.saestitch.train.ShuffledFeed;
+import dev.saestitch.train.TrainConfig;
+import dev.saestitch.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** Trains one SAE and saves it in SAELens layout. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train a sparse autoencoder on activations (or on the synthetic world) and save it in SAELens layout.",
+                "Defaults follow the reference implementations; see README.md, 'Training defaults'."})
+final class TrainCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+    @Mixin BackendOption backendOption;
+    @Mixin DataOption dataOption;
+
+    @Option(names = "--arch", defaultValue = "batchtopk", paramLabel = "relu|topk|batchtopk|jumprelu", description = "Architecture (default: ${DEFAULT-VALUE}).")
+    String arch;
+    @Option(names = "--width", defaultValue = "1024", paramLabel = "F", description = "Number of latents (default: ${DEFAULT-VALUE}).")
+    int width;
+    @Option(names = "--k", defaultValue = "32", description = "Active latents per sample: TopK/BatchTopK k, JumpReLU's target L0 (default: ${DEFAULT-VALUE}).")
+    int k;
+    @Option(names = "--tokens", defaultValue = "10000000", paramLabel = "N", description = "Training tokens (default: ${DEFAULT-VALUE}).")
+    long tokens;
+    @Option(names = "--batch", defaultValue = "4096", paramLabel = "B", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+    @Option(names = "--lr", description = "Learning rate (default: per architecture, see README).")
+    Double lr;
+    @Option(names = "--l1", description = "ReLU: coefficient of the decoder-norm-weighted L1 penalty (default 5).")
+    Double l1;
+    @Option(names = "--l0-coefficient", description = "JumpReLU: coefficient of the L0 penalty (default 1).")
+    Double l0Coefficient;
+    @Option(names = "--dead-tokens", description = "A latent is dead when it has not fired in this many tokens (default 10M).")
+    Long deadTokens;
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial weights and of the data order (default: ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the SAE (cfg.json + sae_weights.safetensors).")
+    Path out;
+    @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "STEPS", description = "Save a checkpoint to DIR.checkpoint every STEPS steps (default: never).")
+    long checkpointEvery;
+    @Option(names = "--resume", description = "Continue from DIR.checkpoint when it exists.")
+    boolean resume;
+    @Option(names = "--eval-rows", defaultValue = "65536", description = "Rows for the final metrics (default: ${DEFAULT-VALUE}).")
+    int evalRows;
+    @Option(names = "--synth-dim", defaultValue = "128", paramLabel = "D", description = "Dimension of the synthetic world when there is no --data (default: ${DEFAULT-VALUE}).")
+    int synthDim;
+    @Option(names = "--json", description = "Print one JSON object with the results on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        TrainConfig cfg = config();
+        Path checkpoint = out.resolveSibling(out.getFileName() + ".checkpoint");
+        try (Arena arena = Arena.ofShared();
+             DataOption.Dataset data = dataOption.open(synthDim, arena);
+             Backend backend = backendOption.open()) {
+            var err = spec.commandLine().getErr();
+            err.println("train: " + cfg.architecture().cliName() + " F=" + cfg.width() + " on " + data.description());
+            err.println("train: " + backend.describe());
+            ShuffledFeed feed = new ShuffledFeed(data.source(), seed);
+            long started = System.nanoTime();
+            try (Trainer trainer = resume && Files.isDirectory(checkpoint) ? Trainer.resume(checkpoint, backend, feed) : Trainer.start(backend, cfg, feed)) {
+                if (trainer.step() > 0) err.println("train: resumed at step " + trainer.step() + " from " + checkpoint);
+                Progress progress = new Progress(err, "train", trainer.config().steps() * trainer.config().batchSize(), "tok");
+                while (!trainer.finished()) {
+                    trainer.run(checkpointEvery > 0 ? checkpointEvery : Long.MAX_VALUE,
+                            p -> progress.status(p.tokens(), String.format("loss %.4g mse %.4g l0 %.1f dead %.1f%%", p.loss(), p.mse(), p.l0(), 100 * p.deadFraction())));
+                    if (checkpointEvery > 0 && !trainer.finished()) trainer.checkpoint(checkpoint);
+                }
+                progress.done();
+                double seconds = (System.nanoTime() - started) / 1e9;
+                try (Sae sae = trainer.result()) {
+                    SaeFiles.save(sae, out);
+                    Evaluation ev = Evaluations.evaluate(backend, sae, data.source(), seed, evalRows, batch);
+                    JsonReport report = Evaluations.report(ev, sae, data.truth())
+                            .put("tokens", trainer.step() * trainer.config().batchSize())
+                            .put("steps", trainer.step())
+                            .put("seconds", seconds)
+                            .put("tokens_per_s", trainer.step() * trainer.config().batchSize() / seconds)
+                            .put("out", out.toString());
+                    Evaluations.print(report, json, spec.commandLine().getOut());
+                }
+            }
+        }
+        return 0;
+    }
+
+    private TrainConfig config() {
+        TrainConfig.Builder b = TrainConfig.builder(Architecture.parse(arch), width)
+                .k(k).batchSize(batch).totalTokens(tokens).seed(seed);
+        if (Architecture.parse(arch) == Architecture.JUMPRELU) b.targetL0(k);
+        if (lr != null) b.lr(lr);
+        if (l1 != null) b.l1Coefficient(l1);
+        if (l0Coefficient != null) b.l0Coefficient(l0Coefficient);
+        if (deadTokens != null) b.deadTokens(deadTokens);
+        return b.build();
+    }
+}

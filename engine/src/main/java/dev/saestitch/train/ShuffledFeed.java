@@ -1,0 +1,33 @@
+package dev.saestitch.train;
+
+import dev.saestitch.data.ActivationSource;
+import dev.saestitch.data.Batcher;
+import dev.saestitch.tensor.Matrix;
+
+/** Training batches drawn by a {@link Batcher}: every row once per epoch, in a seeded order. */
+public final class ShuffledFeed implements BatchFeed {
+
+    private final ActivationSource source;
+    private final long seed;
+    private Batcher batcher;
+
+    public ShuffledFeed(ActivationSource source, long seed) {
+        this.source = source;
+        this.seed = seed;
+        this.batcher = new Batcher(source, seed);
+    }
+
+    @Override public int dim() { return source.dim(); }
+
+    @Override public void next(Matrix hostBatch) { batcher.next(hostBatch); }
+
+    @Override public long[] position() {
+        Batcher.Position p = batcher.position();
+        return new long[] {p.epoch(), p.offset()};
+    }
+
+    @Override public void seek(long[] position) {
+        if (position.length != 2) throw new IllegalArgumentException("a shuffled feed position is (epoch, offset), got " + position.length + " numbers");
+        batcher = new Batcher(source, seed, new Batcher.Position(position[0], position[1]));
+    }
+}
