@@ -1,5 +1,9 @@
 package dev.saestitch.match;
 
+import dev.saestitch.tensor.Matrix;
+
+import java.util.Arrays;
+
 /**
  * An optimal assignment of the rows of an (n, m) matrix, n ≤ m, to distinct columns.
  *
@@ -13,6 +17,20 @@ package dev.saestitch.match;
  *                     bound on every assignment's cost (LP duality) and equals the optimum.
  */
 public record Assignment(int[] colOfRow, int[] rowOfCol, double total, double[] columnPrices) {
+
+    /**
+     * The assignment of {@code matrix}'s rows given by the first n entries of {@code colOfRow}; rows of
+     * {@code rowOfCol} outside [0, n) (padding) become −1. Copies the arrays, sums the entries.
+     */
+    static Assignment of(Matrix matrix, int[] colOfRow, int[] rowOfCol, double[] columnPrices) {
+        int n = matrix.rows();
+        int[] cols = Arrays.copyOf(colOfRow, n);
+        int[] rows = new int[matrix.cols()];
+        for (int j = 0; j < rows.length; j++) rows[j] = rowOfCol[j] >= 0 && rowOfCol[j] < n ? rowOfCol[j] : -1;
+        double total = 0;
+        for (int i = 0; i < n; i++) total += matrix.get(i, cols[i]);
+        return new Assignment(cols, rows, total, columnPrices.clone());
+    }
 
     public int rows() { return colOfRow.length; }
 

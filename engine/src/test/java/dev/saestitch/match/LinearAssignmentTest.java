@@ -5,7 +5,6 @@ import dev.saestitch.tensor.Matrix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
 import java.util.Random;
@@ -13,34 +12,52 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * LAPJV against exhaustive search (every injective map for n ≤ 8), against an independent
- * O(n³) Hungarian algorithm in float64 (below) for n in the hundreds, and against its own
- * LP-duality certificate at larger n. Optimal totals are compared in float64 within
- * 1e-9·(n + Σ|entries| of the optimum) relative slack: both sides sum the same float32 entries,
- * only in another order; integer costs are compared exactly.
+ * The solver against exhaustive search (every injective map for n ≤ 8), against an independent
+ * O(n²m) Hungarian algorithm in float64 ({@link Hungarian}) for n in the hundreds, and against its
+ * own LP-duality certificate at larger n, along each of its paths ({@link Route}). Optimal totals
+ * are compared in float64 within 1e-9·(n + Σ|chosen entries|): both sides sum the same float32
+ * entries in another order, and prices carry float64 rounding.
  */
 class LinearAssignmentTest {
+
+    /** Ways through the solver: as shipped; the dense solver at once; two candidates per row, so pricing rounds do the work. */
+    enum Route {
+        DEFAULT(LinearAssignment.CANDIDATES_PER_ROW, LinearAssignment.MAX_ROUNDS),
+        DENSE(LinearAssignment.CANDIDATES_PER_ROW, 0),
+        NARROW(2, Integer.MAX_VALUE);
+
+        final int candidates, rounds;
+
+        Route(int candidates, int rounds) {
+            this.candidates = candidates;
+            this.rounds = rounds;
+        }
+
+        Assignment solve(Matrix a, Objective objective) { return LinearAssignment.solve(a, objective, candidates, rounds); }
+    }
 
     /** Kinds of random matrix: continuous, small integers (many ties and many optimal assignments), one value (all tied). */
     enum Kind { UNIFORM, INTEGERS, CONSTANT }
 
     @ParameterizedTest
-    @EnumSource(Kind.class)
-    void squareMatchesExhaustiveSearch(Kind kind) {
+    @CsvSource({"UNIFORM, DEFAULT", "UNIFORM, DENSE", "UNIFORM, NARROW", "INTEGERS, DEFAULT", "INTEGERS, DENSE", "INTEGERS, NARROW",
+            "CONSTANT, DEFAULT", "CONSTANT, DENSE", "CONSTANT, NARROW"})
+    void squareMatchesExhaustiveSearch(Kind kind, Route route) {
         Random rnd = new Random(11 + kind.ordinal());
         try (Arena arena = Arena.ofShared()) {
             for (int n = 1; n <= 8; n++)
                 for (int trial = 0; trial < (n <= 5 ? 60 : n == 6 ? 30 : 8); trial++)
                     for (Objective objective : Objective.values()) {
                         Matrix a = random(arena, rnd, kind, n, n);
-                        checkAgainstExhaustive(a, objective, kind + " n=" + n + " trial " + trial);
+                        checkAgainstExhaustive(route, a, objective, kind + " n=" + n + " trial " + trial);
                     }
         }
     }
 
     @ParameterizedTest
-    @EnumSource(Kind.class)
-    void rectangularMatchesExhaustiveSearch(Kind kind) {
+    @CsvSource({"UNIFORM, DEFAULT", "UNIFORM, DENSE", "UNIFORM, NARROW", "INTEGERS, DEFAULT", "INTEGERS, DENSE", "INTEGERS, NARROW",
+            "CONSTANT, DEFAULT", "CONSTANT, DENSE", "CONSTANT, NARROW"})
+    void rectangularMatchesExhaustiveSearch(Kind kind, Route route) {
         Random rnd = new Random(23 + kind.ordinal());
         try (Arena arena = Arena.ofShared()) {
             for (int m = 1; m <= 7; m++)
@@ -48,7 +65,7 @@ class LinearAssignmentTest {
                     for (int trial = 0; trial < 12; trial++)
                         for (Objective objective : Objective.values()) {
                             Matrix a = random(arena, rnd, kind, n, m);
-                            checkAgainstExhaustive(a, objective, kind + " " + n + "x" + m + " trial " + trial);
+                            checkAgainstExhaustive(route, a, objective, kind + " " + n + "x" + m + " trial " + trial);
                         }
         }
     }
@@ -61,10 +78,12 @@ class LinearAssignmentTest {
         try (Arena arena = Arena.ofShared()) {
             Matrix a = kind.equals("COSINE") ? cosines(arena, rnd, n, 16) : random(arena, rnd, Kind.valueOf(kind), n, m);
             for (Objective objective : Objective.values()) {
-                Assignment got = LinearAssignment.solve(a, objective);
-                checkConsistent(a, got);
                 double best = Hungarian.optimum(a, objective == Objective.MAXIMISE);
-                assertEquals(best, got.total(), tolerance(a, got), kind + " " + a.shape() + " " + objective);
+                for (Route route : Route.values()) {
+                    Assignment got = route.solve(a, objective);
+                    checkConsistent(a, got);
+                    assertEquals(best, got.total(), tolerance(a, got), kind + " " + a.shape() + " " + objective + " " + route);
+                }
             }
         }
     }
@@ -76,13 +95,14 @@ class LinearAssignmentTest {
         Random rnd = new Random(n + 7L * m);
         try (Arena arena = Arena.ofShared()) {
             Matrix a = kind.equals("COSINE") ? cosines(arena, rnd, n, 32) : random(arena, rnd, Kind.valueOf(kind), n, m);
-            for (Objective objective : Objective.values()) {
-                Assignment got = LinearAssignment.solve(a, objective);
-                checkConsistent(a, got);
-                double sign = objective == Objective.MAXIMISE ? -1 : 1;
-                double dual = dualBound(a, sign, got.columnPrices());
-                assertEquals(sign * got.total(), dual, tolerance(a, got), kind + " " + a.shape() + " " + objective);
-            }
+            for (Objective objective : Objective.values())
+                for (Route route : Route.values()) {
+                    Assignment got = route.solve(a, objective);
+                    checkConsistent(a, got);
+                    double sign = objective == Objective.MAXIMISE ? -1 : 1;
+                    double dual = dualBound(a, sign, got.columnPrices());
+                    assertEquals(sign * got.total(), dual, tolerance(a, got), kind + " " + a.shape() + " " + objective + " " + route);
+                }
         }
     }
 
@@ -135,8 +155,8 @@ class LinearAssignmentTest {
 
     // ---- checks ----
 
-    private static void checkAgainstExhaustive(Matrix a, Objective objective, String what) {
-        Assignment got = LinearAssignment.solve(a, objective);
+    private static void checkAgainstExhaustive(Route route, Matrix a, Objective objective, String what) {
+        Assignment got = route.solve(a, objective);
         checkConsistent(a, got);
         double best = Exhaustive.optimum(a, objective == Objective.MAXIMISE);
         assertEquals(best, got.total(), tolerance(a, got), what + " " + objective);
