@@ -31,16 +31,33 @@ final class CostRows {
     }
 
     /**
-     * For each row i, the (at most) k columns with the least reduced cost cost[i, j] − w_j, among
-     * those below {@code limit[i]} and not already edges of row i in {@code exclude}; ties keep
-     * the smaller column. Checks that every entry is finite.
+     * For each row, its (at most) k least costs; ties are broken by {@link #tieRank}.
      *
-     * @param w       (m) column prices, or null for zeros
-     * @param limit   (n) strict upper bound on the reduced costs picked, or null for none
-     * @param exclude edges not to pick again, or null
-     * @throws IllegalArgumentException naming the first non-finite entry found
+     * @throws IllegalArgumentException naming the first non-finite entry met
      */
-    RowPicks smallest(int k, double[] w, double[] limit, CandidateGraph exclude) {
+    RowPicks least(int k) {
+        return eachRow(k, (sel, i) -> sel.pickLeast(i));
+    }
+
+    /**
+     * For each row i, the (at most) k columns with the least reduced cost cost[i, j] − v_j among
+     * those below u_i that are not yet edges of row i in {@code graph}: the edges that show the
+     * prices (u, v) are not a feasible dual of the whole problem.
+     *
+     * @param v (m) column prices
+     * @param u (n) row duals
+     */
+    RowPicks offenders(int k, double[] v, double[] u, CandidateGraph graph) {
+        return eachRow(k, (sel, i) -> {
+            if (leastReduced(sel.row, v) < u[i]) sel.pickLeastReduced(i, v, u[i], graph);
+        });
+    }
+
+    /** What to pick from row i, loaded in the selection's buffer. */
+    @FunctionalInterface
+    private interface RowPick { void pick(Selection sel, int i); }
+
+    private RowPicks eachRow(int k, RowPick body) {
         int n = matrix.rows(), m = matrix.cols();
         int[][] cols = new int[n][];
         float[][] costs = new float[n][];
@@ -49,10 +66,9 @@ final class CostRows {
             IntStream.range(0, chunks).parallel().forEach(chunk -> {
                 Selection sel = new Selection(k, m);
                 for (int i = chunk * ROWS_PER_CHUNK, end = Math.min(n, i + ROWS_PER_CHUNK); i < end; i++) {
-                    double bound = limit == null ? Double.POSITIVE_INFINITY : limit[i];
                     load(i, sel.row);
-                    if (w == null) sel.pickLeast(i, bound);
-                    else if (leastReduced(sel.row, w) < bound) sel.pickLeastReduced(w, bound, exclude, i);
+                    sel.clear();
+                    body.pick(sel, i);
                     cols[i] = sel.cols();
                     costs[i] = sel.costs();
                 }
@@ -74,12 +90,26 @@ final class CostRows {
         return min;
     }
 
-    /** One thread's row buffer and a bounded max-heap of the k least values seen in the row. */
+    /**
+     * A fixed pseudo-random rank for breaking ties between equal values of row i: rows with many
+     * equal entries (integer costs) then pick different columns, not all the first ones, which keeps
+     * the candidate graph rich in matchings.
+     */
+    private static int tieRank(int i, int j) {
+        long h = ((long) i << 32 | j) * 0x9E3779B97F4A7C15L;   // Fibonacci hashing, then the murmur3 finaliser
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        return (int) h;
+    }
+
+    /** One thread's row buffer and a bounded max-heap of the k least (value, tie rank) seen in the row. */
     private final class Selection {
         final float[] row;
         private final int k;
-        private final double[] value;   // (k) heap of the kept values, largest at 0
-        private final int[] col;
+        private final double[] value;   // (k) heap of the kept values, largest (then largest tie rank) at 0
+        private final int[] rank;       // (k) their tie ranks
+        private final int[] col;        // (k) their columns
         private final int[] mark;       // (m) row + 1 for the columns excluded in that row
         private int size;
 
@@ -87,18 +117,34 @@ final class CostRows {
             this.row = new float[m];
             this.k = k;
             this.value = new double[k];
+            this.rank = new int[k];
             this.col = new int[k];
             this.mark = new int[m];
         }
 
-        /** The k least entries of the row; all must be finite. */
-        void pickLeast(int i, double bound) {
-            size = 0;
-            double top = bound;
+        void clear() { size = 0; }
+
+        /** The k least entries of row i; all must be finite. */
+        void pickLeast(int i) {
+            double top = Double.POSITIVE_INFINITY;
             for (int j = 0; j < row.length; j++) {
                 float c = row[j];
-                if (c < top && c > Float.NEGATIVE_INFINITY) top = offer(c, j, bound);
-                else if (!Float.isFinite(c)) throw notFinite(i, j, c);
+                if (c <= top) {
+                    if (!Float.isFinite(c)) throw notFinite(i, j, c);
+                    if (c < top || beatsTie(i, j)) top = offer(c, i, j, top);
+                } else if (!Float.isFinite(c)) {
+                    throw notFinite(i, j, c);
+                }
+            }
+        }
+
+        /** The k least reduced costs row[j] − w[j] below the bound, skipping row i's edges in {@code exclude}. */
+        void pickLeastReduced(int i, double[] w, double bound, CandidateGraph exclude) {
+            for (int e = exclude.start[i]; e < exclude.start[i + 1]; e++) mark[exclude.col[e]] = i + 1;
+            double top = bound;
+            for (int j = 0; j < row.length; j++) {
+                double h = row[j] - w[j];
+                if (h <= top && mark[j] != i + 1 && (h < top || beatsTie(i, j))) top = offer(h, i, j, bound);
             }
         }
 
@@ -106,28 +152,19 @@ final class CostRows {
             return new IllegalArgumentException("assignment matrix entry (" + i + ", " + j + ") is not finite: " + (negate ? -c : c));
         }
 
-        /** The k least reduced costs row[j] − w[j] below the bound, skipping row i's edges in {@code exclude}. */
-        void pickLeastReduced(double[] w, double bound, CandidateGraph exclude, int i) {
-            size = 0;
-            if (exclude != null) for (int e = exclude.start[i]; e < exclude.start[i + 1]; e++) mark[exclude.col[e]] = i + 1;
-            double top = bound;
-            for (int j = 0; j < row.length; j++) {
-                double h = row[j] - w[j];
-                if (h < top && mark[j] != i + 1) top = offer(h, j, bound);
-            }
+        /** Whether (i, j), equal in value to the largest kept, displaces it: only when the heap is full. */
+        private boolean beatsTie(int i, int j) {
+            return size == k && tieRank(i, j) < rank[0];
         }
 
-        /** Keeps (h, j), dropping the largest kept when full; returns the value a newcomer must beat. */
-        private double offer(double h, int j, double bound) {
-            if (size < k) {
-                value[size] = h;
-                col[size] = j;
-                siftUp(size++);
-            } else {
-                value[0] = h;
-                col[0] = j;
-                siftDown(0);
-            }
+        /** Keeps (h, j), dropping the largest kept when full; returns the value a newcomer must reach. */
+        private double offer(double h, int i, int j, double bound) {
+            int at = size < k ? size++ : 0;
+            value[at] = h;
+            rank[at] = tieRank(i, j);
+            col[at] = j;
+            if (at > 0) siftUp(at);
+            else siftDown(0);
             return size < k ? bound : value[0];
         }
 
@@ -151,15 +188,17 @@ final class CostRows {
             }
         }
 
-        /** Heap order: larger value first, then larger column, so the smaller column survives a tie. */
         private boolean above(int a, int b) {
-            return value[a] > value[b] || (value[a] == value[b] && col[a] > col[b]);
+            return value[a] > value[b] || (value[a] == value[b] && rank[a] > rank[b]);
         }
 
         private void swap(int a, int b) {
             double tv = value[a];
             value[a] = value[b];
             value[b] = tv;
+            int tr = rank[a];
+            rank[a] = rank[b];
+            rank[b] = tr;
             int tc = col[a];
             col[a] = col[b];
             col[b] = tc;

@@ -20,8 +20,9 @@ import dev.saestitch.tensor.Matrix;
  *       assignment, which is therefore optimal (LP duality). Otherwise each such row's worst
  *       offenders join the graph, the rows are freed, and step 2 resumes from the current prices.</li>
  * </ol>
- * When this takes more than {@code maxRounds} rounds, the dense solver ({@link DenseLapjv}) takes
- * over. Each pass streams the matrix once; the matrix is read in place (it must be readable from
+ * When the rounds or the graph outgrow their {@link Budget} (matrices with massively tied optima,
+ * such as cost[i, j] = a_i + b_j, where sparse duals keep missing), the dense solver
+ * ({@link DenseLapjv}) takes over. Each pass streams the matrix once; the matrix is read in place (it must be readable from
  * several threads: allocate it from {@code Arena.ofShared()}). Dual prices and path lengths are
  * float64, so "optimal" means up to float64 rounding of sums of the float32 entries.
  */
@@ -30,11 +31,17 @@ public final class LinearAssignment {
     /** Whether the entries are costs to minimise or similarities to maximise. */
     public enum Objective { MINIMISE, MAXIMISE }
 
-    /** Candidate columns kept per row by the first pass, and added per offending row by each pricing pass. */
-    static final int CANDIDATES_PER_ROW = 32;
-
-    /** Pricing rounds before the dense solver takes over. */
-    static final int MAX_ROUNDS = 25;
+    /**
+     * How far the sparse solver goes before the dense one takes over.
+     *
+     * @param candidates  columns kept per row by the first pass, and added per offending row by each pricing pass
+     * @param rounds      pricing rounds that may add edges
+     * @param edgesPerRow the most edges per row (on average) the graph may reach
+     */
+    record Budget(int candidates, int rounds, int edgesPerRow) {
+        /** 32 candidates, 20 rounds, 4 × 32 edges per row: on SAE cosine matrices 1–3 rounds do it. */
+        static final Budget DEFAULT = new Budget(32, 20, 128);
+    }
 
     private LinearAssignment() {}
 
@@ -47,28 +54,29 @@ public final class LinearAssignment {
      * @throws IllegalArgumentException when n > m, an entry is not finite, or the matrix's arena is confined
      */
     public static Assignment solve(Matrix matrix, Objective objective) {
-        return solve(matrix, objective, CANDIDATES_PER_ROW, MAX_ROUNDS);
+        return solve(matrix, objective, Budget.DEFAULT);
     }
 
-    /** As {@link #solve(Matrix, Objective)} with the candidates per row and the rounds before the dense solver given (0: dense at once). */
-    static Assignment solve(Matrix matrix, Objective objective, int candidatesPerRow, int maxRounds) {
+    /** As {@link #solve(Matrix, Objective)} within the budget given (0 rounds: the dense solver once the entries are checked). */
+    static Assignment solve(Matrix matrix, Objective objective, Budget budget) {
         int n = matrix.rows(), m = matrix.cols();
         if (n > m)
             throw new IllegalArgumentException("linear assignment needs rows ≤ columns, got a " + matrix.shape() + " matrix: pass its transpose");
         boolean maximise = objective == Objective.MAXIMISE;
         if (n == 0) return Assignment.of(matrix, new int[0], new int[m], new double[m]);
         CostRows costs = new CostRows(matrix, maximise);
-        int k = Math.min(candidatesPerRow, m);
-        RowPicks best = costs.smallest(k, null, null, null);   // also checks every entry is finite
+        int k = Math.min(budget.candidates(), m);
+        RowPicks best = costs.least(k);   // also checks that every entry is finite
         float[] diagonal = new float[n];
         for (int i = 0; i < n; i++) diagonal[i] = costs.cost(i, i);
         CandidateGraph graph = CandidateGraph.of(m, best, diagonal);
         SparseShortestPaths paths = new SparseShortestPaths(graph);
         paths.assignFreeRows();
         for (int round = 0; ; round++) {
-            RowPicks offenders = costs.smallest(k, paths.v, paths.rowDuals(), graph);
+            RowPicks offenders = costs.offenders(k, paths.v, paths.rowDuals(), graph);
             if (offenders.count() == 0) return Assignment.of(matrix, paths.x, paths.y, paths.v);
-            if (round >= maxRounds) return DenseLapjv.solve(matrix, maximise);
+            if (round >= budget.rounds() || graph.edges() + offenders.count() > (long) budget.edgesPerRow() * n)
+                return DenseLapjv.solve(matrix, maximise);
             graph = graph.plus(offenders);
             paths.setGraph(graph);
             if (n == m) {

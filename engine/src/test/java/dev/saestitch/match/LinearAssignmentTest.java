@@ -1,5 +1,6 @@
 package dev.saestitch.match;
 
+import dev.saestitch.match.LinearAssignment.Budget;
 import dev.saestitch.match.LinearAssignment.Objective;
 import dev.saestitch.tensor.Matrix;
 import org.junit.jupiter.api.Test;
@@ -20,20 +21,17 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class LinearAssignmentTest {
 
-    /** Ways through the solver: as shipped; the dense solver at once; two candidates per row, so pricing rounds do the work. */
+    /** Ways through the solver: as shipped; the dense solver at once; two candidates per row and no limits, so pricing rounds do the work. */
     enum Route {
-        DEFAULT(LinearAssignment.CANDIDATES_PER_ROW, LinearAssignment.MAX_ROUNDS),
-        DENSE(LinearAssignment.CANDIDATES_PER_ROW, 0),
-        NARROW(2, Integer.MAX_VALUE);
+        DEFAULT(Budget.DEFAULT),
+        DENSE(new Budget(Budget.DEFAULT.candidates(), 0, Integer.MAX_VALUE)),
+        NARROW(new Budget(2, Integer.MAX_VALUE, Integer.MAX_VALUE));
 
-        final int candidates, rounds;
+        final Budget budget;
 
-        Route(int candidates, int rounds) {
-            this.candidates = candidates;
-            this.rounds = rounds;
-        }
+        Route(Budget budget) { this.budget = budget; }
 
-        Assignment solve(Matrix a, Objective objective) { return LinearAssignment.solve(a, objective, candidates, rounds); }
+        Assignment solve(Matrix a, Objective objective) { return LinearAssignment.solve(a, objective, budget); }
     }
 
     /** Kinds of random matrix: continuous, small integers (many ties and many optimal assignments), one value (all tied). */
