@@ -34,12 +34,16 @@ class LinearAssignmentTest {
         Assignment solve(Matrix a, Objective objective) { return LinearAssignment.solve(a, objective, budget); }
     }
 
-    /** Kinds of random matrix: continuous, small integers (many ties and many optimal assignments), one value (all tied). */
-    enum Kind { UNIFORM, INTEGERS, CONSTANT }
+    /**
+     * Kinds of random matrix: continuous; small integers (many ties and many optimal assignments);
+     * one value (all tied); a_i + b_j (every assignment optimal, prices hard to pin down: sends
+     * the default route to the dense solver).
+     */
+    enum Kind { UNIFORM, INTEGERS, CONSTANT, ADDITIVE }
 
     @ParameterizedTest
     @CsvSource({"UNIFORM, DEFAULT", "UNIFORM, DENSE", "UNIFORM, NARROW", "INTEGERS, DEFAULT", "INTEGERS, DENSE", "INTEGERS, NARROW",
-            "CONSTANT, DEFAULT", "CONSTANT, DENSE", "CONSTANT, NARROW"})
+            "CONSTANT, DEFAULT", "CONSTANT, DENSE", "CONSTANT, NARROW", "ADDITIVE, DEFAULT", "ADDITIVE, DENSE", "ADDITIVE, NARROW"})
     void squareMatchesExhaustiveSearch(Kind kind, Route route) {
         Random rnd = new Random(11 + kind.ordinal());
         try (Arena arena = Arena.ofShared()) {
@@ -54,7 +58,7 @@ class LinearAssignmentTest {
 
     @ParameterizedTest
     @CsvSource({"UNIFORM, DEFAULT", "UNIFORM, DENSE", "UNIFORM, NARROW", "INTEGERS, DEFAULT", "INTEGERS, DENSE", "INTEGERS, NARROW",
-            "CONSTANT, DEFAULT", "CONSTANT, DENSE", "CONSTANT, NARROW"})
+            "CONSTANT, DEFAULT", "CONSTANT, DENSE", "CONSTANT, NARROW", "ADDITIVE, DEFAULT", "ADDITIVE, DENSE", "ADDITIVE, NARROW"})
     void rectangularMatchesExhaustiveSearch(Kind kind, Route route) {
         Random rnd = new Random(23 + kind.ordinal());
         try (Arena arena = Arena.ofShared()) {
@@ -70,7 +74,7 @@ class LinearAssignmentTest {
 
     @ParameterizedTest
     @CsvSource({"UNIFORM, 53, 53", "UNIFORM, 131, 131", "UNIFORM, 200, 200", "INTEGERS, 97, 97", "INTEGERS, 150, 150",
-            "CONSTANT, 64, 64", "UNIFORM, 71, 130", "INTEGERS, 45, 199", "COSINE, 189, 189"})
+            "CONSTANT, 64, 64", "ADDITIVE, 150, 150", "ADDITIVE, 257, 257", "ADDITIVE, 60, 95", "UNIFORM, 71, 130", "INTEGERS, 45, 199", "COSINE, 189, 189"})
     void matchesHungarian(String kind, int n, int m) {
         Random rnd = new Random(n * 31L + m);
         try (Arena arena = Arena.ofShared()) {
@@ -204,12 +208,16 @@ class LinearAssignmentTest {
     static Matrix random(Arena arena, Random rnd, Kind kind, int n, int m) {
         Matrix a = Matrix.allocate(arena, n, m);
         float constant = rnd.nextInt(5) - 2;
+        float[] rowPart = new float[n], colPart = new float[m];
+        for (int i = 0; i < n; i++) rowPart[i] = rnd.nextFloat();
+        for (int j = 0; j < m; j++) colPart[j] = rnd.nextFloat();
         for (int i = 0; i < n; i++)
             for (int j = 0; j < m; j++)
                 a.set(i, j, switch (kind) {
                     case UNIFORM -> 2 * rnd.nextFloat() - 0.5f;
                     case INTEGERS -> rnd.nextInt(4) - 1;
                     case CONSTANT -> constant;
+                    case ADDITIVE -> rowPart[i] + colPart[j];
                 });
         return a;
     }
