@@ -10,10 +10,19 @@ import java.util.Arrays;
  */
 final class Hungarian {
 
+    /** The reference's answer: the column of each row and the total of the chosen entries (float64). */
+    record Result(int[] colOfRow, double total) {}
+
     private Hungarian() {}
 
     static double optimum(Matrix a, boolean maximise) {
-        int n = a.rows(), m = a.cols();
+        double[][] e = new double[a.rows()][a.cols()];
+        for (int i = 0; i < a.rows(); i++) for (int j = 0; j < a.cols(); j++) e[i][j] = a.get(i, j);
+        return solve(e, maximise).total();
+    }
+
+    static Result solve(double[][] a, boolean maximise) {
+        int n = a.length, m = n == 0 ? 0 : a[0].length;
         double sign = maximise ? -1 : 1;
         double[] u = new double[n + 1], v = new double[m + 1];
         int[] p = new int[m + 1], way = new int[m + 1];      // p[j]: row (1-based) holding column j, 0 when none
@@ -27,9 +36,10 @@ final class Hungarian {
                 used[j0] = true;
                 int i0 = p[j0], j1 = -1;
                 double delta = Double.POSITIVE_INFINITY;
+                double[] row = a[i0 - 1];
                 for (int j = 1; j <= m; j++) {
                     if (used[j]) continue;
-                    double cur = sign * a.get(i0 - 1, j - 1) - u[i0] - v[j];
+                    double cur = sign * row[j - 1] - u[i0] - v[j];
                     if (cur < minv[j]) {
                         minv[j] = cur;
                         way[j] = j0;
@@ -55,8 +65,13 @@ final class Hungarian {
                 j0 = j1;
             } while (j0 != 0);
         }
+        int[] colOfRow = new int[n];
         double total = 0;
-        for (int j = 1; j <= m; j++) if (p[j] != 0) total += a.get(p[j] - 1, j - 1);
-        return total;
+        for (int j = 1; j <= m; j++)
+            if (p[j] != 0) {
+                colOfRow[p[j] - 1] = j - 1;
+                total += a[p[j] - 1][j - 1];
+            }
+        return new Result(colOfRow, total);
     }
 }
