@@ -18,15 +18,21 @@ import dev.saestitch.tensor.Matrix;
  *   <li>a pricing pass over the whole matrix looks for edges with cost[i, j] − v_j &lt; u_i. When
  *       there are none, u and v are a feasible dual of the full problem with the same value as the
  *       assignment, which is therefore optimal (LP duality). Otherwise each such row's worst
- *       offenders join the graph, the rows are freed, and step 2 resumes from the current prices.</li>
+ *       offenders join the graph, those rows are freed (all rows, from zero prices, when n &lt; m),
+ *       and step 2 runs again.</li>
  * </ol>
  * When the rounds or the graph outgrow their {@link Budget} (matrices with massively tied optima,
  * such as cost[i, j] = a_i + b_j, where sparse duals keep missing), the dense solver
- * ({@link DenseLapjv}) takes over. Each pass streams the matrix once; the matrix is read in place (it must be readable from
- * several threads: allocate it from {@code Arena.ofShared()}). Dual prices and path lengths are
- * float64, so "optimal" means up to float64 rounding of sums of the float32 entries.
+ * ({@link DenseLapjv}) takes over, and says so in the log.
+ *
+ * <p>Each pass streams the matrix once, in place, on all cores: it must be readable from several
+ * threads (allocate it from {@code Arena.ofShared()}). Dual prices and path lengths are float64,
+ * so "optimal" means up to float64 rounding of sums of the float32 entries. On SAE-like cosine
+ * matrices at n = 16384 (1 GiB) a solve takes 1–2 s on two cores; the dense solver about 23 s.
  */
 public final class LinearAssignment {
+
+    private static final System.Logger LOG = System.getLogger(LinearAssignment.class.getName());
 
     /** Whether the entries are costs to minimise or similarities to maximise. */
     public enum Objective { MINIMISE, MAXIMISE }
@@ -75,8 +81,11 @@ public final class LinearAssignment {
         for (int round = 0; ; round++) {
             RowPicks offenders = costs.offenders(k, paths.v, paths.rowDuals(), graph);
             if (offenders.count() == 0) return Assignment.of(matrix, paths.x, paths.y, paths.v);
-            if (round >= budget.rounds() || graph.edges() + offenders.count() > (long) budget.edgesPerRow() * n)
+            if (round >= budget.rounds() || graph.edges() + offenders.count() > (long) budget.edgesPerRow() * n) {
+                LOG.log(System.Logger.Level.INFO, "linear assignment of a {0} matrix: the candidate graph did not settle after {1} pricing"
+                        + " rounds ({2} edges, {3} more wanted), solving it densely (LAPJV)", matrix.shape(), round, graph.edges(), offenders.count());
                 return DenseLapjv.solve(matrix, maximise);
+            }
             graph = graph.plus(offenders);
             paths.setGraph(graph);
             if (n == m) {
