@@ -155,6 +155,14 @@ class LinearAssignmentTest {
         }
     }
 
+    @Test void refusesAMatrixOnlyOneThreadMayRead() {
+        try (Arena arena = Arena.ofConfined()) {
+            Matrix a = random(arena, new Random(2), Kind.UNIFORM, 300, 300);
+            var e = assertThrows(IllegalArgumentException.class, () -> LinearAssignment.solve(a, Objective.MINIMISE));
+            assertTrue(e.getMessage().contains("Arena.ofShared()"), e.getMessage());
+        }
+    }
+
     // ---- checks ----
 
     private static void checkAgainstExhaustive(Route route, Matrix a, Objective objective, String what) {
