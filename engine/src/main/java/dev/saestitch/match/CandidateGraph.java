@@ -1,0 +1,85 @@
+package dev.saestitch.match;
+
+import java.util.Arrays;
+
+/**
+ * The edges the sparse solver may use: for each row a few columns and their costs, in compressed
+ * rows. Row i's edges are [start[i], start[i + 1]) of {@code col} and {@code cost}; no column
+ * appears twice in a row.
+ */
+final class CandidateGraph {
+
+    final int rows;
+    final int cols;
+    final int[] start;   // (rows + 1)
+    final int[] col;     // (edges)
+    final float[] cost;  // (edges) costs as minimised (negated similarities when maximising)
+
+    private CandidateGraph(int rows, int cols, int[] start, int[] col, float[] cost) {
+        this.rows = rows;
+        this.cols = cols;
+        this.start = start;
+        this.col = col;
+        this.cost = cost;
+    }
+
+    /**
+     * The picked edges plus the edge (i, i) of every row, so that the graph always holds a matching
+     * of every row (rows ≤ cols) and the sparse problem is feasible.
+     *
+     * @param diagonal (rows) cost[i, i]
+     */
+    static CandidateGraph of(int cols, RowPicks picks, float[] diagonal) {
+        int rows = diagonal.length;
+        int[][] c = new int[rows][];
+        float[][] w = new float[rows][];
+        for (int i = 0; i < rows; i++) {
+            int[] pc = picks.cols()[i];
+            boolean has = false;
+            for (int j : pc) has |= j == i;
+            c[i] = has ? pc : append(pc, i);
+            w[i] = has ? picks.costs()[i] : append(picks.costs()[i], diagonal[i]);
+        }
+        return build(rows, cols, c, w);
+    }
+
+    /** This graph with the picked edges added (they must be new). */
+    CandidateGraph plus(RowPicks extra) {
+        int[][] c = new int[rows][];
+        float[][] w = new float[rows][];
+        for (int i = 0; i < rows; i++) {
+            int from = start[i], to = start[i + 1], add = extra.cols()[i].length;
+            c[i] = Arrays.copyOf(Arrays.copyOfRange(col, from, to), to - from + add);
+            w[i] = Arrays.copyOf(Arrays.copyOfRange(cost, from, to), to - from + add);
+            System.arraycopy(extra.cols()[i], 0, c[i], to - from, add);
+            System.arraycopy(extra.costs()[i], 0, w[i], to - from, add);
+        }
+        return build(rows, cols, c, w);
+    }
+
+    int edges() { return col.length; }
+
+    private static CandidateGraph build(int rows, int cols, int[][] c, float[][] w) {
+        int[] start = new int[rows + 1];
+        for (int i = 0; i < rows; i++) start[i + 1] = Math.addExact(start[i], c[i].length);
+        int[] col = new int[start[rows]];
+        float[] cost = new float[start[rows]];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(c[i], 0, col, start[i], c[i].length);
+            System.arraycopy(w[i], 0, cost, start[i], w[i].length);
+        }
+        return new CandidateGraph(rows, cols, start, col, cost);
+    }
+
+    private static int[] append(int[] a, int v) {
+        int[] r = Arrays.copyOf(a, a.length + 1);
+        r[a.length] = v;
+        return r;
+    }
+
+    private static float[] append(float[] a, float v) {
+        float[] r = Arrays.copyOf(a, a.length + 1);
+        r[a.length] = v;
+        return r;
+    }
+}

@@ -1,0 +1,93 @@
+package dev.saestitch.match;
+
+import dev.saestitch.backend.Backend;
+import dev.saestitch.match.LinearAssignment.Objective;
+import dev.saestitch.sae.Sae;
+import dev.saestitch.tensor.Matrix;
+
+import java.lang.foreign.Arena;
+
+/**
+ * Matches the latents of two SAEs trained on the same activations (SPEC §4, after "Sparse
+ * autoencoders trained on the same data learn different features"): decoder rows and encoder rows
+ * are scaled to unit norm, and two linear assignments maximise the total decoder cosine
+ * tr(Pᵀ D₁D₂ᵀ) and the total encoder cosine tr(Pᵀ E₁E₂ᵀ), exactly ({@link LinearAssignment}).
+ *
+ * <p>The cosine matrices are float32 from the backend's GEMM; the assignments are optimal for
+ * them. The matched cosines are then recomputed in float64, so that the threshold decisions are
+ * exact. Each (F_A, F_B) matrix lives only while its assignment is solved (1 GiB at 16384²).
+ *
+ * <p>SAEs of different widths: the narrower SAE's latents are all matched, each to a distinct
+ * latent of the wider (a rectangular assignment); the wider SAE's surplus latents stay unmatched.
+ */
+public final class SeedMatching {
+
+    /** The paper's threshold on both matched cosines. */
+    public static final double DEFAULT_THRESHOLD = 0.7;
+
+    private SeedMatching() {}
+
+    /**
+     * @param threshold cosine both matchings must reach for a latent to be shared, in (0, 1]
+     * @throws IllegalArgumentException when the SAEs read activations of different dimensions, or
+     *                                  their weights hold non-finite values
+     */
+    public static PairMatch match(Backend backend, Sae a, Sae b, double threshold) {
+        if (!(threshold > 0 && threshold <= 1)) throw new IllegalArgumentException("cosine threshold must be in (0, 1], got " + threshold);
+        if (a.dIn() != b.dIn())
+            throw new IllegalArgumentException("cannot match SAEs on different activations: d_in " + a.dIn() + " (" + a + ") vs " + b.dIn() + " (" + b + ")");
+        Side decoder = Side.solve(backend, a.wDec(), b.wDec(), "decoder");
+        Side encoder = Side.solve(backend, a.wEnc(), b.wEnc(), "encoder");
+        return new PairMatch(decoder.partner, decoder.cosine, encoder.partner, encoder.cosine,
+                decoder.maxA, decoder.maxB, threshold);
+    }
+
+    /** {@link #match(Backend, Sae, Sae, double)} with the paper's threshold 0.7. */
+    public static PairMatch match(Backend backend, Sae a, Sae b) {
+        return match(backend, a, b, DEFAULT_THRESHOLD);
+    }
+
+    /**
+     * One assignment: for each row of A its partner in B (−1 when A is wider and the row is left
+     * over) and their float64 cosine, and the float32 max cosines of both sides.
+     */
+    private record Side(int[] partner, double[] cosine, float[] maxA, float[] maxB) {
+
+        /** @param a (F_A, D) rows; b (F_B, D) */
+        static Side solve(Backend backend, Matrix a, Matrix b, String what) {
+            boolean aIsRows = a.rows() <= b.rows();   // the assignment's rows are the narrower side
+            Matrix rows = aIsRows ? a : b, cols = aIsRows ? b : a;
+            int[] partner = new int[a.rows()];
+            float[][] maxima;
+            try (Arena arena = Arena.ofShared()) {
+                Matrix cos = CosineMatrix.compute(backend, arena, rows, cols, what);   // (F_rows, F_cols)
+                Assignment assignment = LinearAssignment.solve(cos, Objective.MAXIMISE);
+                maxima = CosineMatrix.maxima(cos);
+                if (aIsRows) System.arraycopy(assignment.colOfRow(), 0, partner, 0, partner.length);
+                else System.arraycopy(assignment.rowOfCol(), 0, partner, 0, partner.length);
+            }
+            double[] cosine = new double[a.rows()];
+            double[] normsA = norms(a), normsB = norms(b);
+            for (int i = 0; i < cosine.length; i++)
+                cosine[i] = partner[i] < 0 ? Double.NaN : cosine(a, i, normsA[i], b, partner[i], normsB[partner[i]]);
+            return aIsRows ? new Side(partner, cosine, maxima[0], maxima[1]) : new Side(partner, cosine, maxima[1], maxima[0]);
+        }
+
+        private static double[] norms(Matrix m) {
+            double[] n = new double[m.rows()];
+            for (int r = 0; r < n.length; r++) n[r] = Math.sqrt(dot(m, r, m, r));
+            return n;
+        }
+
+        /** float64 cosine of rows i of a and j of b; 0 when either has zero norm. */
+        private static double cosine(Matrix a, int i, double normI, Matrix b, int j, double normJ) {
+            return normI == 0 || normJ == 0 ? 0 : dot(a, i, b, j) / (normI * normJ);
+        }
+
+        private static double dot(Matrix a, int i, Matrix b, int j) {
+            double s = 0;
+            for (int c = 0; c < a.cols(); c++) s += (double) a.get(i, c) * b.get(j, c);
+            return s;
+        }
+    }
+}
