@@ -9,19 +9,9 @@ final class SyntheticDefaults {
 
     private SyntheticDefaults() {}
 
-    /**
-     * The default world (SyntheticConfig.defaults(), tuned at D = 128) with its feature counts
-     * scaled in proportion to D, so that superposition and the ladder's phenomena stay the same.
-     */
+    /** The default world (tuned at D = 128) scaled to {@code dim}, with the given seed. */
     static SyntheticConfig world(int dim, long seed) {
-        SyntheticConfig d = SyntheticConfig.defaults();
-        double s = dim / (double) d.dim();
-        int parents = Math.max(1, (int) Math.round(d.parents() * s));
-        int independents = Math.max(1, (int) Math.round(d.independents() * s));
-        double meanActive = Math.min(d.independentMeanActive(), d.maxFiringProbability() * independents);
-        return new SyntheticConfig(dim, parents, d.childrenPerParent(), d.childParentCosine(), d.parentFiringProbability(),
-                independents, d.powerLawExponent(), meanActive, d.maxFiringProbability(), d.magnitudeLogStd(),
-                d.offsetNorm(), d.noiseStd(), d.rows(), seed);
+        return SyntheticConfig.defaults().scaledTo(dim).withSeed(seed);
     }
 
     /** data.npy → data.truth.npy: where synth writes the true directions beside the activations. */

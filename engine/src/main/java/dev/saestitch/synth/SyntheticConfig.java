@@ -80,6 +80,19 @@ public record SyntheticConfig(
         return new SyntheticConfig(128, 64, 4, 0.8, 0.04, 768, 1.1, 8.0, 0.25, 0.5, 3.0, 0.05, 1L << 24, 0);
     }
 
+    /**
+     * This world at dimension {@code d}, its parent and independent counts scaled in proportion so
+     * that superposition (features per dimension) and the ladder's phenomena stay the same.
+     */
+    public SyntheticConfig scaledTo(int d) {
+        double s = d / (double) dim;
+        int p = parents == 0 ? 0 : Math.max(1, (int) Math.round(parents * s));
+        int r = independents == 0 ? 0 : Math.max(1, (int) Math.round(independents * s));
+        return new SyntheticConfig(d, p, childrenPerParent, childParentCosine, parentFiringProbability, r, powerLawExponent,
+                Math.min(independentMeanActive, maxFiringProbability * r), maxFiringProbability, magnitudeLogStd, offsetNorm,
+                noiseStd, rows, seed);
+    }
+
     public SyntheticConfig withRows(long n) {
         return new SyntheticConfig(dim, parents, childrenPerParent, childParentCosine, parentFiringProbability, independents,
                 powerLawExponent, independentMeanActive, maxFiringProbability, magnitudeLogStd, offsetNorm, noiseStd, n, seed);
