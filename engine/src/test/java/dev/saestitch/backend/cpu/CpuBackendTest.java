@@ -5,6 +5,8 @@ import dev.saestitch.tensor.SparseCodes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -318,8 +320,13 @@ class CpuBackendTest {
 
     // ---- sparse products ----
 
-    @Test
-    void sparseDecodeWithAndWithoutBias() {
+    /** The sparse products run as scalar loops below a density and as dense GEMMs above it: test both. */
+    private static CpuBackend withDensePath(double denseDensity) { return new CpuBackend(new JavaGemm(), "", denseDensity); }
+
+    @ParameterizedTest(name = "dense above density {0}")
+    @ValueSource(doubles = {0, Double.POSITIVE_INFINITY})
+    void sparseDecodeWithAndWithoutBias(double denseDensity) {
+        CpuBackend cpu = withDensePath(denseDensity);
         Matrix w = random(F, D), bias = random(1, D), out = random(B, D);
         try (SparseCodes codes = randomCodes(B, F, 0.2)) {
             for (Matrix b : Arrays.asList(null, bias)) {
@@ -339,8 +346,10 @@ class CpuBackendTest {
         }
     }
 
-    @Test
-    void sparseTransposeProductTouchesOnlyActiveLatents() {
+    @ParameterizedTest(name = "dense above density {0}")
+    @ValueSource(doubles = {0, Double.POSITIVE_INFINITY})
+    void sparseTransposeProductTouchesOnlyActiveLatents(double denseDensity) {
+        CpuBackend cpu = withDensePath(denseDensity);
         Matrix dense = random(B, D), out = random(F, D);
         float alpha = -0.7f;
         float[] out0 = out.toArray();
@@ -374,8 +383,10 @@ class CpuBackendTest {
         }
     }
 
-    @Test
-    void sampledDotTakesThePatternAndComputesEachDot() {
+    @ParameterizedTest(name = "dense above density {0}")
+    @ValueSource(doubles = {0, Double.POSITIVE_INFINITY})
+    void sampledDotTakesThePatternAndComputesEachDot(double denseDensity) {
+        CpuBackend cpu = withDensePath(denseDensity);
         Matrix a = random(B, D), w = random(F, D);
         try (SparseCodes pattern = randomCodes(B, F, 0.15); SparseCodes out = new SparseCodes(1, F, 1)) {
             cpu.sampledDot(pattern, a, w, out);
@@ -390,7 +401,7 @@ class CpuBackendTest {
                         s += t;
                         abs += Math.abs(t);
                     }
-                    within(s, out.value(e), 2 * U * abs, "dot", r, e);
+                    within(s, out.value(e), gamma(D + 1) * abs, "dot", r, e);   // a float32 GEMM on the dense path
                 }
         }
     }
