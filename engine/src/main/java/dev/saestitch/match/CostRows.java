@@ -62,20 +62,18 @@ final class CostRows {
         int[][] cols = new int[n][];
         float[][] costs = new float[n][];
         int chunks = (n + ROWS_PER_CHUNK - 1) / ROWS_PER_CHUNK;
-        try {
-            IntStream.range(0, chunks).parallel().forEach(chunk -> {
-                Selection sel = new Selection(k, m);
-                for (int i = chunk * ROWS_PER_CHUNK, end = Math.min(n, i + ROWS_PER_CHUNK); i < end; i++) {
-                    load(i, sel.row);
-                    sel.clear();
-                    body.pick(sel, i);
-                    cols[i] = sel.cols();
-                    costs[i] = sel.costs();
-                }
-            });
-        } catch (WrongThreadException e) {
-            throw new IllegalArgumentException("linear assignment reads the matrix on several threads: allocate it from Arena.ofShared(), not a confined arena", e);
-        }
+        if (!matrix.isShared())
+            throw new IllegalArgumentException("linear assignment reads the matrix on several threads: allocate it from Arena.ofShared(), not a confined arena");
+        IntStream.range(0, chunks).parallel().forEach(chunk -> {
+            Selection sel = new Selection(k, m);
+            for (int i = chunk * ROWS_PER_CHUNK, end = Math.min(n, i + ROWS_PER_CHUNK); i < end; i++) {
+                load(i, sel.row);
+                sel.clear();
+                body.pick(sel, i);
+                cols[i] = sel.cols();
+                costs[i] = sel.costs();
+            }
+        });
         return new RowPicks(cols, costs);
     }
 

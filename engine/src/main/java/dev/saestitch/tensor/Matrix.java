@@ -13,6 +13,9 @@ public record Matrix(MemorySegment data, int rows, int cols) {
 
     public static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
 
+    /** A thread that owns no arena: memory it may access is memory every thread may access. */
+    private static final Thread ANOTHER_THREAD = Thread.ofVirtual().unstarted(() -> {});
+
     public Matrix {
         if (rows < 0 || cols < 0) throw new IllegalArgumentException("negative shape " + rows + "x" + cols);
         if (data.byteSize() < (long) rows * cols * Float.BYTES)
@@ -34,6 +37,9 @@ public record Matrix(MemorySegment data, int rows, int cols) {
     }
 
     public long size() { return (long) rows * cols; }
+
+    /** Whether threads other than the allocating one may use this memory (false for a confined arena). */
+    public boolean isShared() { return data.isAccessibleBy(ANOTHER_THREAD); }
 
     public long byteSize() { return size() * Float.BYTES; }
 
