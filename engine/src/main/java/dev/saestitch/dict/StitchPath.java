@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * Evaluates the stitching path (SPEC §2) incrementally on N rows held in memory, in float64.
@@ -84,11 +85,15 @@ public final class StitchPath {
             }
     }
 
-    /** The whole path: step 0 (S) and one step per move of {@code plan}. */
-    public static List<Step> walk(StitchPath path, StitchPlan plan) {
+    /** The whole path from a fresh start: step 0 (S) and one step per move of {@code plan}; {@code afterStep} hears each step's number. */
+    public static List<Step> walk(StitchPath path, StitchPlan plan, IntConsumer afterStep) {
+        if (path.step != 0) throw new IllegalStateException("the path has already taken " + path.step + " steps");
         List<Step> steps = new ArrayList<>(plan.size() + 1);
         steps.add(path.current("start"));
-        for (StitchPlan.Move m : plan.moves()) steps.add(path.apply(m));
+        for (StitchPlan.Move m : plan.moves()) {
+            steps.add(path.apply(m));
+            afterStep.accept(path.step);
+        }
         return steps;
     }
 

@@ -79,7 +79,7 @@ class StitchPathTest {
         assertTrue(families.families().stream().anyMatch(f -> f.small().length >= 2), "a family with two S-latents");
         assertTrue(families.isolatedLarge().length >= 8, families.isolatedLarge().length + " latents to add");
         StitchPlan plan = StitchPlan.of(families, StitchPlan.randomOrder(families.isolatedLarge(), 5), FS);
-        List<StitchPath.Step> steps = StitchPath.walk(new StitchPath(x, small, smallCodes, large, largeCodes, rule), plan);
+        List<StitchPath.Step> steps = StitchPath.walk(new StitchPath(x, small, smallCodes, large, largeCodes, rule), plan, step -> {});
         assertEquals(plan.size() + 1, steps.size());
         assertEquals("start", steps.getFirst().kind());
         for (int n = 0; n <= plan.size(); n++) {
