@@ -97,7 +97,7 @@ public final class StitchPath {
         return steps;
     }
 
-    /** Applies one move and returns the new step. */
+    /** Applies the next move of the plan this path walks (each latent enters or leaves once) and returns the new step. */
     public Step apply(StitchPlan.Move move) {
         for (int i : move.removeSmall()) update(smallCodes, i, wSmall[i], normSqSmall[i], -1);
         for (int j : move.addLarge()) update(largeCodes, j, wLarge[j], normSqLarge[j], +1);
