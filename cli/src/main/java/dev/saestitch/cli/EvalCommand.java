@@ -1,7 +1,11 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.io.SaeFileException;
 import dev.saestitch.io.SaeFiles;
+import dev.saestitch.sae.CompositeSae;
+import dev.saestitch.sae.CompositeSaeFiles;
+import dev.saestitch.sae.CompositeSaeRunner;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.train.Evaluation;
 import picocli.CommandLine.Command;
@@ -38,6 +42,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (rows < 1) throw new UserInputException("--rows must be at least 1, got " + rows);
+        if (CompositeSaeFiles.isComposite(saeDir)) return evaluateComposite();
         try (Sae sae = SaeFiles.load(saeDir);
              Arena arena = Arena.ofShared();
              DataOption.Dataset data = dataOption.open(sae.dIn(), arena);
@@ -47,6 +52,23 @@ final class EvalCommand implements Callable<Integer> {
             int evalRows = (int) Math.min(rows, data.source().rows());
             Evaluation ev = Evaluations.evaluate(backend, sae, data.source(), seed, evalRows, batch);
             Evaluations.print(Evaluations.report(ev, sae, data.truth()).put("sae", saeDir.toString()), json, spec.commandLine().getOut());
+        }
+        return 0;
+    }
+
+    /** A composite SAE (stitched, Frankenstein) in our own layout, through its composite runner. */
+    private Integer evaluateComposite() {
+        try (CompositeSae sae = CompositeSaeFiles.load(saeDir);
+             Arena arena = Arena.ofShared();
+             DataOption.Dataset data = dataOption.open(sae.dIn(), arena);
+             Backend backend = backendOption.open()) {
+            if (data.source().dim() != sae.dIn())
+                throw new SaeFileException(dataOption.path(), "activations have dimension " + data.source().dim() + " but the SAE at " + saeDir + " has d_in=" + sae.dIn());
+            spec.commandLine().getErr().println("eval: " + sae + " on " + data.description() + "; " + backend.describe());
+            int evalRows = (int) Math.min(rows, data.source().rows());
+            Evaluation ev = Evaluations.evaluate(b -> new CompositeSaeRunner(backend, sae, b), data.source(), seed, evalRows, batch);
+            Evaluations.print(Evaluations.report(ev, "composite", sae.dIn(), sae.width(), sae.wDec(), data.truth()).put("sae", saeDir.toString()),
+                    json, spec.commandLine().getOut());
         }
         return 0;
     }

@@ -22,13 +22,13 @@ import java.lang.foreign.Arena;
 public record Evaluation(long samples, double mse, double sse, double fvu, double l0, double deadFraction, long[] fireCounts) {
 
     /** Evaluates {@code batches} batches of {@code batchSize} rows taken from {@code feed}. */
-    public static Evaluation of(SaeRunner runner, BatchFeed feed, int batches, int batchSize) {
+    public static Evaluation of(InferenceRunner runner, BatchFeed feed, int batches, int batchSize) {
         if (batches < 1 || batchSize < 1) throw new IllegalArgumentException("evaluate at least one batch of one row, got " + batches + " of " + batchSize);
-        ReconstructionMetrics metrics = new ReconstructionMetrics(runner.sae().dIn());
-        long[] fired = new long[runner.sae().width()];
+        ReconstructionMetrics metrics = new ReconstructionMetrics(runner.dIn());
+        long[] fired = new long[runner.width()];
         try (Arena arena = Arena.ofShared()) {
-            Matrix x = Matrix.allocate(arena, batchSize, runner.sae().dIn());
-            Matrix xHat = Matrix.allocate(arena, batchSize, runner.sae().dIn());
+            Matrix x = Matrix.allocate(arena, batchSize, runner.dIn());
+            Matrix xHat = Matrix.allocate(arena, batchSize, runner.dIn());
             for (int b = 0; b < batches; b++) {
                 feed.next(x);
                 SparseCodes codes = runner.encode(x);

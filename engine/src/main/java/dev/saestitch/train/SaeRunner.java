@@ -14,7 +14,7 @@ import java.lang.foreign.Arena;
  * {@code maxBatch} rows. Not thread-safe: the codes returned by {@link #encode} are reused by
  * the next call.
  */
-public final class SaeRunner implements AutoCloseable {
+public final class SaeRunner implements InferenceRunner {
 
     private final Backend backend;
     private final Sae sae;
@@ -40,8 +40,12 @@ public final class SaeRunner implements AutoCloseable {
 
     public Sae sae() { return sae; }
 
+    @Override public int dIn() { return sae.dIn(); }
+
+    @Override public int width() { return sae.width(); }
+
     /** The sparse codes of a host batch (rows, D); valid until the next call. */
-    public SparseCodes encode(Matrix hostBatch) {
+    @Override public SparseCodes encode(Matrix hostBatch) {
         int n = hostBatch.rows();
         if (n > x.rows() || hostBatch.cols() != sae.dIn())
             throw new IllegalArgumentException("batch of shape " + hostBatch.shape() + " for an SAE on dimension " + sae.dIn()
@@ -59,7 +63,7 @@ public final class SaeRunner implements AutoCloseable {
     }
 
     /** x̂ = (f W_dec + b_dec) / inputScale into a host matrix of (codes.rows(), D). */
-    public void decode(SparseCodes f, Matrix hostOut) {
+    @Override public void decode(SparseCodes f, Matrix hostOut) {
         int n = f.rows();
         if (hostOut.rows() != n || hostOut.cols() != sae.dIn())
             throw new IllegalArgumentException("output of shape " + hostOut.shape() + " for " + n + " rows of dimension " + sae.dIn());

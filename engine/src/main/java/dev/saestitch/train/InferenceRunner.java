@@ -1,0 +1,26 @@
+package dev.saestitch.train;
+
+import dev.saestitch.tensor.Matrix;
+import dev.saestitch.tensor.SparseCodes;
+
+/**
+ * Something that encodes host batches into sparse codes and decodes them back with an inference
+ * rule: one SAE ({@link SaeRunner}) or a composite of latents from several. Not thread-safe: the
+ * codes returned by {@link #encode} are reused by the next call.
+ */
+public interface InferenceRunner extends AutoCloseable {
+
+    /** D, the input dimension. */
+    int dIn();
+
+    /** F, the number of latents the codes index. */
+    int width();
+
+    /** The sparse codes of a host batch (rows, D); valid until the next call. */
+    SparseCodes encode(Matrix hostBatch);
+
+    /** x̂ of the codes, in the input's units, into a host matrix of (codes.rows(), D). */
+    void decode(SparseCodes codes, Matrix hostOut);
+
+    @Override void close();
+}
