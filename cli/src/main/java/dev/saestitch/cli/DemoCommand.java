@@ -4,6 +4,7 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.io.DType;
 import dev.saestitch.io.Npy;
 import dev.saestitch.io.SaeFiles;
+import dev.saestitch.metrics.NovelLatentTruth;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.synth.SyntheticWorld;
@@ -91,11 +92,57 @@ final class DemoCommand implements Callable<Integer> {
         JsonReport report = new JsonReport()
                 .put("world", world.describe())
                 .put("true_features", world.config().trueFeatureCount())
-                .put("ladder", ladder)
-                .put("report", out.resolve("report").toString());
+                .put("ladder", ladder);
+        if (widths.length >= 2) report.put("pair", comparePair(architecture.cliName() + "-" + widths[0], architecture.cliName() + "-" + widths[1], world));
+        report.put("report", out.resolve("report").toString());
         if (json) report.print(stdout);
-        else DemoReport.printTable(stdout, ladder, out);
+        else DemoReport.printTable(stdout, ladder, out, report.fields());
         return 0;
+    }
+
+    /**
+     * Compares and stitches the two smallest SAEs of the ladder with the compare and stitch
+     * commands themselves (their reports go under report/), and scores the novel latents against
+     * the world's true features.
+     */
+    private Map<String, Object> comparePair(String small, String large, SyntheticWorld world) {
+        Path saes = out.resolve("saes"), data = out.resolve("world").resolve("activations.npy"), reports = out.resolve("report");
+        String pairName = small + "-vs-" + large;
+        Map<String, Object> pair = new java.util.LinkedHashMap<>();
+        pair.put("small", small);
+        pair.put("large", large);
+        pair.put("compare", subcommand("compare", saes.resolve(small).toString(), saes.resolve(large).toString(), "--data", data.toString(),
+                "--report", reports.resolve("compare-" + pairName).toString(), "--json"));
+        pair.put("stitch", subcommand("stitch", saes.resolve(small).toString(), saes.resolve(large).toString(), "--data", data.toString(),
+                "--rows", "16384", "--report", reports.resolve("stitch-" + pairName).toString(), "--json"));
+        boolean[] novel = DemoReport.novelMask(reports.resolve("compare-" + pairName).resolve("latents.csv"));
+        try (Arena arena = Arena.ofShared(); Sae s = SaeFiles.load(saes.resolve(small)); Sae l = SaeFiles.load(saes.resolve(large))) {
+            NovelLatentTruth t = NovelLatentTruth.score(world.trueFeatures().directions(arena), s.wDec(), l.wDec(), novel);
+            Map<String, Object> truth = new java.util.LinkedHashMap<>();
+            truth.put("novel", t.novel());
+            truth.put("hits", t.hits());
+            truth.put("precision", CompareCommand.finite(t.precision()));
+            truth.put("missed_by_small", t.missedBySmall());
+            truth.put("missed_found_by_large", t.missedFoundByLarge());
+            truth.put("missed_found_by_novel", t.missedFoundByNovel());
+            truth.put("recall", CompareCommand.finite(t.recall()));
+            pair.put("novel_vs_truth", truth);
+        }
+        return pair;
+    }
+
+    /** Runs another saestitch command in this process and returns its --json object; its stderr is ours. */
+    private Map<String, Object> subcommand(String... args) {
+        java.io.StringWriter captured = new java.io.StringWriter();
+        int code = Main.commandLine(new PrintWriter(captured, true), spec.commandLine().getErr()).execute(args);
+        if (code != 0) throw new IllegalStateException("demo: '" + String.join(" ", args) + "' exited with " + code);
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> result = JsonReport.mapper().readValue(captured.toString(), Map.class);
+            return result;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("demo: '" + args[0] + "' did not print one JSON object", e);
+        }
     }
 
     /** The truth and an evaluation slice of activations, so that eval and compare can be run on them. */

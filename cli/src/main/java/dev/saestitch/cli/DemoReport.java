@@ -23,14 +23,51 @@ final class DemoReport {
 
     private DemoReport() {}
 
-    static void printTable(PrintWriter out, List<Map<String, Object>> ladder, Path folder) {
+    static void printTable(PrintWriter out, List<Map<String, Object>> ladder, Path folder, Map<String, Object> result) {
         out.printf("%8s %7s %10s %8s %7s %10s %9s %8s%n", "F", "l0", "mse", "fvu", "dead", "recovered", "mean cos", "seconds");
         for (Map<String, Object> r : ladder)
             out.printf("%8d %7.2f %10.4g %8.4f %6.1f%% %9.1f%% %9.3f %8.1f%n", r.get("width"), r.get("l0"), r.get("mse"), r.get("fvu"),
                     100 * (double) r.get("dead_fraction"), 100 * (double) r.get("recovered_fraction"), r.get("mean_max_cos"), r.get("seconds"));
         out.println("mse: mean over samples and dimensions of (x − x̂)², in the data's units; recovered: true features with a latent at cosine ≥ 0.9.");
+        if (result.get("pair") instanceof Map<?, ?> pair) printPair(out, pair);
         out.println("SAEs, the world's files and the report are in " + folder);
         out.flush();
+    }
+
+    /** Compare's counts, the paper's Table 2, the novel latents against the truth, and the stitching path's ends. */
+    private static void printPair(PrintWriter out, Map<?, ?> pair) {
+        Map<?, ?> cmp = (Map<?, ?>) pair.get("compare"), stitch = (Map<?, ?>) pair.get("stitch"), truth = (Map<?, ?>) pair.get("novel_vs_truth");
+        out.printf("%ncompare %s → %s (θ = %s): %s novel, %s reconstruction latents, %s families%n", pair.get("small"), pair.get("large"),
+                cmp.get("threshold"), cmp.get("novel"), cmp.get("reconstruction"), cmp.get("families"));
+        Map<?, ?> table = (Map<?, ?>) cmp.get("table2");
+        out.println("Table 2, latents of the larger SAE by the exact change in mse when added alone to the smaller one:");
+        out.printf("  %-15s %9s %9s%n", "", "Δmse < 0", "Δmse > 0");
+        for (String kind : new String[] {"novel", "reconstruction"}) {
+            Map<?, ?> row = (Map<?, ?>) table.get(kind);
+            out.printf("  %-15s %9s %9s%n", kind, row.get("delta_mse_negative"), row.get("delta_mse_positive"));
+        }
+        Map<?, ?> where = (Map<?, ?>) cmp.get("mse_where_novel_fires");
+        out.printf("smaller SAE's mse where a novel latent fires: %.4g, where none does: %.4g%n", where.get("fires"), where.get("does_not_fire"));
+        out.printf("novel latents against the true features: %s of %s are features the smaller SAE missed (precision %.2f);%n"
+                        + "  of the %s missed features the larger SAE learnt, %s are novel latents (recall %.2f)%n",
+                truth.get("hits"), truth.get("novel"), truth.get("precision"), truth.get("missed_found_by_large"), truth.get("missed_found_by_novel"), truth.get("recall"));
+        out.printf("stitching path: mse %.4g → %.4g over %s steps (the larger SAE alone: %.4g)%n",
+                stitch.get("start_mse"), stitch.get("end_mse"), stitch.get("steps"), stitch.get("large_mse"));
+    }
+
+    /** The novel flags of latents.csv (written by compare; its columns are a contract). */
+    static boolean[] novelMask(Path latentsCsv) {
+        try (var lines = Files.lines(latentsCsv)) {
+            return toBooleans(lines.skip(1).map(l -> l.split(",", -1)[3].equals("novel")).toList());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean[] toBooleans(List<Boolean> flags) {
+        boolean[] b = new boolean[flags.size()];
+        for (int i = 0; i < b.length; i++) b[i] = flags.get(i);
+        return b;
     }
 
     static void write(Path dir, SyntheticWorld world, List<Map<String, Object>> ladder) {
