@@ -1,0 +1,76 @@
+package dev.saestitch.cli;
+
+import dev.saestitch.backend.Backend;
+import dev.saestitch.io.SaeFiles;
+import dev.saestitch.match.SeedComparison;
+import dev.saestitch.match.SeedMatching;
+import dev.saestitch.sae.Sae;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** SAEs trained on the same data from different seeds: which latents they share (SPEC §4). */
+@Command(name = "match", mixinStandardHelpOptions = true,
+        description = {"Match the latents of SAEs trained on the same activations (\"SAEs trained on the same data learn different",
+                "features\", SPEC §4): decoder and encoder rows are scaled to unit norm and two exact linear assignments pair",
+                "the latents of each pair of SAEs. A latent of the first SAE is shared when both assignments give it the same",
+                "partner and both matched cosines are ≥ the threshold.",
+                "Two SAEs: shared_fraction (over the first SAE's latents), mean_matched_cos (decoder), mean_matched_cos_enc",
+                "(encoder), mean_max_cos (each latent's best decoder cosine with the other SAE, averaged).",
+                "Three or more: every pair (in argument order, the earlier SAE first), the same numbers averaged over the",
+                "pairs, and only_in_base: the fraction of an SAE's latents that no other SAE shares, averaged over the SAEs.",
+                "--report DIR writes summary.json, the matches as CSV, and plots of the matched cosines (the paper's Fig. 1)."})
+final class MatchCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+    @Mixin BackendOption backendOption;
+
+    @Parameters(arity = "2..*", paramLabel = "SAE", description = "Two or more SAE directories (SAELens or sparsify layout) on the same activations.")
+    List<Path> saePaths;
+    @Option(names = "--threshold", defaultValue = "0.7", description = "Cosine both matchings must reach for a latent to be shared (default: ${DEFAULT-VALUE}, the paper's).")
+    double threshold;
+    @Option(names = "--report", paramLabel = "DIR", description = "Write summary.json, matches CSV and matched-cosine plots into DIR.")
+    Path report;
+    @Option(names = "--json", description = "Print one JSON object with the results on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (!(threshold > 0 && threshold <= 1)) throw new UserInputException("--threshold must be in (0, 1], got " + threshold);
+        PrintWriter err = spec.commandLine().getErr();
+        List<Sae> saes = new ArrayList<>();
+        try (Backend backend = backendOption.open()) {
+            for (Path p : saePaths) saes.add(SaeFiles.load(p));
+            for (int i = 1; i < saes.size(); i++)
+                if (saes.get(i).dIn() != saes.getFirst().dIn())
+                    throw new UserInputException(saePaths.get(i) + ": d_in " + saes.get(i).dIn() + " differs from " + saePaths.getFirst()
+                            + "'s " + saes.getFirst().dIn() + "; matching needs SAEs on the same activations");
+            err.println("match: " + saes.size() + " SAEs (" + saes.stream().map(Sae::toString).distinct().reduce((a, b) -> a + ", " + b).orElseThrow()
+                    + "), " + saes.size() * (saes.size() - 1) / 2 + " pair(s); " + backend.describe());
+            long started = System.nanoTime();
+            MatchSummary summary = saes.size() == 2
+                    ? MatchSummary.ofPair(SeedMatching.match(backend, saes.get(0), saes.get(1), threshold))
+                    : MatchSummary.ofComparison(SeedComparison.of(backend, saes, threshold));
+            double seconds = (System.nanoTime() - started) / 1e9;
+            JsonReport result = summary.report(saePaths, saes, threshold, seconds);
+            if (report != null) {
+                MatchReport.write(report, result, summary);
+                result.put("report", report.toString());
+            }
+            if (json) result.print(spec.commandLine().getOut());
+            else summary.printText(spec.commandLine().getOut(), saePaths, result);
+        } finally {
+            for (Sae s : saes) s.close();
+        }
+        return 0;
+    }
+}
