@@ -17,6 +17,8 @@ import static dev.saestitch.tensor.Matrix.FLOAT;
 public final class CpuBackend implements Backend {
 
     private static final int ROW_GRAIN = 8;
+    /** Elements of each Adam block staged on the heap (four arrays of 16 KiB). */
+    private static final int ADAM_BLOCK = 4096;
 
     /**
      * Above this fraction of non-zero codes the sparse products run as dense GEMMs: BLAS does about
@@ -79,12 +81,16 @@ public final class CpuBackend implements Backend {
     public void addRowVector(Matrix m, Matrix row, float alpha) {
         requireCols(row, m.cols(), "row vector");
         int cols = m.cols();
-        MemorySegment md = m.data(), rd = row.data();
+        MemorySegment md = m.data();
+        float[] add = row.toArray();
+        for (int c = 0; c < cols; c++) add[c] *= alpha;
         Parallel.forRange(m.rows(), ROW_GRAIN, (from, to) -> {
+            float[] buffer = new float[cols];
             for (int r = from; r < to; r++) {
-                long base = (long) r * cols;
-                for (int c = 0; c < cols; c++)
-                    md.setAtIndex(FLOAT, base + c, md.getAtIndex(FLOAT, base + c) + alpha * rd.getAtIndex(FLOAT, c));
+                long offset = (long) r * cols * Float.BYTES;
+                MemorySegment.copy(md, FLOAT, offset, buffer, 0, cols);
+                for (int c = 0; c < cols; c++) buffer[c] += add[c];
+                MemorySegment.copy(buffer, 0, md, FLOAT, offset, cols);
             }
         });
     }
@@ -398,13 +404,26 @@ public final class CpuBackend implements Backend {
         float rootC2 = (float) Math.sqrt(c2);
         MemorySegment pd = param.data(), gd = grad.data(), md = m.data(), vd = v.data();
         forFlat(param, (from, to) -> {
-            for (long i = from; i < to; i++) {
-                float g = gd.getAtIndex(FLOAT, i);
-                float mi = beta1 * md.getAtIndex(FLOAT, i) + (1 - beta1) * g;
-                float vi = beta2 * vd.getAtIndex(FLOAT, i) + (1 - beta2) * g * g;
-                md.setAtIndex(FLOAT, i, mi);
-                vd.setAtIndex(FLOAT, i, vi);
-                pd.setAtIndex(FLOAT, i, pd.getAtIndex(FLOAT, i) - stepSize * mi / ((float) Math.sqrt(vi) / rootC2 + eps));
+            // Blocks staged in heap arrays: the element loop then runs without segment checks and vectorises.
+            float[] pb = new float[ADAM_BLOCK], gb = new float[ADAM_BLOCK], mb = new float[ADAM_BLOCK], vb = new float[ADAM_BLOCK];
+            for (long start = from; start < to; start += ADAM_BLOCK) {
+                int n = (int) Math.min(ADAM_BLOCK, to - start);
+                long offset = start * Float.BYTES;
+                MemorySegment.copy(pd, FLOAT, offset, pb, 0, n);
+                MemorySegment.copy(gd, FLOAT, offset, gb, 0, n);
+                MemorySegment.copy(md, FLOAT, offset, mb, 0, n);
+                MemorySegment.copy(vd, FLOAT, offset, vb, 0, n);
+                for (int i = 0; i < n; i++) {
+                    float g = gb[i];
+                    float mi = beta1 * mb[i] + (1 - beta1) * g;
+                    float vi = beta2 * vb[i] + (1 - beta2) * g * g;
+                    mb[i] = mi;
+                    vb[i] = vi;
+                    pb[i] -= stepSize * mi / ((float) Math.sqrt(vi) / rootC2 + eps);
+                }
+                MemorySegment.copy(pb, 0, pd, FLOAT, offset, n);
+                MemorySegment.copy(mb, 0, md, FLOAT, offset, n);
+                MemorySegment.copy(vb, 0, vd, FLOAT, offset, n);
             }
         });
     }
