@@ -5,9 +5,7 @@ import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.train.Evaluation;
-import dev.saestitch.train.ShuffledFeed;
 import dev.saestitch.train.TrainConfig;
-import dev.saestitch.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -16,7 +14,6 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -73,29 +70,17 @@ final class TrainCommand implements Callable<Integer> {
             var err = spec.commandLine().getErr();
             err.println("train: " + cfg.architecture().cliName() + " F=" + cfg.width() + " on " + data.description());
             err.println("train: " + backend.describe());
-            ShuffledFeed feed = new ShuffledFeed(data.source(), seed);
-            long started = System.nanoTime();
-            try (Trainer trainer = resume && Files.isDirectory(checkpoint) ? Trainer.resume(checkpoint, backend, feed) : Trainer.start(backend, cfg, feed)) {
-                if (trainer.step() > 0) err.println("train: resumed at step " + trainer.step() + " from " + checkpoint);
-                Progress progress = new Progress(err, "train", trainer.config().steps() * trainer.config().batchSize(), "tok");
-                while (!trainer.finished()) {
-                    trainer.run(checkpointEvery > 0 ? checkpointEvery : Long.MAX_VALUE,
-                            p -> progress.status(p.tokens(), String.format("loss %.4g mse %.4g l0 %.1f dead %.1f%%", p.loss(), p.mse(), p.l0(), 100 * p.deadFraction())));
-                    if (checkpointEvery > 0 && !trainer.finished()) trainer.checkpoint(checkpoint);
-                }
-                progress.done();
-                double seconds = (System.nanoTime() - started) / 1e9;
-                try (Sae sae = trainer.result()) {
-                    SaeFiles.save(sae, out);
-                    Evaluation ev = Evaluations.evaluate(backend, sae, data.source(), seed, evalRows, batch);
-                    JsonReport report = Evaluations.report(ev, sae, data.truth())
-                            .put("tokens", trainer.step() * trainer.config().batchSize())
-                            .put("steps", trainer.step())
-                            .put("seconds", seconds)
-                            .put("tokens_per_s", trainer.step() * trainer.config().batchSize() / seconds)
-                            .put("out", out.toString());
-                    Evaluations.print(report, json, spec.commandLine().getOut());
-                }
+            TrainingRun.Result run = TrainingRun.run(backend, cfg, data.source(), seed, "train", checkpoint, checkpointEvery, resume, err);
+            try (Sae sae = run.sae()) {
+                SaeFiles.save(sae, out);
+                Evaluation ev = Evaluations.evaluate(backend, sae, data.source(), seed, evalRows, batch);
+                JsonReport report = Evaluations.report(ev, sae, data.truth())
+                        .put("tokens", run.tokens())
+                        .put("steps", run.steps())
+                        .put("seconds", run.seconds())
+                        .put("tokens_per_s", run.tokensPerSecond())
+                        .put("out", out.toString());
+                Evaluations.print(report, json, spec.commandLine().getOut());
             }
         }
         return 0;

@@ -53,6 +53,14 @@ public final class AtomicFiles {
         }
     }
 
+    /** Writes {@code bytes} to {@code target} atomically (reports, plots, CSV files). */
+    public static void write(Path target, byte[] bytes) {
+        write(target, ch -> {
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) ch.write(buffer);
+        });
+    }
+
     /**
      * A hidden name next to {@code target} that nothing uses yet. Not Files.createTemp*: those make
      * owner-only files (0600), and the renamed result would keep that; a plain create honours the umask.

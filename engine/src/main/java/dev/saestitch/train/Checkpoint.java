@@ -3,30 +3,30 @@ package dev.saestitch.train;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.saestitch.io.AtomicFiles;
+import dev.saestitch.io.FloatTensor;
+import dev.saestitch.io.Safetensors;
 import dev.saestitch.tensor.Matrix;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A training checkpoint directory: {@value #TENSORS} (weights, Adam moments, dead-latent
- * counters; see {@link TensorFile}) and {@value #STATE} (the configuration and every scalar of the
- * run's state). It is written into a temporary sibling directory and renamed into place; an older
- * checkpoint at the same path is renamed away first and deleted last, so a crash leaves either the
- * old or the new checkpoint complete under the name (or, in the instant between the two renames,
- * the old one under its temporary name).
+ * counters, as float32 safetensors) and {@value #STATE} (the configuration and every scalar of the
+ * run's state). It replaces any older checkpoint atomically ({@link AtomicFiles#replaceDirectory}),
+ * so a crash leaves either the old or the new checkpoint complete.
  */
 final class Checkpoint {
 
-    static final String TENSORS = "tensors.bin";
+    static final String TENSORS = "tensors.safetensors";
     static final String STATE = "state.json";
     static final int FORMAT = 1;
 
@@ -47,28 +47,12 @@ final class Checkpoint {
 
     private Checkpoint() {}
 
-    static void write(Path dir, State state, Map<String, Matrix> hostTensors) throws IOException {
-        Path target = dir.toAbsolutePath().normalize();
-        Path parent = target.getParent();
-        Files.createDirectories(parent);
-        String name = target.getFileName().toString();
-        Path tmp = Files.createTempDirectory(parent, "." + name + ".tmp");
-        try {
-            TensorFile.write(tmp.resolve(TENSORS), hostTensors);
+    static void write(Path dir, State state, Map<String, Matrix> hostTensors) {
+        List<FloatTensor> tensors = hostTensors.entrySet().stream().map(e -> FloatTensor.matrix(e.getKey(), e.getValue())).toList();
+        AtomicFiles.replaceDirectory(dir, Set.of(TENSORS, STATE), tmp -> {
+            Safetensors.write(tmp.resolve(TENSORS), tensors, Map.of());
             Files.write(tmp.resolve(STATE), JSON.writeValueAsBytes(state));
-            if (Files.exists(target)) {
-                Path old = Files.createTempDirectory(parent, "." + name + ".old");
-                Files.delete(old);
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                deleteTree(old);
-            } else {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            }
-        } catch (IOException | RuntimeException e) {
-            if (Files.exists(tmp)) deleteTree(tmp);
-            throw e;
-        }
+        });
     }
 
     static Loaded read(Path dir, Arena arena) throws IOException {
@@ -85,20 +69,9 @@ final class Checkpoint {
         if (state.config() == null || state.feedPosition() == null) throw new CheckpointException(stateFile, "config or feed position missing");
         Path tensorFile = dir.resolve(TENSORS);
         if (!Files.exists(tensorFile)) throw new CheckpointException(tensorFile, "missing");
-        return new Loaded(state, TensorFile.read(tensorFile, arena));
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-            @Override public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) throw e;
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        Safetensors file = Safetensors.open(tensorFile, arena);
+        Map<String, Matrix> tensors = new LinkedHashMap<>();
+        for (String name : file.names()) tensors.put(name, file.readFloat32(name, arena));
+        return new Loaded(state, tensors);
     }
 }

@@ -4,8 +4,8 @@ import dev.saestitch.sae.Architecture;
 
 /**
  * Every option of an SAE training run, validated at construction. {@link #builder} fills the
- * options left unset with the defaults of the reference implementations (see DEFAULTS.md beside
- * this file for where each one comes from).
+ * options left unset with the defaults of the reference implementations (README.md, "Training
+ * defaults", says where each one comes from).
  *
  * @param architecture          activation rule and loss (SPEC §1)
  * @param width                 F, the number of latents
@@ -196,7 +196,7 @@ public record TrainConfig(
         public Builder seed(long v) { seed = v; return this; }
         public Builder logEvery(int v) { logEvery = v; return this; }
 
-        /** Fills unset options with the defaults of DEFAULTS.md and validates. */
+        /** Fills unset options with the defaults listed in README.md and validates. */
         public TrainConfig build() {
             if (architecture == null) fail("architecture is required");
             int kk = or(k, 32);

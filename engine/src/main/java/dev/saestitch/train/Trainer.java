@@ -196,7 +196,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** Saves the run to {@code dir} (atomically, see {@link Checkpoint}). */
-    public void checkpoint(Path dir) throws IOException {
+    public void checkpoint(Path dir) {
         try (Arena tmp = Arena.ofConfined()) {
             Map<String, Matrix> host = new LinkedHashMap<>();
             for (Map.Entry<String, Matrix> e : tensors().entrySet()) {

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Defaults as documented in DEFAULTS.md, validation messages, and the schedule. */
+/** Defaults as documented in README.md ("Training defaults"), validation messages, and the schedule. */
 class TrainConfigTest {
 
     @Test
