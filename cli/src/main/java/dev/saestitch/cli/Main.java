@@ -10,7 +10,7 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         version = "saestitch 0.1.0",
         description = "Train, compare, stitch and merge sparse autoencoders.",
-        subcommands = {InfoCommand.class, SynthCommand.class, TrainCommand.class, EvalCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, SynthCommand.class, TrainCommand.class, EvalCommand.class, DemoCommand.class, FrankenCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
