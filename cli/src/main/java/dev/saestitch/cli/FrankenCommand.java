@@ -48,8 +48,9 @@ final class FrankenCommand implements Callable<Integer> {
     @Option(names = "--threshold", defaultValue = "0.7", description = "A latent is novel when its max decoder cosine is below this (default: ${DEFAULT-VALUE}).")
     double threshold;
     @Option(names = "--retrain", defaultValue = "adam", paramLabel = "adam|exact|none",
-            description = {"Decoder retraining: adam (as the papers), exact (least squares from the float64 normal equations;",
-                    "dense (F+1)² Gram matrix, up to F ≈ 16k with a large heap), or none (default: ${DEFAULT-VALUE})."})
+            description = {"Decoder retraining: adam (as the papers), exact (least squares from the float64 normal equations:",
+                    "a dense (F+1)² Gram matrix and a Cholesky solve growing as F³, seconds at F = 2048; for a few thousand latents),",
+                    "or none (default: ${DEFAULT-VALUE})."})
     String retrain;
     @Option(names = "--tokens", defaultValue = "2000000", paramLabel = "N", description = "Rows streamed to retrain the decoders (default: ${DEFAULT-VALUE}).")
     long tokens;

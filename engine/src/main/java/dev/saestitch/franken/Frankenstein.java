@@ -58,6 +58,7 @@ public final class Frankenstein implements AutoCloseable {
     public static Frankenstein run(Backend backend, Sae base, List<Sae> larger, DataSplit split, Options options, LongConsumer progress) {
         FrankensteinMerge merge = FrankensteinMerge.build(backend, base, larger, options.threshold());
         int last = merge.lastStage();
+        if (options.retrain().method() == DecoderRetraining.Method.EXACT) SparseGram.checkFits(merge.width(last), base.dIn());   // before the evaluations
         List<CompositeSae> merged = new ArrayList<>();
         try (Arena arena = Arena.ofShared()) {
             List<Evaluation> before = new ArrayList<>();

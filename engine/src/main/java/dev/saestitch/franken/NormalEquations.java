@@ -3,10 +3,13 @@ package dev.saestitch.franken;
 import dev.saestitch.tensor.Matrix;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.CholeskyDecomposition;
+import org.apache.commons.math3.linear.DecompositionSolver;
 import org.apache.commons.math3.linear.NonPositiveDefiniteMatrixException;
 import org.apache.commons.math3.linear.RealMatrix;
 
 import java.lang.foreign.Arena;
+import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * The normal equations G·[W; bᵀ] = C of a decoder fit with frozen codes (see {@link SparseGram}),
@@ -24,9 +27,10 @@ import java.lang.foreign.Arena;
  *
  * <p>Solved by Cholesky factorisation from Apache Commons Math ({@code org.apache.commons.math3.linear}):
  * a maintained, tested library already on the engine's classpath, whose factorisation loops
- * over contiguous rows of {@code double[][]} (F³/3 multiply-adds, single-threaded; the JMH
+ * over contiguous rows of {@code double[][]} (F³/6 multiply-adds, single-threaded; the JMH
  * benchmark FrankenBench times F = 2048 and 4096). G + λI is symmetric positive definite, so
- * Cholesky is the stable choice and needs no pivoting.
+ * Cholesky is the stable choice and needs no pivoting. (LAPACK's dposv through the OpenBLAS
+ * natives would be multithreaded, but needs bindings this project does not have yet.)
  *
  * @param gram    (F+1, F+1) G, symmetric, both triangles filled
  * @param rhs     (F+1, D) C
@@ -70,18 +74,37 @@ public record NormalEquations(double[][] gram, double[][] rhs, long samples) {
             int row = i < f ? i : 0;
             for (int c = 0; c < d; c++) b[i][c] = rhs[i][c] + lambda * w0.get(row, c);
         }
-        RealMatrix solution;
+        DecompositionSolver solver;
         try {
-            CholeskyDecomposition cholesky = new CholeskyDecomposition(new Array2DRowRealMatrix(a, false),
-                    CholeskyDecomposition.DEFAULT_RELATIVE_SYMMETRY_THRESHOLD, 0);
-            solution = cholesky.getSolver().solve(new Array2DRowRealMatrix(b, false));
+            solver = new CholeskyDecomposition(new Array2DRowRealMatrix(a, false),
+                    CholeskyDecomposition.DEFAULT_RELATIVE_SYMMETRY_THRESHOLD, 0).getSolver();
         } catch (NonPositiveDefiniteMatrixException e) {
             throw new IllegalStateException("the normal equations of " + f + " latents over " + samples + " samples are singular"
                     + (lambda == 0 ? " (ridge 0: a latent never fired, or two always fire together in proportion)" : " even with ridge " + lambda), e);
         }
+        double[][] x = solveByColumnBlocks(solver, b);
         Matrix w = Matrix.allocate(arena, f, d), bias = Matrix.allocate(arena, 1, d);
-        for (int i = 0; i < f; i++) for (int c = 0; c < d; c++) w.set(i, c, (float) solution.getEntry(i, c));
-        for (int c = 0; c < d; c++) bias.set(0, c, (float) solution.getEntry(f, c));
+        for (int i = 0; i < f; i++) for (int c = 0; c < d; c++) w.set(i, c, (float) x[i][c]);
+        for (int c = 0; c < d; c++) bias.set(0, c, (float) x[f][c]);
         return new Decoder(w, bias);
+    }
+
+    /**
+     * The triangular solves for the D right-hand sides cost (F+1)²·D multiply-adds, as much as the
+     * factorisation itself at D ≈ F/6; the columns are independent, so blocks of them are solved
+     * in parallel (the solver only reads the factor).
+     */
+    private static double[][] solveByColumnBlocks(DecompositionSolver solver, double[][] b) {
+        int n = b.length, d = b[0].length;
+        int blocks = Math.max(1, Math.min(d / 8, 4 * Runtime.getRuntime().availableProcessors()));
+        double[][] x = new double[n][d];
+        IntStream.range(0, blocks).parallel().forEach(k -> {
+            int c0 = d * k / blocks, c1 = d * (k + 1) / blocks;
+            double[][] part = new double[n][];
+            for (int i = 0; i < n; i++) part[i] = Arrays.copyOfRange(b[i], c0, c1);
+            RealMatrix sol = solver.solve(new Array2DRowRealMatrix(part, false));
+            for (int i = 0; i < n; i++) for (int c = c0; c < c1; c++) x[i][c] = sol.getEntry(i, c - c0);
+        });
+        return x;
     }
 }

@@ -19,8 +19,10 @@ import java.util.stream.IntStream;
  * Only pairs of latents active in the same sample touch G, so a batch of B samples with k codes
  * each costs B·k(k+1)/2 updates of G and B·k·D of C, not a dense (F, B)·(B, F) product. The upper
  * triangle of G is kept (j ≥ i) in a dense array: 8·(F+1)² bytes on the heap, 128 MiB at
- * F = 4096 and 2 GiB at F = 16384; with the solve's copies that is the practical limit of the
- * exact fit (see {@link #requiredBytes}); above it, Adam.
+ * F = 4096 and 2 GiB at F = 16384; with the solve's copies (see {@link #requiredBytes}) that is
+ * the limit of the exact fit by memory. By time the limit is lower: the factorisation grows as
+ * F³ on one core (about 20 s at F = 4096 on a busy 2-core machine, FrankenBench), so beyond a
+ * few thousand latents Adam is the practical choice.
  *
  * <p>A batch is sorted per sample by latent, then grouped by latent; latents are split into
  * chunks of equal work that fill disjoint rows of G and C in parallel, so there are no races and
@@ -42,12 +44,7 @@ public final class SparseGram {
      * @throws IllegalArgumentException when the dense Gram matrix does not fit the heap
      */
     public SparseGram(int latents, int dim) {
-        if (latents < 1 || dim < 1) throw new IllegalArgumentException("Gram matrix of " + latents + " latents on dimension " + dim);
-        long need = requiredBytes(latents, dim), max = Runtime.getRuntime().maxMemory();
-        if (need > max)
-            throw new IllegalArgumentException(String.format("exact decoder retraining of %d latents needs about %.1f GiB of heap "
-                    + "(dense float64 Gram matrix, its solve and copies); this JVM has %.1f GiB: use Adam retraining or raise -Xmx",
-                    latents, need / 1073741824.0, max / 1073741824.0));
+        checkFits(latents, dim);
         this.latents = latents;
         this.dim = dim;
         this.gram = new double[latents + 1][latents + 1];
@@ -62,6 +59,19 @@ public final class SparseGram {
     public static long requiredBytes(int latents, int dim) {
         long n = latents + 1L;
         return 4 * 8 * n * n + 4 * 8 * n * dim;
+    }
+
+    /**
+     * Fails early, with what to do instead, when an exact fit of {@code latents} cannot fit this JVM's heap.
+     * @throws IllegalArgumentException when {@link #requiredBytes} exceeds the maximum heap
+     */
+    public static void checkFits(int latents, int dim) {
+        if (latents < 1 || dim < 1) throw new IllegalArgumentException("Gram matrix of " + latents + " latents on dimension " + dim);
+        long need = requiredBytes(latents, dim), max = Runtime.getRuntime().maxMemory();
+        if (need > max)
+            throw new IllegalArgumentException(String.format("exact decoder retraining of %d latents needs about %.1f GiB of heap "
+                    + "(dense float64 Gram matrix, its solve and copies); this JVM has %.1f GiB: use Adam retraining or raise -Xmx",
+                    latents, need / 1073741824.0, max / 1073741824.0));
     }
 
     public int latents() { return latents; }
