@@ -1,0 +1,196 @@
+package dev.saestitch.cli;
+
+import dev.saestitch.backend.Backend;
+import dev.saestitch.franken.DataSplit;
+import dev.saestitch.franken.DecoderRetraining;
+import dev.saestitch.franken.Frankenstein;
+import dev.saestitch.franken.NormalEquations;
+import dev.saestitch.io.SaeFiles;
+import dev.saestitch.metrics.FeatureRecovery;
+import dev.saestitch.sae.CompositeSae;
+import dev.saestitch.sae.CompositeSaeFiles;
+import dev.saestitch.sae.Sae;
+import dev.saestitch.train.Evaluation;
+import dev.saestitch.train.SaeRunner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** Algorithm 1 of the stitching workshop paper: a Frankenstein SAE from a base and larger SAEs, its decoder retrained. */
+@Command(name = "frankenstein", mixinStandardHelpOptions = true,
+        description = {"Build a Frankenstein SAE (SPEC §3): start from BASE, add the latents of each LARGER SAE (by increasing size)",
+                "whose max decoder cosine to the SAE built so far is below the threshold, then retrain the decoder of every stage",
+                "with the encoders frozen. Reports F, l0 and mse on held-out rows for each stage, before and after retraining,",
+                "next to the plain SAEs, and saves the final SAE (SAELens JumpReLU when every source allows it, else a composite)."})
+final class FrankenCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+    @Mixin BackendOption backendOption;
+    @Mixin DataOption dataOption;
+
+    @Parameters(index = "0", paramLabel = "BASE", description = "The base SAE directory (SAELens or sparsify layout); all its latents are kept.")
+    Path base;
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "LARGER", description = "Larger SAE directories to take novel latents from.")
+    List<Path> larger;
+    @Option(names = "--threshold", defaultValue = "0.7", description = "A latent is novel when its max decoder cosine is below this (default: ${DEFAULT-VALUE}).")
+    double threshold;
+    @Option(names = "--retrain", defaultValue = "adam", paramLabel = "adam|exact|none",
+            description = {"Decoder retraining: adam (as the papers), exact (least squares from the float64 normal equations:",
+                    "a dense (F+1)² Gram matrix and a Cholesky solve growing as F³, seconds at F = 2048; for a few thousand latents),",
+                    "or none (default: ${DEFAULT-VALUE})."})
+    String retrain;
+    @Option(names = "--tokens", defaultValue = "2000000", paramLabel = "N", description = "Rows streamed to retrain the decoders (default: ${DEFAULT-VALUE}).")
+    long tokens;
+    @Option(names = "--batch", defaultValue = "4096", paramLabel = "B", description = "Rows per batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+    @Option(names = "--lr", description = "Adam's rate for inputs normalised to E‖x‖² = D (default: 3e-3).")
+    Double lr;
+    @Option(names = "--bias", defaultValue = "eq5", paramLabel = "eq5|keep", description = "Decoder bias before retraining: eq. 5's weighted mean or the base's (default: ${DEFAULT-VALUE}).")
+    String bias;
+    @Option(names = "--plain", arity = "1..*", paramLabel = "DIR", description = "More plain SAEs to report and plot beside the Frankenstein SAE.")
+    List<Path> plain = new ArrayList<>();
+    @Option(names = "--eval-rows", defaultValue = "65536", description = "Held-out rows for the metrics, at most a quarter of the data (default: ${DEFAULT-VALUE}).")
+    int evalRows;
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the row order (default: ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--out", paramLabel = "DIR", description = "Save the final SAE here (loadable by eval).")
+    Path out;
+    @Option(names = "--report", paramLabel = "DIR", description = "Write summary.json, stages.csv and the mse-vs-F and mse-vs-l0 plots here.")
+    Path report;
+    @Option(names = "--json", description = "Print one JSON object with the results on stdout.")
+    boolean json;
+
+    private final Map<Sae, Path> pathOf = new IdentityHashMap<>();
+
+    @Override
+    public Integer call() {
+        var options = new Frankenstein.Options(threshold, CompositeSae.BiasRule.parse(bias),
+                new DecoderRetraining.Options(DecoderRetraining.Method.parse(retrain), tokens, batch,
+                        lr != null ? lr : DecoderRetraining.Options.DEFAULT_LR, NormalEquations.DEFAULT_RIDGE));
+        PrintWriter err = spec.commandLine().getErr();
+        List<Sae> loaded = new ArrayList<>();
+        try (Arena arena = Arena.ofShared()) {
+            Sae baseSae = load(base, loaded);
+            List<Sae> largerSaes = new ArrayList<>();
+            for (Path p : larger) largerSaes.add(load(p, loaded));
+            for (Path p : plain) if (pathOf.values().stream().noneMatch(q -> sameFile(p, q))) load(p, loaded);   // each SAE reported once
+            try (DataOption.Dataset data = dataOption.open(baseSae.dIn(), arena); Backend backend = backendOption.open()) {
+                for (Sae s : loaded) checkDim(s, pathOf.get(s), data);
+                err.println("frankenstein: " + loaded.size() + " SAEs on " + data.description());
+                err.println("frankenstein: " + backend.describe());
+                DataSplit split = DataSplit.of(data.source(), evalRows, batch, seed);
+                Progress progress = new Progress(err, "frankenstein retrain", options.retrain().steps() * batch, "tok");
+                try (Frankenstein f = Frankenstein.run(backend, baseSae, largerSaes, split, options, n -> progress.status(n, ""))) {
+                    if (options.retrain().method() != DecoderRetraining.Method.NONE) progress.done();
+                    List<Map<String, Object>> plainRows = new ArrayList<>();
+                    for (Sae s : loaded.stream().sorted(java.util.Comparator.comparingInt(Sae::width)).toList())
+                        plainRows.add(plainRow(backend, s, pathOf.get(s), split));
+                    String export = out == null ? null : export(f.result());
+                    JsonReport result = report(f, plainRows, split, data, export);
+                    if (report != null) FrankenReport.write(report, result, options);
+                    if (json) result.print(spec.commandLine().getOut());
+                    else FrankenReport.printTable(spec.commandLine().getOut(), result);
+                }
+            }
+        } finally {
+            for (Sae s : loaded) s.close();
+        }
+        return 0;
+    }
+
+    private Sae load(Path p, List<Sae> loaded) {
+        Sae s = SaeFiles.load(p);
+        loaded.add(s);
+        pathOf.put(s, p);
+        return s;
+    }
+
+    private static boolean sameFile(Path a, Path b) { return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize()); }
+
+    private void checkDim(Sae sae, Path path, DataOption.Dataset data) {
+        if (dataOption.path() != null) SaeFiles.checkInputDim(sae, path, data.source().dim(), dataOption.path());
+        else if (sae.dIn() != data.source().dim())
+            throw new UserInputException(path + ": the SAE has d_in=" + sae.dIn() + " but the base SAE has " + data.source().dim());
+    }
+
+    private static Map<String, Object> plainRow(Backend backend, Sae sae, Path path, DataSplit split) {
+        try (SaeRunner runner = new SaeRunner(backend, sae, split.evalBatch())) {
+            Evaluation ev = split.evaluate(runner);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("sae", path.toString());
+            row.put("architecture", sae.architecture().cliName());
+            row.put("F", sae.width());
+            row.put("l0", ev.l0());
+            row.put("mse", ev.mse());
+            row.put("fvu", ev.fvu());
+            return row;
+        }
+    }
+
+    /** Saves the final SAE: one SAELens JumpReLU SAE when no TopK source contributes, else our composite layout. */
+    private String export(CompositeSae result) {
+        if (result.expressibleAsJumpRelu()) {
+            try (Sae sae = result.toJumpRelu()) {
+                SaeFiles.save(sae, out);
+            }
+            return "saelens_jumprelu";
+        }
+        CompositeSaeFiles.save(result, out);
+        return CompositeSaeFiles.ARCHITECTURE;
+    }
+
+    private JsonReport report(Frankenstein f, List<Map<String, Object>> plainRows, DataSplit split, DataOption.Dataset data, String export) {
+        List<Map<String, Object>> stages = new ArrayList<>();
+        for (Frankenstein.StageResult s : f.stages()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            int index = s.stage().index();
+            row.put("stage", index);
+            row.put("sae", pathOf.get(s.stage().sae()).toString());   // the merge visits SAEs by width, not in the order given
+            row.put("sae_F", s.stage().sae().width());
+            row.put("added", s.stage().addedCount());
+            row.put("F", s.width());
+            row.put("l0", s.retrained().l0());
+            row.put("mse_merged", s.merged().mse());
+            row.put("fvu_merged", s.merged().fvu());
+            row.put("mse", s.retrained().mse());
+            row.put("fvu", s.retrained().fvu());
+            row.put("dead_fraction", s.retrained().deadFraction());
+            stages.add(row);
+        }
+        Frankenstein.StageResult last = f.stages().getLast();
+        JsonReport r = new JsonReport()
+                .put("stages", stages)
+                .put("final_F", last.width())
+                .put("final_l0", last.retrained().l0())
+                .put("final_mse", last.retrained().mse())
+                .put("final_fvu", last.retrained().fvu())
+                .put("final_mse_merged", last.merged().mse())
+                .put("retrain", retrain.toLowerCase(java.util.Locale.ROOT))
+                .put("retrain_tokens", DecoderRetraining.Method.parse(retrain) == DecoderRetraining.Method.NONE ? 0 : tokens / batch * batch)
+                .put("retrain_seconds", f.retrainSeconds())
+                .put("threshold", threshold)
+                .put("bias", bias)
+                .put("eval_rows", split.evaluatedRows())
+                .put("data", data.description())
+                .put("plain", plainRows);
+        if (data.truth() != null)
+            r.put("final_recovered_fraction", FeatureRecovery.score(data.truth(), f.result().wDec()).fractionRecovered());
+        if (export != null) r.put("out", out.toString()).put("out_format", export);
+        if (report != null) r.put("report", report.toString());
+        return r;
+    }
+
+}

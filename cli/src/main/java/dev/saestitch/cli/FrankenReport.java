@@ -1,0 +1,137 @@
+package dev.saestitch.cli;
+
+import dev.saestitch.franken.Frankenstein;
+import dev.saestitch.io.AtomicFiles;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The frankenstein command's table on stdout and its report folder: summary.json (the --json
+ * object plus the options), stages.csv (one row per plain SAE, merged stage and retrained stage)
+ * and the papers' Fig. 10 as two plots, mse against F and mse against l0.
+ */
+final class FrankenReport {
+
+    private static final String[] COLUMNS = {"kind", "stage", "sae", "F", "l0", "mse", "fvu"};
+
+    private FrankenReport() {}
+
+    /** One point of the plots and one line of the CSV. */
+    private record Point(String kind, String stage, String sae, int width, double l0, double mse, double fvu) {
+        Object get(String column) {
+            return switch (column) {
+                case "kind" -> kind;
+                case "stage" -> stage;
+                case "sae" -> sae;
+                case "F" -> width;
+                case "l0" -> l0;
+                case "mse" -> mse;
+                case "fvu" -> fvu;
+                default -> throw new IllegalArgumentException(column);
+            };
+        }
+    }
+
+    static void printTable(PrintWriter out, JsonReport result) {
+        out.printf("%5s %8s %7s %8s %12s %12s  %s%n", "stage", "F", "added", "l0", "mse merged", "mse " + result.fields().get("retrain"), "from");
+        for (Map<String, Object> s : rows(result, "stages"))
+            out.printf("%5d %8d %7d %8.2f %12.5g %12.5g  %s%n", s.get("stage"), s.get("F"), s.get("added"), s.get("l0"),
+                    s.get("mse_merged"), s.get("mse"), s.get("sae"));
+        out.printf("%nplain SAEs on the same held-out rows:%n%8s %8s %12s  %s%n", "F", "l0", "mse", "sae");
+        for (Map<String, Object> p : rows(result, "plain"))
+            out.printf("%8d %8.2f %12.5g  %s%n", p.get("F"), p.get("l0"), p.get("mse"), p.get("sae"));
+        out.printf("%nmse: mean over held-out samples and dimensions of (x − x̂)², %d rows not used for retraining.%n", result.fields().get("eval_rows"));
+        if (result.fields().containsKey("out")) out.println("saved the final SAE (" + result.fields().get("out_format") + ") to " + result.fields().get("out"));
+        out.flush();
+    }
+
+    static void write(Path dir, JsonReport result, Frankenstein.Options options) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<Point> points = points(result);
+        StringBuilder csv = new StringBuilder(String.join(",", COLUMNS)).append('\n');
+        for (Point p : points) {
+            for (int i = 0; i < COLUMNS.length; i++) csv.append(i == 0 ? "" : ",").append(csvField(p.get(COLUMNS[i])));
+            csv.append('\n');
+        }
+        AtomicFiles.write(dir.resolve("stages.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
+        Map<String, Object> summary = new LinkedHashMap<>(result.fields());
+        summary.put("options", options);
+        try {
+            AtomicFiles.write(dir.resolve("summary.json"), JsonReport.mapper().writeValueAsBytes(summary));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise the frankenstein summary", e);
+        }
+        String retrained = "Frankenstein, retrained (" + result.fields().get("retrain") + ")";
+        writeChart(dir.resolve("mse_vs_F.png"), "mse against dictionary size", "latents F", true, points, retrained, Point::width);
+        writeChart(dir.resolve("mse_vs_l0.png"), "mse against l0", "l0 (mean active latents)", false, points, retrained, Point::l0);
+    }
+
+    private static List<Point> points(JsonReport result) {
+        List<Point> points = new ArrayList<>();
+        for (Map<String, Object> p : rows(result, "plain"))
+            points.add(new Point("plain", "", (String) p.get("sae"), (int) p.get("F"), (double) p.get("l0"), (double) p.get("mse"), (double) p.get("fvu")));
+        boolean retrained = !"none".equals(result.fields().get("retrain"));
+        for (String kind : retrained ? new String[] {"merged", "retrained"} : new String[] {"merged"})
+            for (Map<String, Object> s : rows(result, "stages")) {
+                String suffix = kind.equals("merged") ? "_merged" : "";
+                points.add(new Point(kind, String.valueOf(s.get("stage")), (String) s.get("sae"), (int) s.get("F"), (double) s.get("l0"),
+                        (double) s.get("mse" + suffix), (double) s.get("fvu" + suffix)));
+            }
+        return points;
+    }
+
+    /** One series per kind, log-scaled mse (merged SAEs before retraining sit far above the rest). */
+    private static void writeChart(Path png, String title, String xTitle, boolean logX, List<Point> points, String retrainedName,
+                                   java.util.function.ToDoubleFunction<Point> x) {
+        System.setProperty("java.awt.headless", "true");
+        XYChart chart = new XYChartBuilder().width(720).height(460).title(title).xAxisTitle(xTitle).yAxisTitle("held-out mse").build();
+        var styler = chart.getStyler();
+        styler.setXAxisLogarithmic(logX);
+        styler.setXAxisLogarithmicDecadeOnly(false);
+        styler.setYAxisLogarithmic(true);
+        styler.setYAxisLogarithmicDecadeOnly(false);
+        styler.setLegendPosition(Styler.LegendPosition.OutsideS);
+        styler.setLegendLayout(Styler.LegendLayout.Horizontal);
+        styler.setMarkerSize(8);
+        Map<String, String> names = Map.of("plain", "plain SAEs", "merged", "Frankenstein, merged (not retrained)", "retrained", retrainedName);
+        for (String kind : new String[] {"plain", "merged", "retrained"}) {
+            List<Point> series = points.stream().filter(p -> p.kind().equals(kind)).sorted(Comparator.comparingDouble(x)).toList();
+            if (series.isEmpty()) continue;
+            chart.addSeries(names.get(kind), series.stream().mapToDouble(x).toArray(), series.stream().mapToDouble(Point::mse).toArray());
+        }
+        try {
+            AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot render " + png, e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> rows(JsonReport result, String key) {
+        return (List<Map<String, Object>>) result.fields().get(key);
+    }
+
+    /** Quotes a field that holds a comma or a quote (paths can). */
+    private static String csvField(Object v) {
+        String s = String.valueOf(v);
+        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+}
