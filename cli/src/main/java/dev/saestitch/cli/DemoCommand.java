@@ -72,28 +72,18 @@ final class DemoCommand implements Callable<Integer> {
             err.println("demo: " + backend.describe());
             Matrix truth = world.trueFeatures().directions(arena);
             writeWorld(world, truth);
-            for (int width : widths) {
-                TrainConfig cfg = TrainConfig.builder(architecture, width).k(k).batchSize(batch).totalTokens(tokens)
-                        .lr(lr).deadTokens(deadTokens).seed(seed).build();
-                String name = architecture.cliName() + "-" + width;
-                TrainingRun.Result run = TrainingRun.run(backend, cfg, world, seed, "demo " + name, null, 0, false, err);
-                try (Sae sae = run.sae()) {
-                    SaeFiles.save(sae, out.resolve("saes").resolve(name));
-                    Evaluation ev = Evaluations.evaluate(backend, sae, world, seed, evalRows, batch);
-                    Map<String, Object> row = Evaluations.report(ev, sae, truth)
-                            .put("sae", out.resolve("saes").resolve(name).toString())
-                            .put("seconds", run.seconds())
-                            .put("tokens_per_s", run.tokensPerSecond()).fields();
-                    ladder.add(row);
-                }
-            }
+            for (int width : widths) ladder.add(trainOne(backend, world, truth, architecture, width, seed, ladderName(width)));
+            if (widths.length >= 1) trainOne(backend, world, truth, architecture, widths[0], seed + 1, secondSeedName());
         }
         DemoReport.write(out.resolve("report"), world, ladder);
         JsonReport report = new JsonReport()
                 .put("world", world.describe())
                 .put("true_features", world.config().trueFeatureCount())
                 .put("ladder", ladder);
-        if (widths.length >= 2) report.put("pair", comparePair(architecture.cliName() + "-" + widths[0], architecture.cliName() + "-" + widths[1], world));
+        if (widths.length >= 2) report.put("pair", comparePair(ladderName(widths[0]), ladderName(widths[1]), world));
+        if (widths.length >= 2) report.put("frankenstein", frankenstein());
+        report.put("seeds", subcommand("match", saeDir(ladderName(widths[0])), saeDir(secondSeedName()),
+                "--report", out.resolve("report").resolve("match-seeds").toString(), "--json"));
         report.put("report", out.resolve("report").toString());
         if (json) report.print(stdout);
         else DemoReport.printTable(stdout, ladder, out, report.fields());
@@ -131,6 +121,18 @@ final class DemoCommand implements Callable<Integer> {
         return pair;
     }
 
+    private String saeDir(String name) { return out.resolve("saes").resolve(name).toString(); }
+
+    /** A Frankenstein SAE from the whole ladder (SPEC §3), its decoder refitted exactly on the world's rows. */
+    private Map<String, Object> frankenstein() {
+        List<String> args = new ArrayList<>(List.of("frankenstein"));
+        for (int width : widths) args.add(saeDir(ladderName(width)));
+        args.addAll(List.of("--synth-seed", Long.toString(seed), "--retrain", "exact", "--tokens", "1000000",
+                "--out", out.resolve("saes").resolve("frankenstein").toString(),
+                "--report", out.resolve("report").resolve("frankenstein").toString(), "--json"));
+        return subcommand(args.toArray(String[]::new));
+    }
+
     /** Runs another saestitch command in this process and returns its --json object; its stderr is ours. */
     private Map<String, Object> subcommand(String... args) {
         java.io.StringWriter captured = new java.io.StringWriter();
@@ -142,6 +144,26 @@ final class DemoCommand implements Callable<Integer> {
             return result;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("demo: '" + args[0] + "' did not print one JSON object", e);
+        }
+    }
+
+    private String ladderName(int width) { return Architecture.parse(arch).cliName() + "-" + width; }
+
+    private String secondSeedName() { return ladderName(widths[0]) + "-seed" + (seed + 1); }
+
+    /** Trains one SAE, saves it under saes/NAME and returns its metrics row. */
+    private Map<String, Object> trainOne(Backend backend, SyntheticWorld world, Matrix truth, Architecture architecture, int width,
+                                         long runSeed, String name) throws IOException {
+        TrainConfig cfg = TrainConfig.builder(architecture, width).k(k).batchSize(batch).totalTokens(tokens)
+                .lr(lr).deadTokens(deadTokens).seed(runSeed).build();
+        TrainingRun.Result run = TrainingRun.run(backend, cfg, world, runSeed, "demo " + name, null, 0, false, spec.commandLine().getErr());
+        try (Sae sae = run.sae()) {
+            SaeFiles.save(sae, out.resolve("saes").resolve(name));
+            Evaluation ev = Evaluations.evaluate(backend, sae, world, seed, evalRows, batch);
+            return Evaluations.report(ev, sae, truth)
+                    .put("sae", out.resolve("saes").resolve(name).toString())
+                    .put("seconds", run.seconds())
+                    .put("tokens_per_s", run.tokensPerSecond()).fields();
         }
     }
 

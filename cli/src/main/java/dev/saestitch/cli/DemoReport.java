@@ -30,6 +30,10 @@ final class DemoReport {
                     100 * (double) r.get("dead_fraction"), 100 * (double) r.get("recovered_fraction"), r.get("mean_max_cos"), r.get("seconds"));
         out.println("mse: mean over samples and dimensions of (x − x̂)², in the data's units; recovered: true features with a latent at cosine ≥ 0.9.");
         if (result.get("pair") instanceof Map<?, ?> pair) printPair(out, pair);
+        if (result.get("frankenstein") instanceof Map<?, ?> franken) printFrankenstein(out, franken, ladder);
+        if (result.get("seeds") instanceof Map<?, ?> seeds)
+            out.printf("%ntwo seeds of the smallest SAE: %.1f%% of latents shared (both matchings agree, cos ≥ %s), mean matched cosine %.3f, mean max cosine %.3f%n",
+                    100 * ((Number) seeds.get("shared_fraction")).doubleValue(), seeds.get("threshold"), seeds.get("mean_matched_cos"), seeds.get("mean_max_cos"));
         out.println("SAEs, the world's files and the report are in " + folder);
         out.flush();
     }
@@ -47,12 +51,29 @@ final class DemoReport {
             out.printf("  %-15s %9s %9s%n", kind, row.get("delta_mse_negative"), row.get("delta_mse_positive"));
         }
         Map<?, ?> where = (Map<?, ?>) cmp.get("mse_where_novel_fires");
-        out.printf("smaller SAE's mse where a novel latent fires: %.4g, where none does: %.4g%n", where.get("fires"), where.get("does_not_fire"));
-        out.printf("novel latents against the true features: %s of %s are features the smaller SAE missed (precision %.2f);%n"
-                        + "  of the %s missed features the larger SAE learnt, %s are novel latents (recall %.2f)%n",
-                truth.get("hits"), truth.get("novel"), truth.get("precision"), truth.get("missed_found_by_large"), truth.get("missed_found_by_novel"), truth.get("recall"));
+        out.printf("smaller SAE's mse where a novel latent fires: %s, where none does: %s%n", number(where.get("fires"), "%.4g"), number(where.get("does_not_fire"), "%.4g"));
+        out.printf("novel latents against the true features: %s of %s are features the smaller SAE missed (precision %s);%n"
+                        + "  of the %s missed features the larger SAE learnt, %s are novel latents (recall %s)%n",
+                truth.get("hits"), truth.get("novel"), number(truth.get("precision"), "%.2f"), truth.get("missed_found_by_large"),
+                truth.get("missed_found_by_novel"), number(truth.get("recall"), "%.2f"));
         out.printf("stitching path: mse %.4g → %.4g over %s steps (the larger SAE alone: %.4g)%n",
                 stitch.get("start_mse"), stitch.get("end_mse"), stitch.get("steps"), stitch.get("large_mse"));
+    }
+
+    /** The Frankenstein SAE's final size, l0 and mse next to the plain SAE of the ladder closest in size. */
+    private static void printFrankenstein(PrintWriter out, Map<?, ?> franken, List<Map<String, Object>> ladder) {
+        int f = ((Number) franken.get("final_F")).intValue();
+        Map<String, Object> nearest = ladder.get(0);
+        for (Map<String, Object> r : ladder)
+            if (Math.abs((int) r.get("width") - f) < Math.abs((int) nearest.get("width") - f)) nearest = r;
+        out.printf("%nFrankenstein SAE from the ladder (decoder refitted exactly): F %d, l0 %.2f, mse %.4g (held-out rows);%n"
+                        + "  the plain SAE of %s latents: l0 %.2f, mse %.4g%n",
+                f, franken.get("final_l0"), franken.get("final_mse"), nearest.get("width"), nearest.get("l0"), nearest.get("mse"));
+    }
+
+    /** A JSON number in {@code pattern}, or "n/a" where the report has null (an undefined mean or ratio). */
+    private static String number(Object value, String pattern) {
+        return value instanceof Number n ? String.format(pattern, n.doubleValue()) : "n/a";
     }
 
     /** The novel flags of latents.csv (written by compare; its columns are a contract). */

@@ -114,9 +114,12 @@ class FoundationCliTest {
         Cli demo = Cli.run("demo", "--dim", "16", "--widths", "32,64", "--k", "4", "--tokens", "20000", "--batch", "256",
                 "--eval-rows", "2048", "--out", out.toString());
         assertEquals(0, demo.exitCode(), demo.err());
-        assertTrue(demo.out().contains("recovered"), demo.out());
+        for (String line : new String[] {"recovered", "Table 2", "stitching path", "Frankenstein SAE", "two seeds"})
+            assertTrue(demo.out().contains(line), "demo output lacks '" + line + "':\n" + demo.out());
         for (String f : new String[] {"report/summary.json", "report/ladder.csv", "report/ladder.png", "world/activations.npy",
-                "world/activations.truth.npy", "saes/topk-32/cfg.json", "saes/topk-64/sae_weights.safetensors"})
+                "world/activations.truth.npy", "saes/topk-32/cfg.json", "saes/topk-64/sae_weights.safetensors", "saes/topk-32-seed1/cfg.json",
+                "report/compare-topk-32-vs-topk-64/latents.csv", "report/stitch-topk-32-vs-topk-64/path.csv",
+                "report/frankenstein/summary.json", "report/match-seeds/summary.json"})
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         try (Stream<String> lines = Files.lines(out.resolve("report/ladder.csv"))) {
             assertEquals(3, lines.count(), "header + one row per width");
