@@ -15,7 +15,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -43,10 +42,7 @@ final class CompareCommand implements Callable<Integer> {
     @Mixin BackendOption backendOption;
     @Mixin DataOption dataOption;
 
-    @Parameters(index = "0", paramLabel = "SMALL", description = "The small SAE's directory.")
-    Path smallDir;
-    @Parameters(index = "1", paramLabel = "LARGE", description = "The large SAE's directory.")
-    Path largeDir;
+    @Mixin SaePairArguments saes;
     @Option(names = "--threshold", defaultValue = "0.7", paramLabel = "θ", description = "Cosine threshold: novel below it (default: ${DEFAULT-VALUE}).")
     double threshold;
     @Option(names = "--synthetic", description = "Measure on the built-in synthetic world (of the SAEs' d_in) when there is no --data.")
@@ -68,7 +64,7 @@ final class CompareCommand implements Callable<Integer> {
         if (rows < 1 || batch < 1) throw new UserInputException("--rows and --batch must be at least 1, got " + rows + " and " + batch);
         if (synthetic && dataOption.path() != null) throw new UserInputException("give --data FILE or --synthetic, not both");
         PrintWriter err = spec.commandLine().getErr();
-        try (SaePair pair = SaePair.load(smallDir, largeDir); Backend backend = backendOption.open()) {
+        try (SaePair pair = saes.load(); Backend backend = backendOption.open()) {
             err.println("compare: SMALL " + pair.small() + ", LARGE " + pair.large() + "; " + backend.describe());
             DictionaryComparison cmp = DictionaryComparison.compare(backend, pair.large().wDec(), pair.small().wDec(), threshold,
                     TileShape.forBudget(TileShape.DEFAULT_BUDGET_BYTES, pair.large().width(), pair.small().width()));
@@ -79,7 +75,7 @@ final class CompareCommand implements Callable<Integer> {
             AdditionScan.Result scan = null;
             if (dataOption.path() != null || synthetic) {
                 try (Arena arena = Arena.ofShared(); DataOption.Dataset data = dataOption.open(pair.small().dIn(), arena)) {
-                    if (dataOption.path() != null) SaeFiles.checkInputDim(pair.small(), smallDir, data.source().dim(), dataOption.path());
+                    if (dataOption.path() != null) SaeFiles.checkInputDim(pair.small(), saes.smallDir, data.source().dim(), dataOption.path());
                     int b = (int) Math.max(1, Math.min(batch, Math.min(rows, data.source().rows())));
                     int batches = (int) Math.max(1, Math.min(rows, data.source().rows()) / b);
                     Progress progress = new Progress(err, "compare", (long) batches * b, "rows");
@@ -121,8 +117,8 @@ final class CompareCommand implements Callable<Integer> {
             familySizes.add(m);
         });
         return new JsonReport()
-                .put("small", smallDir.toString())
-                .put("large", largeDir.toString())
+                .put("small", saes.smallDir.toString())
+                .put("large", saes.largeDir.toString())
                 .put("small_width", pair.small().width())
                 .put("large_width", pair.large().width())
                 .put("d_in", pair.small().dIn())

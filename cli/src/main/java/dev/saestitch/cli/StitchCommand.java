@@ -22,7 +22,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -48,10 +47,7 @@ final class StitchCommand implements Callable<Integer> {
     @Mixin BackendOption backendOption;
     @Mixin DataOption dataOption;
 
-    @Parameters(index = "0", paramLabel = "SMALL", description = "The small SAE's directory.")
-    Path smallDir;
-    @Parameters(index = "1", paramLabel = "LARGE", description = "The large SAE's directory.")
-    Path largeDir;
+    @Mixin SaePairArguments saes;
     @Option(names = "--synthetic", description = "Use the built-in synthetic world (of the SAEs' d_in) when there is no --data.")
     boolean synthetic;
     @Option(names = "--order", defaultValue = "random", paramLabel = "random|delta",
@@ -89,12 +85,12 @@ final class StitchCommand implements Callable<Integer> {
         };
         validate();
         PrintWriter err = spec.commandLine().getErr();
-        try (SaePair pair = SaePair.load(smallDir, largeDir);
+        try (SaePair pair = saes.load();
              Backend backend = backendOption.open();
              Arena arena = Arena.ofShared();
              DataOption.Dataset data = dataOption.open(pair.small().dIn(), arena)) {
             Sae small = pair.small(), large = pair.large();
-            if (dataOption.path() != null) SaeFiles.checkInputDim(small, smallDir, data.source().dim(), dataOption.path());
+            if (dataOption.path() != null) SaeFiles.checkInputDim(small, saes.smallDir, data.source().dim(), dataOption.path());
             err.println("stitch: SMALL " + small + ", LARGE " + large + " on " + data.description() + "; " + backend.describe());
             int n = (int) Math.min(rows, data.source().rows()), b = Math.min(batch, n);
             Matrix x = Matrix.allocate(arena, n, small.dIn());   // (N, D) the evaluation rows
@@ -127,8 +123,8 @@ final class StitchCommand implements Callable<Integer> {
             StitchPath.Step start = steps.getFirst(), end = steps.getLast();
             ReconstructionMetrics.Summary l = largeAlone.summary();
             JsonReport report = new JsonReport()
-                    .put("small", smallDir.toString())
-                    .put("large", largeDir.toString())
+                    .put("small", saes.smallDir.toString())
+                    .put("large", saes.largeDir.toString())
                     .put("data", data.description())
                     .put("rows", n)
                     .put("threshold", threshold)
@@ -173,8 +169,8 @@ final class StitchCommand implements Callable<Integer> {
             if (hybrid.expressibleAsJumpRelu()) {
                 try (Sae sae = hybrid.toJumpRelu()) {
                     Map<String, Object> from = new LinkedHashMap<>();
-                    from.put("small", smallDir.toString());
-                    from.put("large", largeDir.toString());
+                    from.put("small", saes.smallDir.toString());
+                    from.put("large", saes.largeDir.toString());
                     from.put("step", step);
                     from.put("bias", rule.cliName());
                     sae.metadata().put("saestitch_stitched_from", from);
