@@ -1,5 +1,6 @@
 package dev.saestitch.metrics;
 
+import dev.saestitch.tensor.FloatArrays;
 import dev.saestitch.tensor.Matrix;
 
 import java.util.Arrays;
@@ -63,7 +64,7 @@ public final class FeatureRecovery {
             IntStream.range(0, t).parallel().forEach(i -> {
                 int ui = i * d;
                 for (int j = start; j < end; j++) {
-                    float cos = dot(u, ui, w, j * d, d);
+                    float cos = FloatArrays.dot(u, ui, w, j * d, d);
                     if (cos > best[i]) { best[i] = cos; arg[i] = j; }
                 }
             });
@@ -72,18 +73,6 @@ public final class FeatureRecovery {
         return new Result(best, arg);
     }
 
-    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int k = 0;
-        for (; k + 3 < n; k += 4) {
-            s0 += a[ao + k] * b[bo + k];
-            s1 += a[ao + k + 1] * b[bo + k + 1];
-            s2 += a[ao + k + 2] * b[bo + k + 2];
-            s3 += a[ao + k + 3] * b[bo + k + 3];
-        }
-        for (; k < n; k++) s0 += a[ao + k] * b[bo + k];
-        return (s0 + s1) + (s2 + s3);
-    }
 
     private static float[] normalisedRows(Matrix m) {
         float[] v = m.toArray();

@@ -48,7 +48,6 @@ public final class SparseCodes implements AutoCloseable {
 
     public int rows() { return batch; }
     public int latents() { return latents; }
-    public long capacity() { return capacity; }
 
     public int rowStart(int b) { return rowStart.getAtIndex(ValueLayout.JAVA_INT, b); }
     public void setRowStart(int b, int start) { rowStart.setAtIndex(ValueLayout.JAVA_INT, b, start); }

@@ -1,5 +1,6 @@
 package dev.saestitch.backend.cpu;
 
+import dev.saestitch.tensor.FloatArrays;
 import dev.saestitch.tensor.Matrix;
 
 /**
@@ -19,7 +20,7 @@ public final class JavaGemm implements Gemm {
             for (int i = from; i < to; i++) {
                 int ai = i * k;
                 for (int j = 0; j < n; j++) {
-                    float dot = dot(rowsA, ai, colsB, j * k, k);
+                    float dot = FloatArrays.dot(rowsA, ai, colsB, j * k, k);
                     float old = beta == 0f ? 0f : beta * c.get(i, j);
                     c.set(i, j, alpha * dot + old);
                 }
@@ -36,18 +37,6 @@ public final class JavaGemm implements Gemm {
         return out;
     }
 
-    private static float dot(float[] x, int xo, float[] y, int yo, int n) {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            s0 += x[xo + i] * y[yo + i];
-            s1 += x[xo + i + 1] * y[yo + i + 1];
-            s2 += x[xo + i + 2] * y[yo + i + 2];
-            s3 += x[xo + i + 3] * y[yo + i + 3];
-        }
-        for (; i < n; i++) s0 += x[xo + i] * y[yo + i];
-        return (s0 + s1) + (s2 + s3);
-    }
 
     @Override public String describe() { return "portable Java GEMM (" + Parallel.threads() + " threads)"; }
 }
