@@ -11,7 +11,10 @@ public final class ActivationFiles {
 
     private ActivationFiles() {}
 
-    /** @param tensorName the tensor to read in a safetensors file, or null for its only 2-D tensor; must be null for .npy */
+    /**
+     * @param tensorName the tensor to read in a safetensors file, or null for its only tensor of 2
+     *                   or more dimensions; must be null for .npy
+     */
     public static ActivationSource open(Path file, String tensorName) {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".npy")) {
@@ -22,10 +25,17 @@ public final class ActivationFiles {
         throw new SaeFileException(file, "unknown activation file type (expected .npy or .safetensors)");
     }
 
-    /** An activation matrix needs float rows, at least one column, and a dimension an int can hold. */
+    /**
+     * Activations need 2 or more dimensions (the last is D, the others are flattened into rows),
+     * float elements, and a D of at least 1 that an int can hold.
+     */
     static void requireUsable(MappedTensor t) {
+        if (t.rank() < 2)
+            throw new SaeFileException(t.file(), t.describe() + " has " + t.rank() + (t.rank() == 1 ? " dimension" : " dimensions")
+                    + "; activations need 2 or more, (N, D) or (batch, seq, D)");
         t.requireReadable();
-        if (t.dim(1) == 0 || t.dim(1) > Integer.MAX_VALUE)
-            throw new SaeFileException(t.file(), t.describe() + " has an unusable activation dimension " + t.dim(1));
+        long d = t.dim(t.rank() - 1);
+        if (d == 0 || d > Integer.MAX_VALUE)
+            throw new SaeFileException(t.file(), t.describe() + " has an unusable activation dimension " + d);
     }
 }

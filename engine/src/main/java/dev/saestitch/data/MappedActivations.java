@@ -7,26 +7,30 @@ import java.lang.foreign.Arena;
 import java.util.function.Function;
 
 /**
- * Activations in a memory-mapped (N, D) tensor. Rows are converted to float32 as they are read;
- * the file itself never enters the heap. The source owns the mapping through a shared arena, so
- * several threads may read at once.
+ * Activations in a memory-mapped tensor of 2 or more dimensions, (N, D) or (batch, seq, D) as a
+ * model's hooks produce them: a C-order tensor is read as N = product of the leading dimensions
+ * rows of its last dimension D, a flat view of the same bytes. Rows are converted to float32 as
+ * they are read; the file itself never enters the heap. The source owns the mapping through a
+ * shared arena, so several threads may read at once.
  */
 abstract class MappedActivations implements ActivationSource {
 
     private final Arena arena;
-    private final MappedTensor tensor; // (N, D), any dtype readable as float32
+    private final MappedTensor tensor; // (..., D), any dtype readable as float32, read as (N, D)
     private final int dim;
+    private final long rows;
 
-    /** Takes ownership of {@code arena}, which must hold {@code tensor}'s mapping. */
+    /** Takes ownership of {@code arena}, which must hold {@code tensor}'s mapping; see {@link ActivationFiles#requireUsable}. */
     MappedActivations(Arena arena, MappedTensor tensor) {
         this.arena = arena;
         this.tensor = tensor;
-        this.dim = Math.toIntExact(tensor.dim(1));
+        this.dim = Math.toIntExact(tensor.dim(tensor.rank() - 1));
+        this.rows = tensor.elementCount() / dim;
     }
 
     @Override public int dim() { return dim; }
 
-    @Override public long rows() { return tensor.dim(0); }
+    @Override public long rows() { return rows; }
 
     @Override public void read(long[] ids, int from, Matrix out) {
         if (!arena.scope().isAlive()) throw new IllegalStateException(describe() + " is closed");
@@ -40,8 +44,10 @@ abstract class MappedActivations implements ActivationSource {
         }
     }
 
+    /** e.g. {@code acts.npy F16 [8, 128, 512] read as 1024 rows of 512}; the last part only when flattened. */
     @Override public String describe() {
-        return tensor.file() + " " + tensor.describe();
+        String flat = tensor.rank() > 2 ? " read as " + rows + " rows of " + dim : "";
+        return tensor.file() + " " + tensor.describe() + flat;
     }
 
     @Override public void close() { arena.close(); }

@@ -103,9 +103,13 @@ public final class MappedTensor {
         }
     }
 
-    /** Converts row {@code row} of a 2-D tensor into float32 at {@code dst[dstOffset..]} (bytes). */
+    /**
+     * Converts row {@code row} into float32 at {@code dst[dstOffset..]} (bytes), the tensor seen
+     * as rows of its last dimension: a C-order (d0, …, dk, D) tensor is a (d0·…·dk, D) matrix
+     * over the same bytes.
+     */
     public void readRow(long row, MemorySegment dst, long dstOffset) {
-        long cols = shape[1];
+        long cols = shape[shape.length - 1];
         dtype.toFloat32(bytes, row * cols * dtype.byteSize(), dst, dstOffset, cols);
     }
 

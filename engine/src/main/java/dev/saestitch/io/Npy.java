@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * NumPy .npy files holding an N×D floating-point matrix (format versions 1, 2 and 3,
+ * NumPy .npy files holding a floating-point array (format versions 1, 2 and 3,
  * https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html): the magic
  * {@code \x93NUMPY}, a version, a little-endian header length (2 bytes in v1, 4 in v2 and v3),
  * a dict literal header (latin-1, or UTF-8 in v3), then the C-order data.
@@ -28,6 +28,16 @@ public final class Npy {
 
     /** Maps {@code file} into {@code arena} and returns its (N, D) array as an unnamed tensor. */
     public static MappedTensor open(Path file, Arena arena) {
+        MappedTensor t = openArray(file, arena);
+        if (t.rank() != 2) throw new SaeFileException(file, "array has shape " + Arrays.toString(t.shape()) + "; expected 2 dimensions (N, D)");
+        return t;
+    }
+
+    /**
+     * Maps {@code file} into {@code arena} and returns its array with the shape the file records,
+     * of any rank: little-endian float32, float16 or float64 in C order, as np.save writes them.
+     */
+    public static MappedTensor openArray(Path file, Arena arena) {
         MemorySegment all = FileMapping.map(file, arena);
         long size = all.byteSize();
         if (size < 10 || !Arrays.equals(all.asSlice(0, MAGIC.length).toArray(ValueLayout.JAVA_BYTE), MAGIC))
@@ -55,15 +65,16 @@ public final class Npy {
             case "<f4" -> DType.F32;
             case "<f2" -> DType.F16;
             case "<f8" -> DType.F64;
+            case ">f4", ">f2", ">f8" -> throw new SaeFileException(file, "dtype '" + header.descr()
+                    + "' is big-endian; save it little-endian (arr.astype('<" + header.descr().substring(1) + "'))");
             default -> throw new SaeFileException(file, "dtype '" + header.descr() + "' is not supported (expected '<f4', '<f2' or '<f8')");
         };
         if (header.fortranOrder()) throw new SaeFileException(file, "array is in Fortran order; save it in C order (np.ascontiguousarray)");
         long[] shape = header.shape();
-        if (shape.length != 2) throw new SaeFileException(file, "array has shape " + Arrays.toString(shape) + "; expected 2 dimensions (N, D)");
         long dataStart = headerStart + headerBytes;
-        long expected;
+        long expected = dtype.byteSize();
         try {
-            expected = Math.multiplyExact(Math.multiplyExact(shape[0], shape[1]), (long) dtype.byteSize());
+            for (long d : shape) expected = Math.multiplyExact(expected, d);
         } catch (ArithmeticException e) {
             throw new SaeFileException(file, "shape " + Arrays.toString(shape) + " is impossibly large");
         }

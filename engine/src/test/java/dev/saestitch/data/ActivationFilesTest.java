@@ -79,9 +79,9 @@ class ActivationFilesTest {
             checkRandomRows(s, f32);
         }
         SaeFileException ambiguous = assertThrows(SaeFileException.class, () -> ActivationFiles.open(two, null));
-        assertEquals(two + ": holds several 2-D tensors [resid, mlp]; name the one to read", ambiguous.getMessage());
+        assertEquals(two + ": holds several tensors of 2 or more dimensions [resid, mlp]; name the one to read", ambiguous.getMessage());
         SaeFileException vector = assertThrows(SaeFileException.class, () -> ActivationFiles.open(one, "mean"));
-        assertEquals(one + ": tensor 'mean' (F32 [" + D + "]) is not 2-D (N, D)", vector.getMessage());
+        assertEquals(one + ": tensor 'mean' (F32 [" + D + "]) has 1 dimension; activations need 2 or more, (N, D) or (batch, seq, D)", vector.getMessage());
         SaeFileException missing = assertThrows(SaeFileException.class, () -> ActivationFiles.open(one, "resid"));
         assertTrue(missing.getMessage().startsWith(one + ": no tensor 'resid'"), missing.getMessage());
     }
