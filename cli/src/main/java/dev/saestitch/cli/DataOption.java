@@ -21,7 +21,7 @@ final class DataOption {
 
     @Option(names = "--data", paramLabel = "FILE", description = "Activations, N×D: .npy (float32/float16) or .safetensors. Default: the built-in synthetic world.")
     Path data;
-    @Option(names = "--tensor", paramLabel = "NAME", description = "Tensor to read from a .safetensors file (default: its only 2-D tensor).")
+    @Option(names = "--tensor", paramLabel = "NAME", description = "Tensor to read from a .safetensors file (default: its only tensor of 2 or more dimensions).")
     String tensor;
     @Option(names = "--truth", paramLabel = "FILE", description = "True feature directions (T×D .npy) for recovery metrics (default: FILE.truth.npy beside --data, if present).")
     Path truth;
