@@ -10,7 +10,7 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         version = "saestitch 0.1.0",
         description = "Train, compare, stitch and merge sparse autoencoders.",
-        subcommands = {InfoCommand.class, SynthCommand.class, TrainCommand.class, EvalCommand.class, DemoCommand.class,
+        subcommands = {InfoCommand.class, SynthCommand.class, ActivationsCommand.class, TrainCommand.class, EvalCommand.class, DemoCommand.class,
                 CompareCommand.class, StitchCommand.class, FrankenCommand.class, MatchCommand.class, MetaCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

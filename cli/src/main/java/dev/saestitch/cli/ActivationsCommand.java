@@ -1,0 +1,151 @@
+package dev.saestitch.cli;
+
+import dev.saestitch.extract.ActivationExtractor;
+import dev.saestitch.extract.ActivationModel;
+import dev.saestitch.extract.ActivationSidecar;
+import dev.saestitch.extract.BundledAssets;
+import dev.saestitch.extract.LayerNames;
+import dev.saestitch.extract.OnnxGraph;
+import dev.saestitch.extract.TextCorpus;
+import dev.saestitch.extract.TextTokenizer;
+import dev.saestitch.io.DType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** Text to per-token activations of an ONNX transformer, as a memory-mappable .npy with a sidecar JSON. */
+@Command(name = "activations", mixinStandardHelpOptions = true,
+        description = {"Tokenise text, run an ONNX transformer with ONNX Runtime and write one row of activations per token",
+                "(padding skipped) to an (N, D) .npy, with NAME.json beside it saying model, layer, tokens and sources.",
+                "With no --model: the bundled all-MiniLM-L6-v2 (6-layer BERT, d = 384); with no --text: the bundled Europarl lines."})
+final class ActivationsCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "MODEL.onnx", description = "ONNX model taking input_ids (and attention_mask, token_type_ids). Default: bundled all-MiniLM-L6-v2.")
+    Path model;
+    @Option(names = "--tokenizer", paramLabel = "tokenizer.json", description = "Hugging Face tokenizer.json of the model (required with --model).")
+    Path tokenizer;
+    @Option(names = "--text", arity = "1..*", paramLabel = "FILE", description = "Text files, one document per non-blank line (.gz read as gzip). Default: bundled Europarl.")
+    List<Path> text;
+    @Option(names = "--out", paramLabel = "ACTS.npy", description = "Output .npy; ACTS.json is written beside it.")
+    Path out;
+    @Option(names = "--layer", paramLabel = "NAME", description = "A graph output, any tensor of the graph, or a module such as encoder.layer.3 (its output). Default: the first graph output.")
+    String layer;
+    @Option(names = "--max-tokens", defaultValue = "0", paramLabel = "N", description = "Rows to write (default: every token of the text).")
+    long maxTokens;
+    @Option(names = "--skip-tokens", defaultValue = "0", paramLabel = "N", description = "Corpus tokens to pass over first, e.g. to write a held-out file after a training file (default: ${DEFAULT-VALUE}).")
+    long skipTokens;
+    @Option(names = "--context", defaultValue = "128", paramLabel = "T", description = "Tokens per window, special tokens included (default: ${DEFAULT-VALUE}).")
+    int context;
+    @Option(names = "--batch", defaultValue = "32", paramLabel = "W", description = "Windows per model run (default: ${DEFAULT-VALUE}).")
+    int batch;
+    @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|f16", description = "Element type of the .npy (default: ${DEFAULT-VALUE}).")
+    String dtype;
+    @Option(names = "--list-layers", description = "Print the graph's outputs and modules, and exit.")
+    boolean listLayers;
+    @Option(names = "--json", description = "Print the sidecar, with seconds and tokens_per_s, as one JSON object on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        if (model != null && tokenizer == null) throw new UserInputException("--model needs --tokenizer (the model's tokenizer.json)");
+        if (model == null && tokenizer != null) throw new UserInputException("--tokenizer is for a --model of your own; the bundled model has its own");
+        byte[] modelBytes = model != null ? readFile(model) : BundledAssets.MODEL.readAll();
+        String modelName = model != null ? model.toString() : BundledAssets.MODEL_NAME + " " + BundledAssets.MODEL.describe();
+        if (listLayers) {
+            printLayers(OnnxGraph.parse(modelBytes), spec.commandLine().getOut());
+            return 0;
+        }
+        if (out == null) throw new UserInputException("--out ACTS.npy is required");
+        DType type = switch (dtype) {
+            case "f32" -> DType.F32;
+            case "f16" -> DType.F16;
+            default -> throw new UserInputException("--dtype must be f32 or f16, not '" + dtype + "'");
+        };
+        TextCorpus corpus = text != null ? TextCorpus.ofFiles(text) : TextCorpus.europarl();
+        try (TextTokenizer tok = openTokenizer(); ActivationModel onnx = new ActivationModel(modelBytes, modelName, layer)) {
+            err.println("activations: " + modelName + ", tensor " + onnx.tensor() + ", from " + String.join(", ", corpus.sourceNames()));
+            err.println("activations: counting the text's tokens");
+            ProgressListener progress = new ProgressListener(err);
+            ActivationExtractor.Result result = ActivationExtractor.extract(
+                    new ActivationExtractor.Request(corpus, context, skipTokens, maxTokens, batch, type, out), tok, onnx, progress);
+            progress.done();
+            ActivationSidecar sidecar = new ActivationSidecar(modelName, sha256(modelBytes),
+                    tokenizer != null ? tokenizer.toString() : BundledAssets.TOKENIZER.describe(), layer, onnx.tensor(),
+                    result.tokens(), result.dim(), type == DType.F32 ? "float32" : "float16", context, skipTokens,
+                    tok.prefix(), tok.suffix(), result.documents(), result.windows(), corpus.sourceNames());
+            sidecar.writeBeside(out);
+            err.printf("activations: %d tokens × %d in %.1f s (%.0f tok/s) → %s%n", result.tokens(), result.dim(), result.seconds(),
+                    result.tokensPerSecond(), out);
+            if (json) {
+                @SuppressWarnings("unchecked")
+                java.util.Map<String, Object> fields = JsonReport.mapper().readValue(sidecar.toJson(), java.util.LinkedHashMap.class);
+                JsonReport report = new JsonReport();
+                fields.forEach(report::put);
+                report.put("out", out.toString()).put("seconds", result.seconds()).put("tokens_per_s", result.tokensPerSecond()).print(spec.commandLine().getOut());
+            }
+        }
+        return 0;
+    }
+
+    /** A progress line that starts once the number of rows is known. */
+    private static final class ProgressListener implements ActivationExtractor.Listener {
+        private final PrintWriter err;
+        private Progress progress;
+
+        ProgressListener(PrintWriter err) { this.err = err; }
+
+        @Override public void counted(long rows) { progress = new Progress(err, "activations", rows, "tok"); }
+
+        @Override public void written(long rows) { progress.status(rows, ""); }
+
+        void done() { progress.done(); }
+    }
+
+    private TextTokenizer openTokenizer() throws IOException {
+        if (tokenizer == null) {
+            try (InputStream in = BundledAssets.TOKENIZER.open()) {
+                return TextTokenizer.read(in, BundledAssets.TOKENIZER.describe());
+            }
+        }
+        if (!Files.isRegularFile(tokenizer)) throw new UserInputException(tokenizer + ": no such tokenizer file");
+        try (InputStream in = Files.newInputStream(tokenizer)) {
+            return TextTokenizer.read(in, tokenizer.toString());
+        }
+    }
+
+    private static byte[] readFile(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new UserInputException(file + ": no such model file");
+        if (Files.size(file) >= Integer.MAX_VALUE) throw new UserInputException(file + ": models of 2 GiB or more (external data) are not supported");
+        return Files.readAllBytes(file);
+    }
+
+    private static void printLayers(OnnxGraph graph, PrintWriter out) {
+        out.println("outputs: " + String.join(", ", graph.outputs()));
+        out.println("modules (--layer NAME reads the module's output):");
+        for (String module : LayerNames.modules(graph)) out.println("  " + module + "  -> " + LayerNames.resolve(graph, module));
+        out.flush();
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
