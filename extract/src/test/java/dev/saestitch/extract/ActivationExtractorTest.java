@@ -1,0 +1,157 @@
+package dev.saestitch.extract;
+
+import dev.saestitch.io.DType;
+import dev.saestitch.io.Npy;
+import dev.saestitch.tensor.Matrix;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Extraction with the bundled MiniLM on a few sentences, windows of 16 tokens so that documents span several. */
+class ActivationExtractorTest {
+
+    private static final int CONTEXT = 16, BATCH = 3;
+    /** float32 results of the same window computed in batches padded differently agree to this, relative to the row's norm. */
+    private static final double ROW_TOLERANCE = 1e-4;
+    private static final List<String> DOCUMENTS = List.of(
+            "The committee adopted the report on the common agricultural policy after a long debate.",
+            "Short one.",
+            "Madam President, on a point of order: the minutes of yesterday's sitting do not record my vote, "
+                    + "and I would ask that this be corrected before we proceed to the next item on the agenda.",
+            "Fisheries, transport and energy were discussed in turn.");
+
+    @TempDir static Path dir;
+    private static TextTokenizer tokenizer;
+    private static ActivationModel layer3;
+    private static Path text;
+
+    @BeforeAll
+    static void open() throws IOException {
+        try (InputStream in = BundledAssets.TOKENIZER.open()) {
+            tokenizer = TextTokenizer.read(in, "bundled");
+        }
+        layer3 = new ActivationModel(BundledAssets.MODEL.readAll(), "bundled", "encoder.layer.3");
+        text = Files.write(dir.resolve("docs.txt"), DOCUMENTS);
+    }
+
+    @AfterAll
+    static void close() {
+        layer3.close();
+        tokenizer.close();
+    }
+
+    @Test
+    void everyTokenOfEveryWindowIsOneRowInOrderAndEqualsItsWindowRunAlone() {
+        List<int[]> windows = windows();
+        long tokens = windows.stream().mapToLong(w -> w.length).sum();
+        Path out = dir.resolve("all.npy");
+        ActivationExtractor.Result result = extract(0, 0, out);
+        assertEquals(tokens, result.tokens());
+        assertEquals(384, result.dim());
+        assertEquals(DOCUMENTS.size(), result.documents());
+        assertEquals(windows.size(), result.windows());
+        try (Arena arena = Arena.ofShared()) {
+            Matrix rows = Npy.open(out, arena).readFloat32(arena);
+            assertEquals(tokens, rows.rows());
+            int row = 0;
+            for (int[] window : windows) {
+                ActivationModel.Activations alone = layer3.run(List.of(window));
+                for (int t = 0; t < window.length; t++, row++) assertRowEquals(alone.values(), t * alone.dim(), rows, row);
+            }
+        }
+    }
+
+    @Test
+    void aSkippedPrefixAndTheRestTogetherEqualTheWhole() {
+        long tokens = windows().stream().mapToLong(w -> w.length).sum();
+        long cut = 37; // mid-window
+        extract(0, 0, dir.resolve("whole.npy"));
+        extract(0, cut, dir.resolve("head.npy"));
+        extract(cut, 0, dir.resolve("tail.npy"));
+        try (Arena arena = Arena.ofShared()) {
+            Matrix whole = Npy.open(dir.resolve("whole.npy"), arena).readFloat32(arena);
+            Matrix head = Npy.open(dir.resolve("head.npy"), arena).readFloat32(arena);
+            Matrix tail = Npy.open(dir.resolve("tail.npy"), arena).readFloat32(arena);
+            assertEquals(cut, head.rows());
+            assertEquals(tokens - cut, tail.rows());
+            for (int r = 0; r < whole.rows(); r++) {
+                Matrix part = r < cut ? head : tail;
+                assertRowEquals(part.row(r < cut ? r : (int) (r - cut)), 0, whole, r);
+            }
+        }
+    }
+
+    @Test
+    void skippingPastTheEndOfTheTextIsAnError() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> extract(1_000_000, 0, dir.resolve("none.npy")));
+        assertTrue(e.getMessage().contains("none after the 1000000 skipped"), e.getMessage());
+        assertTrue(Files.notExists(dir.resolve("none.npy")));
+    }
+
+    @Test
+    void theLastBlockOfBertIsTheModelsOutput() {
+        byte[] model = BundledAssets.MODEL.readAll();
+        try (ActivationModel whole = new ActivationModel(model, "bundled", null);
+             ActivationModel block5 = new ActivationModel(model, "bundled", "encoder.layer.5")) {
+            int[] window = windows().getFirst();
+            float[] a = whole.run(List.of(window)).values(), b = block5.run(List.of(window)).values();
+            assertEquals(a.length, b.length);
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-5f);
+        }
+    }
+
+    @Test
+    void theSidecarSitsBesideTheArray() {
+        assertEquals(dir.resolve("acts.json"), ActivationSidecar.pathFor(dir.resolve("acts.npy")));
+    }
+
+    private static ActivationExtractor.Result extract(long skip, long max, Path out) {
+        return ActivationExtractor.extract(new ActivationExtractor.Request(TextCorpus.ofFiles(List.of(text)), CONTEXT, skip, max, BATCH, DType.F32, out),
+                tokenizer, layer3, new ActivationExtractor.Listener() {
+                    @Override public void counted(long rows) {}
+                    @Override public void written(long rows) {}
+                });
+    }
+
+    /** The windows, built here from the tokenizer alone: [CLS], up to 14 text tokens, [SEP]. */
+    private static List<int[]> windows() {
+        List<int[]> all = new ArrayList<>();
+        int perWindow = CONTEXT - 2;
+        for (String doc : DOCUMENTS) {
+            int[] ids = tokenizer.ids(doc);
+            for (int from = 0; from < ids.length; from += perWindow) {
+                int n = Math.min(perWindow, ids.length - from);
+                int[] w = new int[n + 2];
+                w[0] = 101;
+                System.arraycopy(ids, from, w, 1, n);
+                w[n + 1] = 102;
+                all.add(w);
+            }
+        }
+        return all;
+    }
+
+    private static void assertRowEquals(float[] expected, int offset, Matrix actual, int row) {
+        double diff = 0, norm = 0;
+        for (int c = 0; c < actual.cols(); c++) {
+            double e = expected[offset + c];
+            diff += (e - actual.get(row, c)) * (e - actual.get(row, c));
+            norm += e * e;
+        }
+        assertTrue(norm > 0, "row " + row + " is all zero");
+        assertTrue(Math.sqrt(diff) <= ROW_TOLERANCE * Math.sqrt(norm), "row " + row + ": relative difference " + Math.sqrt(diff / norm));
+    }
+}
