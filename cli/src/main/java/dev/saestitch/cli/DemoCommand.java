@@ -9,44 +9,54 @@ import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.synth.SyntheticWorld;
 import dev.saestitch.tensor.Matrix;
-import dev.saestitch.train.Evaluation;
-import dev.saestitch.train.TrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** The main job: a ladder of SAEs on the synthetic world, with a table and a report folder. */
+/** The main job: a ladder of SAEs, compared, stitched, merged and matched, with a table and a report folder. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Train a ladder of SAEs of growing width on the built-in synthetic world (SPEC §6) and report",
-                "l0, mse, fvu and the recovery of the world's true features; writes the SAEs, the world's files and a report."})
+                "l0, mse, fvu and the recovery of the world's true features; writes the SAEs, the world's files and a report.",
+                "With --real: the same pipeline on activations of the bundled all-MiniLM-L6-v2 over Europarl text."})
 final class DemoCommand implements Callable<Integer> {
+
+    static final String SYNTHETIC_WIDTHS = "512,1024,2048", REAL_WIDTHS = "768,1536,3072";
+    static final int SYNTHETIC_K = 16, REAL_K = 32;
+    static final long SYNTHETIC_TOKENS = 3_000_000;
 
     @Spec CommandSpec spec;
     @Mixin BackendOption backendOption;
 
     @Option(names = "--out", defaultValue = "demo-out", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
+    @Option(names = "--real", description = "Run on real activations: all-MiniLM-L6-v2 (bundled) over Europarl (bundled), extracted on first use into DIR/data.")
+    boolean real;
+    @Option(names = "--real-tokens", defaultValue = "1000000", paramLabel = "N", description = "With --real: token activations to extract for training (default: ${DEFAULT-VALUE}).")
+    long realTokens;
+    @Option(names = "--layer", defaultValue = "encoder.layer.3", paramLabel = "NAME", description = "With --real: the model's layer (default: ${DEFAULT-VALUE}).")
+    String layer;
     @Option(names = "--arch", defaultValue = "topk", description = "Architecture of the ladder (default: ${DEFAULT-VALUE}; see README on BatchTopK here).")
     String arch;
-    @Option(names = "--widths", defaultValue = "512,1024,2048", split = ",", description = "Widths of the ladder (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--widths", split = ",", description = "Widths of the ladder (default: " + SYNTHETIC_WIDTHS + "; with --real " + REAL_WIDTHS + ").")
     int[] widths;
     @Option(names = "--dim", defaultValue = "128", description = "D of the synthetic world (default: ${DEFAULT-VALUE}).")
     int dim;
-    @Option(names = "--k", defaultValue = "16", description = "Active latents per sample (default: ${DEFAULT-VALUE}).")
-    int k;
-    @Option(names = "--tokens", defaultValue = "3000000", description = "Training tokens per SAE (default: ${DEFAULT-VALUE}).")
-    long tokens;
+    @Option(names = "--k", description = "Active latents per sample (default: " + SYNTHETIC_K + "; with --real " + REAL_K + ").")
+    Integer k;
+    @Option(names = "--tokens", description = "Training tokens per SAE (default: " + SYNTHETIC_TOKENS + "; with --real one pass over the extracted rows).")
+    Long tokens;
     @Option(names = "--batch", defaultValue = "1024", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
     @Option(names = "--lr", defaultValue = "5e-3", description = "Learning rate; short runs need more than the reference default (default: ${DEFAULT-VALUE}).")
@@ -55,16 +65,29 @@ final class DemoCommand implements Callable<Integer> {
     long deadTokens;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the world, the weights and the data order (default: ${DEFAULT-VALUE}).")
     long seed;
-    @Option(names = "--eval-rows", defaultValue = "65536", description = "Rows for the metrics, also written as activations.npy (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--eval-rows", defaultValue = "65536", description = "Rows for the metrics: written as the world's activations.npy, or with --real the held-out tokens after the training ones (default: ${DEFAULT-VALUE}).")
     int evalRows;
     @Option(names = "--json", description = "Print one JSON object with the results on stdout.")
     boolean json;
 
     @Override
     public Integer call() throws IOException {
+        if (widths == null) widths = parseWidths(real ? REAL_WIDTHS : SYNTHETIC_WIDTHS);
+        if (k == null) k = real ? REAL_K : SYNTHETIC_K;
+        if (tokens == null) tokens = real ? realTokens : SYNTHETIC_TOKENS;
+        if (widths.length == 0) throw new UserInputException("--widths needs at least one width");
+        JsonReport report = real ? new RealDataDemo(this).run() : synthetic();
+        report.put("report", out.resolve("report").toString());
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (json) report.print(stdout);
+        else DemoReport.printTable(stdout, ladderOf(report), out, report.fields());
+        return 0;
+    }
+
+    /** The ladder, compare/stitch of the two smallest, Frankenstein and two seeds on the synthetic world. */
+    private JsonReport synthetic() throws IOException {
         Architecture architecture = Architecture.parse(arch);
         PrintWriter err = spec.commandLine().getErr();
-        PrintWriter stdout = spec.commandLine().getOut();
         SyntheticWorld world = new SyntheticWorld(SyntheticDefaults.world(dim, seed));
         List<Map<String, Object>> ladder = new ArrayList<>();
         try (Arena arena = Arena.ofShared(); Backend backend = backendOption.open()) {
@@ -72,43 +95,53 @@ final class DemoCommand implements Callable<Integer> {
             err.println("demo: " + backend.describe());
             Matrix truth = world.trueFeatures().directions(arena);
             writeWorld(world, truth);
-            for (int width : widths) ladder.add(trainOne(backend, world, truth, architecture, width, seed, ladderName(width)));
-            if (widths.length >= 1) trainOne(backend, world, truth, architecture, widths[0], seed + 1, secondSeedName());
+            DemoLadder saes = ladder(backend, truth);
+            for (int width : widths) ladder.add(saes.train(ladderName(width), width, seed, world, world));
+            saes.train(secondSeedName(), widths[0], seed + 1, world, world);
         }
-        DemoReport.write(out.resolve("report"), world, ladder);
+        DemoReport.write(out.resolve("report"), "SAE ladder on the synthetic world",
+                Map.of("world", world.describe(), "world_config", world.config()), ladder);
         JsonReport report = new JsonReport()
                 .put("world", world.describe())
                 .put("true_features", world.config().trueFeatureCount())
                 .put("ladder", ladder);
-        if (widths.length >= 2) report.put("pair", comparePair(ladderName(widths[0]), ladderName(widths[1]), world));
-        if (widths.length >= 2) report.put("frankenstein", frankenstein());
-        report.put("seeds", subcommand("match", saeDir(ladderName(widths[0])), saeDir(secondSeedName()),
-                "--report", out.resolve("report").resolve("match-seeds").toString(), "--json"));
-        report.put("report", out.resolve("report").toString());
-        if (json) report.print(stdout);
-        else DemoReport.printTable(stdout, ladder, out, report.fields());
-        return 0;
+        Path data = out.resolve("world").resolve("activations.npy");
+        if (widths.length >= 2) {
+            Map<String, Object> pair = comparePair(ladderName(widths[0]), ladderName(widths[1]), data);
+            pair.put("novel_vs_truth", novelVsTruth(ladderName(widths[0]), ladderName(widths[1]), world));
+            report.put("pair", pair);
+            report.put("frankenstein", frankenstein("--synth-seed", Long.toString(seed), "--tokens", "1000000"));
+        }
+        report.put("seeds", matchSeeds());
+        return report;
     }
 
-    /**
-     * Compares and stitches the two smallest SAEs of the ladder with the compare and stitch
-     * commands themselves (their reports go under report/), and scores the novel latents against
-     * the world's true features.
-     */
-    private Map<String, Object> comparePair(String small, String large, SyntheticWorld world) {
-        Path saes = out.resolve("saes"), data = out.resolve("world").resolve("activations.npy"), reports = out.resolve("report");
+    DemoLadder ladder(Backend backend, Matrix truth) {
+        return new DemoLadder(backend, out.resolve("saes"), Architecture.parse(arch), k, tokens, batch, lr, deadTokens, evalRows, truth,
+                spec.commandLine().getErr());
+    }
+
+    /** compare and stitch of SMALL against LARGE on {@code data} with the commands themselves; their reports go under report/. */
+    Map<String, Object> comparePair(String small, String large, Path data) {
+        Path reports = out.resolve("report");
         String pairName = small + "-vs-" + large;
-        Map<String, Object> pair = new java.util.LinkedHashMap<>();
+        Map<String, Object> pair = new LinkedHashMap<>();
         pair.put("small", small);
         pair.put("large", large);
-        pair.put("compare", subcommand("compare", saes.resolve(small).toString(), saes.resolve(large).toString(), "--data", data.toString(),
-                "--report", reports.resolve("compare-" + pairName).toString(), "--json"));
-        pair.put("stitch", subcommand("stitch", saes.resolve(small).toString(), saes.resolve(large).toString(), "--data", data.toString(),
-                "--rows", "16384", "--report", reports.resolve("stitch-" + pairName).toString(), "--json"));
-        boolean[] novel = DemoReport.novelMask(reports.resolve("compare-" + pairName).resolve("latents.csv"));
-        try (Arena arena = Arena.ofShared(); Sae s = SaeFiles.load(saes.resolve(small)); Sae l = SaeFiles.load(saes.resolve(large))) {
+        pair.put("compare", Subcommand.json(spec, "compare", saeDir(small), saeDir(large), "--data", data.toString(),
+                "--rows", Integer.toString(evalRows), "--report", reports.resolve("compare-" + pairName).toString(), "--json"));
+        pair.put("stitch", Subcommand.json(spec, "stitch", saeDir(small), saeDir(large), "--data", data.toString(),
+                "--rows", Integer.toString(Math.min(evalRows, 16384)), "--report", reports.resolve("stitch-" + pairName).toString(), "--json"));
+        return pair;
+    }
+
+    /** The novel latents of the pair scored against the world's true features. */
+    private Map<String, Object> novelVsTruth(String small, String large, SyntheticWorld world) {
+        Path reports = out.resolve("report");
+        boolean[] novel = DemoReport.novelMask(reports.resolve("compare-" + small + "-vs-" + large).resolve("latents.csv"));
+        try (Arena arena = Arena.ofShared(); Sae s = SaeFiles.load(out.resolve("saes").resolve(small)); Sae l = SaeFiles.load(out.resolve("saes").resolve(large))) {
             NovelLatentTruth t = NovelLatentTruth.score(world.trueFeatures().directions(arena), s.wDec(), l.wDec(), novel);
-            Map<String, Object> truth = new java.util.LinkedHashMap<>();
+            Map<String, Object> truth = new LinkedHashMap<>();
             truth.put("novel", t.novel());
             truth.put("hits", t.hits());
             truth.put("precision", CompareCommand.finite(t.precision()));
@@ -116,61 +149,44 @@ final class DemoCommand implements Callable<Integer> {
             truth.put("missed_found_by_large", t.missedFoundByLarge());
             truth.put("missed_found_by_novel", t.missedFoundByNovel());
             truth.put("recall", CompareCommand.finite(t.recall()));
-            pair.put("novel_vs_truth", truth);
+            return truth;
         }
-        return pair;
     }
 
-    private String saeDir(String name) { return out.resolve("saes").resolve(name).toString(); }
+    String saeDir(String name) { return out.resolve("saes").resolve(name).toString(); }
 
-    /** A Frankenstein SAE from the whole ladder (SPEC §3), its decoder refitted exactly on the world's rows. */
-    private Map<String, Object> frankenstein() {
+    /** A Frankenstein SAE from the whole ladder (SPEC §3), its decoder refitted exactly; {@code data} says where its rows come from. */
+    Map<String, Object> frankenstein(String... data) {
         List<String> args = new ArrayList<>(List.of("frankenstein"));
         for (int width : widths) args.add(saeDir(ladderName(width)));
-        args.addAll(List.of("--synth-seed", Long.toString(seed), "--retrain", "exact", "--tokens", "1000000",
+        args.addAll(List.of(data));
+        args.addAll(List.of("--retrain", "exact", "--eval-rows", Integer.toString(evalRows),
                 "--out", out.resolve("saes").resolve("frankenstein").toString(),
                 "--report", out.resolve("report").resolve("frankenstein").toString(), "--json"));
-        return subcommand(args.toArray(String[]::new));
+        return Subcommand.json(spec, args.toArray(String[]::new));
     }
 
-    /** Runs another saestitch command in this process and returns its --json object; its stderr is ours. */
-    private Map<String, Object> subcommand(String... args) {
-        java.io.StringWriter captured = new java.io.StringWriter();
-        int code = Main.commandLine(new PrintWriter(captured, true), spec.commandLine().getErr()).execute(args);
-        if (code != 0) throw new IllegalStateException("demo: '" + String.join(" ", args) + "' exited with " + code);
-        try {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> result = JsonReport.mapper().readValue(captured.toString(), Map.class);
-            return result;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("demo: '" + args[0] + "' did not print one JSON object", e);
-        }
+    /** The smallest SAE against its second seed. */
+    Map<String, Object> matchSeeds() {
+        return Subcommand.json(spec, "match", saeDir(ladderName(widths[0])), saeDir(secondSeedName()),
+                "--report", out.resolve("report").resolve("match-seeds").toString(), "--json");
     }
 
-    private String ladderName(int width) { return Architecture.parse(arch).cliName() + "-" + width; }
+    String ladderName(int width) { return Architecture.parse(arch).cliName() + "-" + width; }
 
-    private String secondSeedName() { return ladderName(widths[0]) + "-seed" + (seed + 1); }
-
-    /** Trains one SAE, saves it under saes/NAME and returns its metrics row. */
-    private Map<String, Object> trainOne(Backend backend, SyntheticWorld world, Matrix truth, Architecture architecture, int width,
-                                         long runSeed, String name) throws IOException {
-        TrainConfig cfg = TrainConfig.builder(architecture, width).k(k).batchSize(batch).totalTokens(tokens)
-                .lr(lr).deadTokens(deadTokens).seed(runSeed).build();
-        TrainingRun.Result run = TrainingRun.run(backend, cfg, world, runSeed, "demo " + name, null, 0, false, spec.commandLine().getErr());
-        try (Sae sae = run.sae()) {
-            SaeFiles.save(sae, out.resolve("saes").resolve(name));
-            Evaluation ev = Evaluations.evaluate(backend, sae, world, seed, evalRows, batch);
-            return Evaluations.report(ev, sae, truth)
-                    .put("sae", out.resolve("saes").resolve(name).toString())
-                    .put("seconds", run.seconds())
-                    .put("tokens_per_s", run.tokensPerSecond()).fields();
-        }
-    }
+    String secondSeedName() { return ladderName(widths[0]) + "-seed" + (seed + 1); }
 
     /** The truth and an evaluation slice of activations, so that eval and compare can be run on them. */
     private void writeWorld(SyntheticWorld world, Matrix truth) {
         Path dir = out.resolve("world");
         Npy.write(dir.resolve("activations.truth.npy"), truth, DType.F32);
         Npy.write(dir.resolve("activations.npy"), evalRows, world.dim(), DType.F32, world::writeRows);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> ladderOf(JsonReport report) { return (List<Map<String, Object>>) report.fields().get("ladder"); }
+
+    private static int[] parseWidths(String csv) {
+        return java.util.Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
     }
 }

@@ -1,7 +1,6 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.io.AtomicFiles;
-import dev.saestitch.synth.SyntheticWorld;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -13,10 +12,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
-/** The demo's table on stdout and its report folder: summary.json, ladder.csv and a plot. */
+/** The demo's table on stdout and its report folder: summary.json, ladder.csv and a plot; truth columns only where the truth is known. */
 final class DemoReport {
 
     private static final String[] COLUMNS = {"width", "l0", "mse", "fvu", "dead_fraction", "recovered_fraction", "mean_max_cos", "seconds"};
@@ -24,17 +26,23 @@ final class DemoReport {
     private DemoReport() {}
 
     static void printTable(PrintWriter out, List<Map<String, Object>> ladder, Path folder, Map<String, Object> result) {
-        out.printf("%8s %7s %10s %8s %7s %10s %9s %8s%n", "F", "l0", "mse", "fvu", "dead", "recovered", "mean cos", "seconds");
-        for (Map<String, Object> r : ladder)
-            out.printf("%8d %7.2f %10.4g %8.4f %6.1f%% %9.1f%% %9.3f %8.1f%n", r.get("width"), r.get("l0"), r.get("mse"), r.get("fvu"),
-                    100 * (double) r.get("dead_fraction"), 100 * (double) r.get("recovered_fraction"), r.get("mean_max_cos"), r.get("seconds"));
-        out.println("mse: mean over samples and dimensions of (x − x̂)², in the data's units; recovered: true features with a latent at cosine ≥ 0.9.");
+        boolean truth = ladder.getFirst().containsKey("recovered_fraction");
+        out.printf("%8s %7s %10s %8s %7s", "F", "l0", "mse", "fvu", "dead");
+        if (truth) out.printf(" %10s %9s", "recovered", "mean cos");
+        out.printf(" %8s%n", "seconds");
+        for (Map<String, Object> r : ladder) {
+            out.printf("%8d %7.2f %10.4g %8.4f %6.1f%%", r.get("width"), r.get("l0"), r.get("mse"), r.get("fvu"), 100 * (double) r.get("dead_fraction"));
+            if (truth) out.printf(" %9.1f%% %9.3f", 100 * (double) r.get("recovered_fraction"), r.get("mean_max_cos"));
+            out.printf(" %8.1f%n", r.get("seconds"));
+        }
+        out.println("mse: mean over samples and dimensions of (x − x̂)², in the data's units" + (truth ? "; recovered: true features with a latent at cosine ≥ 0.9." : ", on held-out tokens."));
         if (result.get("pair") instanceof Map<?, ?> pair) printPair(out, pair);
+        if (result.get("pairs") instanceof List<?> pairs) for (Object pair : pairs) printPair(out, (Map<?, ?>) pair);
         if (result.get("frankenstein") instanceof Map<?, ?> franken) printFrankenstein(out, franken, ladder);
         if (result.get("seeds") instanceof Map<?, ?> seeds)
             out.printf("%ntwo seeds of the smallest SAE: %.1f%% of latents shared (both matchings agree, cos ≥ %s), mean matched cosine %.3f, mean max cosine %.3f%n",
                     100 * ((Number) seeds.get("shared_fraction")).doubleValue(), seeds.get("threshold"), seeds.get("mean_matched_cos"), seeds.get("mean_max_cos"));
-        out.println("SAEs, the world's files and the report are in " + folder);
+        out.println("SAEs, data files and the report are in " + folder);
         out.flush();
     }
 
@@ -52,10 +60,11 @@ final class DemoReport {
         }
         Map<?, ?> where = (Map<?, ?>) cmp.get("mse_where_novel_fires");
         out.printf("smaller SAE's mse where a novel latent fires: %s, where none does: %s%n", number(where.get("fires"), "%.4g"), number(where.get("does_not_fire"), "%.4g"));
-        out.printf("novel latents against the true features: %s of %s are features the smaller SAE missed (precision %s);%n"
-                        + "  of the %s missed features the larger SAE learnt, %s are novel latents (recall %s)%n",
-                truth.get("hits"), truth.get("novel"), number(truth.get("precision"), "%.2f"), truth.get("missed_found_by_large"),
-                truth.get("missed_found_by_novel"), number(truth.get("recall"), "%.2f"));
+        if (truth != null)
+            out.printf("novel latents against the true features: %s of %s are features the smaller SAE missed (precision %s);%n"
+                            + "  of the %s missed features the larger SAE learnt, %s are novel latents (recall %s)%n",
+                    truth.get("hits"), truth.get("novel"), number(truth.get("precision"), "%.2f"), truth.get("missed_found_by_large"),
+                    truth.get("missed_found_by_novel"), number(truth.get("recall"), "%.2f"));
         out.printf("stitching path: mse %.4g → %.4g over %s steps (the larger SAE alone: %.4g)%n",
                 stitch.get("start_mse"), stitch.get("end_mse"), stitch.get("steps"), stitch.get("large_mse"));
     }
@@ -91,46 +100,50 @@ final class DemoReport {
         return b;
     }
 
-    static void write(Path dir, SyntheticWorld world, List<Map<String, Object>> ladder) {
+    /** summary.json ({@code about} and the ladder), ladder.csv and ladder.png under {@code dir}. */
+    static void write(Path dir, String title, Map<String, Object> about, List<Map<String, Object>> ladder) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        StringBuilder csv = new StringBuilder(String.join(",", COLUMNS)).append('\n');
+        List<String> columns = Arrays.stream(COLUMNS).filter(c -> ladder.getFirst().containsKey(c)).toList();
+        StringBuilder csv = new StringBuilder(String.join(",", columns)).append('\n');
         for (Map<String, Object> r : ladder) {
-            for (int i = 0; i < COLUMNS.length; i++) csv.append(i == 0 ? "" : ",").append(r.get(COLUMNS[i]));
-            csv.append('\n');
+            csv.append(columns.stream().map(c -> String.valueOf(r.get(c))).collect(Collectors.joining(","))).append('\n');
         }
         writeText(dir.resolve("ladder.csv"), csv.toString());
+        Map<String, Object> summary = new LinkedHashMap<>(about);
+        summary.put("ladder", ladder);
         try {
-            writeText(dir.resolve("summary.json"), JsonReport.mapper().writeValueAsString(Map.of(
-                    "world", world.describe(), "world_config", world.config(), "ladder", ladder)));
+            writeText(dir.resolve("summary.json"), JsonReport.mapper().writeValueAsString(summary));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise the demo summary", e);
         }
-        writeChart(dir.resolve("ladder.png"), ladder);
+        writeChart(dir.resolve("ladder.png"), title, ladder);
     }
 
-    /** mse and the recovered fraction against width, the two things a ladder shows. */
-    private static void writeChart(Path png, List<Map<String, Object>> ladder) {
+    /** mse against width, and the recovered fraction where the truth is known: what a ladder shows. */
+    private static void writeChart(Path png, String title, List<Map<String, Object>> ladder) {
         System.setProperty("java.awt.headless", "true");
         double[] widths = ladder.stream().mapToDouble(r -> ((Number) r.get("width")).doubleValue()).toArray();
         double[] mse = ladder.stream().mapToDouble(r -> (double) r.get("mse")).toArray();
-        double[] recovered = ladder.stream().mapToDouble(r -> (double) r.get("recovered_fraction")).toArray();
-        XYChart chart = new XYChartBuilder().width(720).height(440).title("SAE ladder on the synthetic world")
+        XYChart chart = new XYChartBuilder().width(720).height(440).title(title)
                 .xAxisTitle("latents F").yAxisTitle("mse").build();
         var styler = chart.getStyler();
         styler.setXAxisLogarithmic(true);
         styler.setXAxisLogarithmicDecadeOnly(false);
         styler.setLegendPosition(Styler.LegendPosition.InsideN);
-        styler.setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
         styler.setYAxisMin(0, 0.0);
-        styler.setYAxisMin(1, 0.0);
-        styler.setYAxisMax(1, 1.0);
-        chart.setYAxisGroupTitle(1, "recovered fraction");
         chart.addSeries("mse", widths, mse);
-        chart.addSeries("recovered (cos ≥ 0.9)", widths, recovered).setYAxisGroup(1);
+        if (ladder.getFirst().containsKey("recovered_fraction")) {
+            styler.setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+            styler.setYAxisMin(1, 0.0);
+            styler.setYAxisMax(1, 1.0);
+            chart.setYAxisGroupTitle(1, "recovered fraction");
+            double[] recovered = ladder.stream().mapToDouble(r -> (double) r.get("recovered_fraction")).toArray();
+            chart.addSeries("recovered (cos ≥ 0.9)", widths, recovered).setYAxisGroup(1);
+        }
         try {
             AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
         } catch (IOException e) {

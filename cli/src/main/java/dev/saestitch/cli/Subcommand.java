@@ -1,0 +1,28 @@
+package dev.saestitch.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Map;
+
+/** Runs another saestitch command in this process, as the demos do, and returns its --json object. */
+final class Subcommand {
+
+    private Subcommand() {}
+
+    /** The command's stderr is the caller's; a non-zero exit is an error naming the command line. */
+    static Map<String, Object> json(CommandSpec caller, String... args) {
+        StringWriter captured = new StringWriter();
+        int code = Main.commandLine(new PrintWriter(captured, true), caller.commandLine().getErr()).execute(args);
+        if (code != 0) throw new IllegalStateException(caller.name() + ": '" + String.join(" ", args) + "' exited with " + code);
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> result = JsonReport.mapper().readValue(captured.toString(), Map.class);
+            return result;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(caller.name() + ": '" + args[0] + "' did not print one JSON object", e);
+        }
+    }
+}
