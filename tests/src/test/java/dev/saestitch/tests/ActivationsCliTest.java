@@ -1,0 +1,124 @@
+package dev.saestitch.tests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.saestitch.data.ActivationFiles;
+import dev.saestitch.data.ActivationSource;
+import dev.saestitch.extract.BundledAssets;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The activations command and demo --real on small slices of text: files, --json keys, and one-line errors. */
+class ActivationsCliTest {
+
+    @TempDir static Path dir;
+    static Path text;
+
+    @BeforeAll
+    static void writeText() throws IOException {
+        text = Files.write(dir.resolve("speeches.txt"), List.of(
+                "Mr President, I should like to thank the rapporteur for an excellent report on maritime safety.",
+                "",
+                "The vote will take place tomorrow at noon.",
+                "We cannot accept amendments that weaken the protection of consumers in the internal market, "
+                        + "and I urge colleagues to reject them."));
+    }
+
+    @Test
+    void writesAnArrayOfOneRowPerTokenWithItsSidecar() throws IOException {
+        Path out = dir.resolve("acts.npy");
+        Cli run = Cli.run("activations", "--text", text.toString(), "--out", out.toString(), "--context", "24", "--layer", "encoder.layer.2", "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode json = run.json();
+        for (String key : new String[] {"model", "model_sha256", "tokenizer", "layer", "tensor", "tokens", "dim", "dtype", "context",
+                "skipped_tokens", "documents", "windows", "sources", "seconds", "tokens_per_s"})
+            assertTrue(json.has(key), "--json lacks " + key + ": " + json);
+        assertEquals(384, json.get("dim").asInt());
+        assertEquals("/encoder/layer.2/output/LayerNorm/Add_1_output_0", json.get("tensor").asText());
+        assertEquals(3, json.get("documents").asInt());
+        JsonNode sidecar = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("acts.json").toFile());
+        assertEquals(json.get("tokens").asLong(), sidecar.get("tokens").asLong());
+        assertEquals(text.toString(), sidecar.get("sources").get(0).asText());
+        try (ActivationSource source = ActivationFiles.open(out, null)) {
+            assertEquals(json.get("tokens").asLong(), source.rows());
+            assertEquals(384, source.dim());
+        }
+    }
+
+    @Test
+    void aModelAndTokenizerOfYourOwnAreReadFromFiles() throws IOException {
+        Path model = Files.write(dir.resolve("model.onnx"), BundledAssets.MODEL.readAll());
+        Path tokenizer = dir.resolve("tokenizer.json");
+        try (InputStream in = BundledAssets.TOKENIZER.open()) {
+            Files.copy(in, tokenizer);
+        }
+        Path out = dir.resolve("own.npy");
+        Cli run = Cli.run("activations", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--text", text.toString(),
+                "--out", out.toString(), "--max-tokens", "40", "--dtype", "f16", "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(40, run.json().get("tokens").asInt());
+        assertEquals("float16", run.json().get("dtype").asText());
+        assertEquals("last_hidden_state", run.json().get("tensor").asText());
+    }
+
+    @Test
+    void listsTheGraphsLayers() {
+        Cli run = Cli.run("activations", "--list-layers");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("encoder.layer.3  -> /encoder/layer.3/output/LayerNorm/Add_1_output_0"), run.out());
+    }
+
+    @Test
+    void badInputIsOneLineAndWritesNothing() throws IOException {
+        Path out = dir.resolve("never.npy");
+        Cli noLayer = Cli.run("activations", "--text", text.toString(), "--out", out.toString(), "--layer", "decoder.layer.1");
+        assertEquals(1, noLayer.exitCode());
+        assertTrue(noLayer.lastErrorLine().contains("no tensor or module named 'decoder.layer.1'") && noLayer.lastErrorLine().contains("encoder.layer.5"),
+                noLayer.lastErrorLine());
+        Path missing = dir.resolve("missing.txt");
+        Cli noText = Cli.run("activations", "--text", missing.toString(), "--out", out.toString());
+        assertEquals(1, noText.exitCode());
+        assertEquals("saestitch activations: " + missing + ": no such text file", noText.lastErrorLine());
+        Cli noTokenizer = Cli.run("activations", "--model", dir.resolve("x.onnx").toString(), "--out", out.toString());
+        assertEquals(1, noTokenizer.exitCode());
+        assertTrue(noTokenizer.lastErrorLine().contains("--model needs --tokenizer"), noTokenizer.lastErrorLine());
+        Path junk = Files.writeString(dir.resolve("junk.onnx"), "not a model");
+        Cli badModel = Cli.run("activations", "--model", junk.toString(), "--tokenizer", junk.toString(), "--text", text.toString(), "--out", out.toString());
+        assertEquals(1, badModel.exitCode());
+        assertTrue(badModel.lastErrorLine().contains(junk.toString()), badModel.lastErrorLine());
+        assertFalse(Files.exists(out));
+        assertFalse(Files.exists(dir.resolve("never.json")));
+    }
+
+    @Test
+    void demoRealRunsThePipelineOnASmallSlice() throws IOException {
+        Path out = dir.resolve("demo-real");
+        Cli demo = Cli.run("demo", "--real", "--real-tokens", "6000", "--eval-rows", "2048", "--widths", "48,96,192", "--batch", "256",
+                "--out", out.toString());
+        assertEquals(0, demo.exitCode(), demo.err());
+        for (String line : new String[] {"held-out tokens", "Table 2", "stitching path", "compare topk-96 → topk-192", "Frankenstein SAE", "two seeds"})
+            assertTrue(demo.out().contains(line), "demo --real output lacks '" + line + "':\n" + demo.out());
+        assertFalse(demo.out().contains("recovered"), "no truth is known for real data:\n" + demo.out());
+        for (String f : new String[] {"data/train.npy", "data/train.json", "data/heldout.npy", "data/heldout.json", "report/summary.json",
+                "report/ladder.csv", "report/ladder.png", "saes/topk-48-seed1/cfg.json", "report/compare-topk-48-vs-topk-96/latents.csv",
+                "report/stitch-topk-96-vs-topk-192/path.csv", "report/frankenstein/summary.json", "report/match-seeds/summary.json"})
+            assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        JsonNode heldOut = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("data/heldout.json").toFile());
+        assertEquals(6000, heldOut.get("skipped_tokens").asLong(), "held-out tokens follow the training ones");
+        Cli again = Cli.run("demo", "--real", "--real-tokens", "6000", "--eval-rows", "2048", "--widths", "48", "--batch", "256",
+                "--out", out.toString(), "--json");
+        assertEquals(0, again.exitCode(), again.err());
+        assertTrue(again.err().contains("reusing " + out.resolve("data/train.npy")), again.err());
+        assertEquals(1, again.json().get("ladder").size());
+    }
+}
