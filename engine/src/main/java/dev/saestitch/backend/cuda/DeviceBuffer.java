@@ -15,9 +15,10 @@ final class DeviceBuffer implements AutoCloseable {
     /** At least {@code bytes} of device memory; the contents are undefined after a growth. */
     MemorySegment atLeast(long bytes) {
         if (segment == null || segment.byteSize() < bytes) {
+            long grown = segment == null ? bytes : Math.max(bytes, segment.byteSize() * 3 / 2);  // amortised growth
             close();
             arena = Arena.ofShared();
-            segment = memory.allocate(arena, Math.max(bytes, segment == null ? 0 : segment.byteSize() * 3 / 2));
+            segment = memory.allocate(arena, grown);
         }
         return segment;
     }
