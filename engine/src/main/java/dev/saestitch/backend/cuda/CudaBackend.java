@@ -16,6 +16,7 @@ import static dev.saestitch.backend.Shapes.requireSameShape;
 import static dev.saestitch.backend.Shapes.requireSize;
 import static dev.saestitch.bindings.cuda.CudaException.check;
 import static dev.saestitch.bindings.cuda.cuda_runtime_api_h.cudaGetLastError;
+import static dev.saestitch.bindings.cuda.cuda_runtime_api_h.cudaMemGetInfo;
 import static dev.saestitch.bindings.cuda.cuda_runtime_api_h.cudaStreamCreate;
 import static dev.saestitch.bindings.cuda.cuda_runtime_api_h.cudaStreamDestroy;
 import static dev.saestitch.bindings.cuda.saestitch_kernels_h.*;
@@ -377,6 +378,15 @@ public final class CudaBackend implements Backend {
     }
 
     // ---- CUDA-only operations (not in Backend yet) ----
+
+    /** Bytes of device memory in use (by this process and any other), from cudaMemGetInfo. */
+    public long deviceMemoryInUse() {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment free = call.allocate(ValueLayout.JAVA_LONG), total = call.allocate(ValueLayout.JAVA_LONG);
+            check(cudaMemGetInfo(free, total), "cudaMemGetInfo");
+            return total.get(ValueLayout.JAVA_LONG, 0) - free.get(ValueLayout.JAVA_LONG, 0);
+        }
+    }
 
     /**
      * The decoder step in one pass per row: {@link #removeParallelComponent}, {@link #adam} and

@@ -66,6 +66,14 @@ class CudaBackendTest {
         arena.close();
     }
 
+    @Test
+    void autoChoosesThisBackendAndSaysSo() {
+        try (var b = Backends.select("auto")) {
+            assertEquals("cuda", b.name());
+            assertTrue(b.describe().contains("chosen automatically") && b.describe().contains("GEMMs in FP32"), b.describe());
+        }
+    }
+
     // ---- memory ----
 
     @Test

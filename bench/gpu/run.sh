@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# On the GPU machine, in one go: build the kernels with nvcc, run the CUDA tests, then the GPU
+# benchmarks (ours and the PyTorch peers), everything written under $OUT (default ./out).
+# Needs the bundle from bench/gpu/bundle.sh, carried as .device.
+# Usage: bench/gpu/run.sh [tests|bench|peers|all ...]   (default: all)   WORKLOADS=w1,w3,w7 picks ours.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+out="${OUT:-$top/out}"
+mkdir -p "$out"
+steps="${*:-all}"
+[ -f "$top/.device/bundle.tgz" ] || { echo "run.sh: .device/bundle.tgz is missing: run bench/gpu/bundle.sh here and carry .device" >&2; exit 1; }
+dev=/tmp/saestitch-device
+rm -rf "$dev" && mkdir -p "$dev" && tar xzf "$top/.device/bundle.tgz" -C "$dev"
+java="$dev/jre/bin/java"
+log() { echo "== $*" | tee -a "$out/summary.txt"; }
+
+log "$(date -u +%FT%TZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv,noheader 2>&1 | tee -a "$out/summary.txt"
+
+# Kernels: built here for this GPU's toolkit; the bundled copy is the fallback.
+kernels="$dev/kernels"
+if NVCC_FLAGS="-lineinfo -Xptxas -v" native/build.sh "$kernels" > "$out/nvcc.log" 2>&1; then
+  export SAESTITCH_KERNELS="$kernels/libsaestitch_kernels.so"
+  log "kernels: built with nvcc ($(grep -c 'spill' "$out/nvcc.log") ptxas reports in nvcc.log)"
+else
+  log "kernels: nvcc failed (see nvcc.log); using the bundled library"
+fi
+# cuBLAS and cudart from PyTorch's NVIDIA wheels unless the system has them (CudaLibraries looks in /opt/*/.venv too).
+if [ -z "${SAESTITCH_CUDA_LIBS:-}" ] && ! ls /usr/local/cuda/lib64/libcublas.so* >/dev/null 2>&1; then
+  wheel=$(python3 -c 'import nvidia, os; [print(os.path.join(p, d, "lib")) for p in nvidia.__path__ for d in sorted(os.listdir(p)) if os.path.exists(os.path.join(p, d, "lib", "libcublas.so.13")) or os.path.exists(os.path.join(p, d, "lib", "libcublas.so.12"))]' 2>/dev/null | head -1)
+  [ -n "$wheel" ] && log "cuBLAS from the wheel folder $wheel (LD_LIBRARY_PATH)" && export LD_LIBRARY_PATH="$wheel:${LD_LIBRARY_PATH:-}"
+fi
+
+cp="$(ls -d "$dev"/classes/* | tr '\n' ':')$(ls "$dev"/lib/*.jar | tr '\n' ':')"
+jvm=(--enable-native-access=ALL-UNNAMED -Xmx32g)
+status=0
+
+if [[ " $steps " == *" all "* || " $steps " == *" tests "* ]]; then
+  log "tests: CUDA bindings and backend parity"
+  "$java" "${jvm[@]}" -jar "$dev/junit-console.jar" execute --disable-banner --details=tree --class-path "$cp" \
+    --select-package dev.saestitch.backend.cuda \
+    --reports-dir "$out/junit" > "$out/tests.log" 2>&1
+  rc=$?; status=$((status | rc))
+  tail -25 "$out/tests.log" | tee -a "$out/summary.txt"
+fi
+
+if [[ " $steps " == *" all "* || " $steps " == *" bench "* ]]; then
+  for w in $(echo "${WORKLOADS:-w1,w7,w3}" | tr ',' ' '); do
+    log "bench: $w"
+    timeout 240 "$java" "${jvm[@]}" -Xmx64g -cp "$cp" dev.saestitch.bench.GpuBench "$w" "$out/gpubench.jsonl" >> "$out/bench.log" 2>&1
+    rc=$?; [ $rc -ne 0 ] && log "bench $w exited with $rc (see bench.log)"
+  done
+  [ -f "$out/gpubench.jsonl" ] && cat "$out/gpubench.jsonl" >> "$out/summary.txt"
+fi
+
+if [[ " $steps " == *" all "* || " $steps " == *" peers "* ]]; then
+  log "peers: PyTorch eager and torch.compile"
+  PYTHONUNBUFFERED=1 timeout 300 python3 bench/peers/sae_step.py --out "$out/peers.jsonl" >> "$out/peers.log" 2>&1 || log "peers exited with $? (see peers.log)"
+  [ -f "$out/peers.jsonl" ] && cat "$out/peers.jsonl" >> "$out/summary.txt"
+fi
+exit $status
