@@ -46,17 +46,22 @@ if [[ " $steps " == *" all "* || " $steps " == *" tests "* ]]; then
 fi
 
 if [[ " $steps " == *" all "* || " $steps " == *" bench "* ]]; then
+  # Training steps in FP32 and TF32 (PRECISIONS), W7 in all three precisions by itself.
   for w in $(echo "${WORKLOADS:-w1,w7,w3}" | tr ',' ' '); do
-    log "bench: $w"
-    timeout 240 "$java" "${jvm[@]}" -Xmx64g -cp "$cp" dev.saestitch.bench.GpuBench "$w" "$out/gpubench.jsonl" >> "$out/bench.log" 2>&1
-    rc=$?; [ $rc -ne 0 ] && log "bench $w exited with $rc (see bench.log)"
+    for p in $([ "$w" = w7 ] && echo fp32 || echo "${PRECISIONS:-fp32,tf32}" | tr ',' ' '); do
+      log "bench: $w $p"
+      SAESTITCH_CUDA_PRECISION=$p timeout 300 "$java" "${jvm[@]}" -Xmx64g -cp "$cp" dev.saestitch.bench.GpuBench "$w" "$out/gpubench.jsonl" >> "$out/bench.log" 2>&1
+      rc=$?; [ $rc -ne 0 ] && log "bench $w $p exited with $rc (see bench.log)"
+    done
   done
   [ -f "$out/gpubench.jsonl" ] && cat "$out/gpubench.jsonl" >> "$out/summary.txt"
 fi
 
 if [[ " $steps " == *" all "* || " $steps " == *" peers "* ]]; then
   log "peers: PyTorch eager and torch.compile"
-  PYTHONUNBUFFERED=1 timeout 300 python3 bench/peers/sae_step.py --out "$out/peers.jsonl" >> "$out/peers.log" 2>&1 || log "peers exited with $? (see peers.log)"
+  for p in $(echo "${PRECISIONS:-fp32,tf32}" | tr ',' ' '); do
+    PYTHONUNBUFFERED=1 timeout 300 python3 bench/peers/sae_step.py --precision "$p" --out "$out/peers.jsonl" >> "$out/peers.log" 2>&1 || log "peers $p exited with $? (see peers.log)"
+  done
   [ -f "$out/peers.jsonl" ] && cat "$out/peers.jsonl" >> "$out/summary.txt"
 fi
 exit $status

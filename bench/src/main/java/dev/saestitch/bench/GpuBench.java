@@ -28,7 +28,9 @@ import java.util.SplittableRandom;
  * </ul>
  * A training step here is the trainer's whole step: the host batch copy and its upload (pageable
  * memory) included; {@code feed_upload_ms} times those two alone so that the device part can be
- * read off. Usage: {@code GpuBench w1|w3|w7|all RESULTS.jsonl}; one JSON object per line is appended.
+ * read off. The steps' GEMMs run in {@link GemmPrecision#configured()} (FP32 unless
+ * {@code SAESTITCH_CUDA_PRECISION} says tf32 or bf16). Usage: {@code GpuBench w1|w3|w7|all
+ * RESULTS.jsonl}; one JSON object per line is appended.
  */
 public final class GpuBench {
 
@@ -61,7 +63,8 @@ public final class GpuBench {
 
     private void trainStep(String workload, int d, int f, int k, int kAux, Architecture arch) throws IOException {
         int b = 4096;
-        try (Arena arena = Arena.ofShared(); CudaBackend backend = new CudaBackend(GemmPrecision.FP32, "benchmark")) {
+        GemmPrecision precision = GemmPrecision.configured();
+        try (Arena arena = Arena.ofShared(); CudaBackend backend = new CudaBackend(precision, "benchmark")) {
             TrainConfig cfg = TrainConfig.builder(arch, f).k(k).kAux(kAux).batchSize(b).totalTokens(1L << 40)
                     .normBatches(2).deadTokens(b * 8L).logEvery(1 << 30).build();
             TrainStepBench.CyclingFeed feed = new TrainStepBench.CyclingFeed(arena, 4, d, b);
@@ -79,9 +82,9 @@ public final class GpuBench {
                 double upload = feedAndUpload(backend, arena, feed, d, b);
                 long used = backend.deviceMemoryInUse();
                 record(String.format(Locale.ROOT,
-                        "{\"workload\":\"%s\",\"arch\":\"%s\",\"B\":%d,\"D\":%d,\"F\":%d,\"k\":%d,\"k_aux\":%d,\"ms_per_step\":%.4f,"
+                        "{\"workload\":\"%s\",\"arch\":\"%s\",\"precision\":\"%s\",\"B\":%d,\"D\":%d,\"F\":%d,\"k\":%d,\"k_aux\":%d,\"ms_per_step\":%.4f,"
                                 + "\"tokens_per_s\":%.0f,\"feed_upload_ms\":%.4f,\"device_bytes_in_use\":%d,\"repeats_ms\":%s,\"backend\":\"%s\"}",
-                        workload, arch.name().toLowerCase(Locale.ROOT), b, d, f, k, kAux, step, b / (step / 1e3), upload, used,
+                        workload, arch.name().toLowerCase(Locale.ROOT), precision, b, d, f, k, kAux, step, b / (step / 1e3), upload, used,
                         Arrays.toString(ms), escape(backend.describe())));
             }
         }
