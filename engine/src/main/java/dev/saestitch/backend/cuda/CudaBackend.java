@@ -28,9 +28,10 @@ import static dev.saestitch.bindings.cuda.saestitch_kernels_h.*;
  * BatchTopK cut, an entry count the host asks for) and in {@link #download} and {@link #synchronize}.
  *
  * <p>Matrices and codes of this backend live in device memory, owned by the caller's arena (a
- * matrix) or by the codes object, freed with {@code cudaFree} when those close. Their host
- * accessors must not be used: a matrix's {@code get}/{@code toArray} would read a device address
- * (move data with {@link #upload}/{@link #download}); codes refuse element access.
+ * matrix) or by the codes object, freed with {@code cudaFree} when those close. A matrix's host
+ * accessors ({@code get}, {@code toArray}, ...) must not be used on them: they would read a device
+ * address (move data with {@link #upload}/{@link #download}). Codes may be read and written on the
+ * host: {@link DeviceCodes} copies them across on demand.
  */
 public final class CudaBackend implements Backend {
 
@@ -205,11 +206,11 @@ public final class CudaBackend implements Backend {
 
     /** Reads the entry count a count pass left in {@code counts}, sizes the codes and moves the row starts in. */
     private DeviceCodes sized(Matrix z, MemorySegment counts, SparseCodes out) {
-        DeviceCodes codes = codes(out, z.cols());
+        DeviceCodes codes = output(out, z.cols());
         int nnz = memory.readInt(counts, z.rows());
         codes.reset(z.rows(), nnz);
         memory.deviceToDevice(counts, codes.rowStartSegment(), (z.rows() + 1L) * Integer.BYTES);
-        codes.know(nnz);
+        codes.deviceWrote(nnz);
         return codes;
     }
 
@@ -217,20 +218,22 @@ public final class CudaBackend implements Backend {
     public void selectTopK(Matrix z, int k, Matrix eligible, SparseCodes out) {
         if (k <= 0) throw new IllegalArgumentException("k must be positive, got " + k);
         if (eligible != null) requireSize(eligible, z.cols(), "eligibility mask");
-        DeviceCodes codes = codes(out, z.cols());
+        DeviceCodes codes = output(out, z.cols());
         codes.reset(z.rows(), (long) z.rows() * Math.min(k, z.cols()));
         check(sae_select_topk(z.data(), z.rows(), z.cols(), k, eligible == null ? MemorySegment.NULL : eligible.data(), selectWorkspace(z.rows()),
                 codes.rowStartSegment(), codes.indexSegment(), codes.valueSegment(), stream), "sae_select_topk");
+        codes.deviceWrote(-1);
     }
 
     @Override
     public float selectBatchTopK(Matrix z, int k, SparseCodes out) {
         if (k <= 0) throw new IllegalArgumentException("k must be positive, got " + k);
-        DeviceCodes codes = codes(out, z.cols());
+        DeviceCodes codes = output(out, z.cols());
         codes.reset(z.rows(), Math.min((long) z.rows() * k, z.size()));
         MemorySegment cut = scalar.atLeast(Double.BYTES).asSlice(0, Float.BYTES);
         check(sae_select_batch_topk(z.data(), z.rows(), z.cols(), k, selectWorkspace(z.rows()), codes.rowStartSegment(), codes.indexSegment(),
                 codes.valueSegment(), cut, stream), "sae_select_batch_topk");
+        codes.deviceWrote(-1);
         return memory.readFloat(cut);
     }
 
@@ -246,7 +249,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void sparseDecode(SparseCodes codes, Matrix w, Matrix bias, Matrix out) {
-        DeviceCodes c = codes(codes, w.rows());
+        DeviceCodes c = input(codes, w.rows());
         int d = w.cols();
         requireColumns(out, d, "decode output");
         if (out.rows() != c.rows()) throw new IllegalArgumentException("decode output has " + out.rows() + " rows for " + c.rows() + " code rows");
@@ -257,7 +260,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void sparseTransposeProduct(SparseCodes codes, float alpha, Matrix dense, Matrix out) {
-        DeviceCodes c = codes(codes, out.rows());
+        DeviceCodes c = input(codes, out.rows());
         int d = dense.cols();
         requireColumns(out, d, "transpose product output");
         if (dense.rows() != c.rows()) throw new IllegalArgumentException("dense operand has " + dense.rows() + " rows for " + c.rows() + " code rows");
@@ -267,7 +270,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void sampledDot(SparseCodes pattern, Matrix a, Matrix w, SparseCodes out) {
-        DeviceCodes p = codes(pattern, w.rows()), o = codes(out, w.rows());
+        DeviceCodes p = input(pattern, w.rows()), o = output(out, w.rows());
         int d = a.cols();
         requireColumns(w, d, "sampled dot weights");
         if (a.rows() != p.rows()) throw new IllegalArgumentException("sampled dot: operand has " + a.rows() + " rows for codes of " + p.rows() + " rows");
@@ -276,20 +279,20 @@ public final class CudaBackend implements Backend {
         o.reset(p.rows(), entries);
         memory.deviceToDevice(p.rowStartSegment(), o.rowStartSegment(), (p.rows() + 1L) * Integer.BYTES);
         memory.deviceToDevice(p.indexSegment(), o.indexSegment(), entries * Integer.BYTES);
-        o.know(p.knownNnz());
         check(sae_sampled_dot(p.rowStartSegment(), p.indexSegment(), p.rows(), a.data(), w.data(), d, o.valueSegment(), stream), "sae_sampled_dot");
+        o.deviceWrote(p.knownNnz());
     }
 
     @Override
     public void sparseColumnSums(SparseCodes codes, float alpha, Matrix out) {
-        DeviceCodes c = codes(codes, codes.latents());
+        DeviceCodes c = input(codes, codes.latents());
         requireSize(out, c.latents(), "sparse column sums");
         check(sae_sparse_column_sums(c.rowStartSegment(), c.indexSegment(), c.valueSegment(), c.rows(), alpha, out.data(), stream), "sae_sparse_column_sums");
     }
 
     @Override
     public void sparseColumnProducts(SparseCodes a, SparseCodes b, float alpha, Matrix out) {
-        DeviceCodes ca = codes(a, a.latents()), cb = codes(b, a.latents());
+        DeviceCodes ca = input(a, a.latents()), cb = input(b, a.latents());
         requireSize(out, ca.latents(), "sparse column products");
         if (cb.rows() != ca.rows() || (ca.knownNnz() >= 0 && cb.knownNnz() >= 0 && ca.knownNnz() != cb.knownNnz()))
             throw new IllegalArgumentException("sparse column products: operands differ in pattern (" + ca.rows() + " rows, " + ca.knownNnz()
@@ -301,7 +304,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void updateSinceFired(SparseCodes codes, float tokens, Matrix sinceFired) {
-        DeviceCodes c = codes(codes, codes.latents());
+        DeviceCodes c = input(codes, codes.latents());
         requireSize(sinceFired, c.latents(), "tokens-since-fired counters");
         check(sae_update_since_fired(c.rowStartSegment(), c.indexSegment(), c.rows(), c.latents(), tokens, sinceFired.data(), stream),
                 "sae_update_since_fired");
@@ -363,15 +366,17 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void sparseAddByLatent(SparseCodes codes, float alpha, Matrix perLatent) {
-        DeviceCodes c = codes(codes, codes.latents());
+        DeviceCodes c = input(codes, codes.latents());
         requireSize(perLatent, c.latents(), "per-latent values");
+        long nnz = c.knownNnz();
         check(sae_sparse_add_by_latent(c.rowStartSegment(), c.indexSegment(), c.valueSegment(), c.rows(), alpha, perLatent.data(), stream),
                 "sae_sparse_add_by_latent");
+        c.deviceWrote(nnz);
     }
 
     @Override
     public void sparseColumnCounts(SparseCodes codes, float alpha, Matrix out) {
-        DeviceCodes c = codes(codes, codes.latents());
+        DeviceCodes c = input(codes, codes.latents());
         requireSize(out, c.latents(), "sparse column counts");
         check(sae_sparse_column_sums(c.rowStartSegment(), c.indexSegment(), MemorySegment.NULL, c.rows(), alpha, out.data(), stream),
                 "sae_sparse_column_sums(counts)");
@@ -448,7 +453,7 @@ public final class CudaBackend implements Backend {
 
     /** Copies codes of this backend into host codes ({@code host} made by a CPU backend or {@code new SparseCodes}). */
     public void downloadCodes(SparseCodes device, SparseCodes host) {
-        DeviceCodes d = codes(device, device.latents());
+        DeviceCodes d = input(device, device.latents());
         if (host instanceof DeviceCodes) throw new IllegalArgumentException("downloadCodes copies to host codes, got codes of the CUDA backend");
         if (host.latents() != d.latents()) throw new IllegalArgumentException("host codes over " + host.latents() + " latents, device codes over " + d.latents());
         long nnz = d.nnz();
@@ -458,8 +463,15 @@ public final class CudaBackend implements Backend {
         memory.deviceToHost(d.valueSegment(), host.valueSegment(), nnz * Float.BYTES);
     }
 
-    /** Codes made by this backend over {@code latents} latents (the kernels index rows of that many). */
-    private static DeviceCodes codes(SparseCodes codes, int latents) {
+    /** Codes a kernel reads: made by this backend over {@code latents} latents, with what the host wrote uploaded. */
+    private static DeviceCodes input(SparseCodes codes, int latents) {
+        DeviceCodes d = output(codes, latents);
+        d.beforeDeviceUse();
+        return d;
+    }
+
+    /** Codes a kernel writes: made by this backend over {@code latents} latents (the kernels index rows of that many). */
+    private static DeviceCodes output(SparseCodes codes, int latents) {
         if (!(codes instanceof DeviceCodes d))
             throw new IllegalArgumentException("sparse codes in host memory given to the CUDA backend: make them with its newCodes");
         if (d.latents() != latents)

@@ -222,6 +222,40 @@ class CudaBackendTest {
         for (SparseCodes c : new SparseCodes[] {hc, dc, hDots, dDots, dots, added}) c.close();
     }
 
+    @Test
+    void codesWrittenAndReadOnTheHostReachTheKernels() {
+        // Written on the host the way CompositeSaeRunner writes its codes, then decoded on the device.
+        Matrix w = random(F, D);
+        SparseCodes host = new SparseCodes(B, F, 1), device = gpu.newCodes(B, F, 1);
+        for (SparseCodes c : new SparseCodes[] {host, device}) {
+            Random r = new Random(5);
+            c.reset(B, (long) B * 3);
+            int e = 0;
+            for (int row = 0; row < B; row++) {
+                c.setRowStart(row, e);
+                for (int j = 0; j < row % 4; j++) {
+                    c.setIndex(e, (row * 7 + j * 11) % F);
+                    c.setValue(e++, r.nextFloat() * 2 - 1);
+                }
+            }
+            c.setRowStart(B, e);
+        }
+        Matrix out = Matrix.allocate(arena, B, D), dOut = gpu.allocate(arena, B, D);
+        cpu.sparseDecode(host, w, null, out);
+        gpu.sparseDecode(device, on(w), null, dOut);
+        assertWithin("decode of host-written codes", out.toArray(), host(dOut), 2 * gamma(3) * 3);
+        // Read back on the host after a kernel wrote them: the same as a download.
+        gpu.selectTopK(on(distinct(B, F)), K, null, device);
+        SparseCodes downloaded = download(device, F);
+        assertEquals(downloaded.nnz(), device.nnz());
+        for (int r = 0; r <= B; r++) assertEquals(downloaded.rowStart(r), device.rowStart(r), "row start " + r);
+        for (long e = 0; e < downloaded.nnz(); e++) {
+            assertEquals(downloaded.index(e), device.index(e), "index " + e);
+            assertEquals(downloaded.value(e), device.value(e), "value " + e);
+        }
+        for (SparseCodes c : new SparseCodes[] {host, device, downloaded}) c.close();
+    }
+
     // ---- optimiser ----
 
     @Test
