@@ -54,11 +54,12 @@ public final class Backends {
         };
     }
 
+    /** CUDA when it can run, else the CPU; on a machine without CUDA that is normal, so the reason goes to describe() and a debug log only. */
     private static Backend auto() {
         try {
             return cuda("chosen automatically: a CUDA device is present and the libraries load");
         } catch (UnsupportedOperationException e) {
-            LOG.log(System.Logger.Level.INFO, "CUDA backend not available, using the CPU: " + e.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, "CUDA backend not available, using the CPU: " + e.getMessage());
             return cpu("CUDA not available: " + e.getMessage(), OpenBlas.choice(), BlasGemm::new);
         }
     }
