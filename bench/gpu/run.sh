@@ -39,7 +39,8 @@ status=0
 if [[ " $steps " == *" all "* || " $steps " == *" tests "* ]]; then
   log "tests: CUDA bindings and backend parity"
   "$java" "${jvm[@]}" -jar "$dev/junit-console.jar" execute --disable-banner --details=tree --class-path "$cp" \
-    --select-package dev.saestitch.backend.cuda \
+    --select-package dev.saestitch.backend.cuda --select-class dev.saestitch.train.CudaTrainingParityTest \
+    --select-class dev.saestitch.dict.CudaComparisonParityTest \
     --reports-dir "$out/junit" > "$out/tests.log" 2>&1
   rc=$?; status=$((status | rc))
   tail -25 "$out/tests.log" | tee -a "$out/summary.txt"
