@@ -9,7 +9,7 @@
 
 namespace {
 
-constexpr int ABI_VERSION = 1;
+constexpr int ABI_VERSION = 2;
 constexpr int THREADS = 256;
 constexpr int WARPS = THREADS / 32;
 constexpr int MAX_GRID = 4096;  // grid-stride loops above this: many elements per thread, no 2³¹ grid limit
@@ -298,34 +298,6 @@ __global__ void k_write_rule(const float* z, int32_t cols, Rule rule, const int3
     }
 }
 
-// row_start[0] = 0 and row_start[1..rows] turned from counts into an inclusive scan: one block.
-__global__ void k_scan_counts(int32_t* row_start, int32_t rows) {
-    __shared__ int32_t carry;
-    if (threadIdx.x == 0) {
-        carry = 0;
-        row_start[0] = 0;
-    }
-    __syncthreads();
-    for (int base = 0; base < rows; base += THREADS) {
-        int r = base + threadIdx.x;
-        int32_t c = r < rows ? row_start[r + 1] : 0;
-        // inclusive scan of c across the block by a shared-memory Hillis–Steele pass
-        __shared__ int32_t buf[THREADS];
-        buf[threadIdx.x] = c;
-        __syncthreads();
-        for (int o = 1; o < THREADS; o <<= 1) {
-            int32_t add = threadIdx.x >= o ? buf[threadIdx.x - o] : 0;
-            __syncthreads();
-            buf[threadIdx.x] += add;
-            __syncthreads();
-        }
-        if (r < rows) row_start[r + 1] = carry + buf[threadIdx.x];
-        __syncthreads();
-        if (threadIdx.x == THREADS - 1) carry += buf[THREADS - 1];
-        __syncthreads();
-    }
-}
-
 // ---- radix select (TopK, BatchTopK, aux-k) ----
 
 __device__ __forceinline__ bool candidate(float v, const float* eligible, int i) {
@@ -589,15 +561,85 @@ __global__ void k_sparse_decode(const int32_t* row_start, const int32_t* indices
     }
 }
 
-// One block per code row; every (entry, column) adds to out with a float atomic.
-__global__ void k_sparse_transpose_product(const int32_t* row_start, const int32_t* indices, const float* values,
-                                           float alpha, const float* dense, int32_t d, float* out) {
+// ---- the transpose product through a CSC copy of the codes ----
+
+constexpr int SCAN_THREADS = 1024;
+
+// One block of SCAN_THREADS: data[0..n) becomes its inclusive prefix sum. Each thread owns a
+// contiguous run (data stays in L2 for the sizes here: rows or latents, up to a few hundred K).
+__global__ void k_inclusive_scan(int32_t* data, int32_t n) {
+    __shared__ int32_t warp_total[SCAN_THREADS / 32];
+    int per = (n + SCAN_THREADS - 1) / SCAN_THREADS;
+    int begin = min(n, static_cast<int>(threadIdx.x) * per), end = min(n, begin + per);
+    int32_t run = 0;
+    for (int i = begin; i < end; i++) run += data[i];
+    // exclusive scan of the runs' totals across the block
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    int32_t inc = run;
+    for (int o = 1; o < 32; o <<= 1) {
+        int32_t t = __shfl_up_sync(0xffffffffu, inc, o);
+        if (lane >= o) inc += t;
+    }
+    if (lane == 31) warp_total[warp] = inc;
+    __syncthreads();
+    if (warp == 0) {
+        int32_t w = warp_total[lane], wi = w;
+        for (int o = 1; o < 32; o <<= 1) {
+            int32_t t = __shfl_up_sync(0xffffffffu, wi, o);
+            if (lane >= o) wi += t;
+        }
+        warp_total[lane] = wi - w;  // exclusive
+    }
+    __syncthreads();
+    int32_t acc = warp_total[warp] + inc - run;
+    for (int i = begin; i < end; i++) {
+        acc += data[i];
+        data[i] = acc;
+    }
+}
+
+// Entries per latent, into offsets[i + 1] (zeroed before).
+__global__ void k_count_latents(const int32_t* row_start, int32_t rows, const int32_t* indices, int32_t* offsets) {
+    int64_t nnz = row_start[rows];
+    for (int64_t e = global_thread(); e < nnz; e += grid_threads()) atomicAdd(offsets + indices[e] + 1, 1);
+}
+
+// One block per code row: each entry goes to its latent's next free slot (cursor zeroed before).
+__global__ void k_scatter_latents(const int32_t* row_start, const int32_t* indices, const float* values, const int32_t* offsets,
+                                  int32_t* cursor, int32_t* csc_row, float* csc_value) {
     int r = blockIdx.x;
-    const float* x = dense + static_cast<int64_t>(r) * d;
-    for (int e = row_start[r], end = row_start[r + 1]; e < end; e++) {
-        float a = alpha * values[e];
-        float* o = out + static_cast<int64_t>(indices[e]) * d;
-        for (int c = threadIdx.x; c < d; c += THREADS) atomicAdd(o + c, a * x[c]);
+    for (int e = row_start[r] + threadIdx.x, end = row_start[r + 1]; e < end; e += THREADS) {
+        int i = indices[e];
+        int at = offsets[i] + atomicAdd(cursor + i, 1);
+        csc_row[at] = r;
+        csc_value[at] = values[e];
+    }
+}
+
+// One block per latent: out[i, :] += alpha·Σ_entries value·dense[row, :], entries staged in shared memory.
+__global__ void k_gather_latents(const int32_t* offsets, const int32_t* csc_row, const float* csc_value, float alpha,
+                                 const float* dense, int32_t d, float* out) {
+    __shared__ int32_t s_row[STAGE];
+    __shared__ float s_val[STAGE];
+    int i = blockIdx.x;
+    int32_t start = offsets[i], end = offsets[i + 1];
+    if (start == end) return;
+    float* o = out + static_cast<int64_t>(i) * d;
+    for (int c0 = 0; c0 < d; c0 += THREADS) {
+        int c = c0 + threadIdx.x;
+        float acc = 0.f;
+        for (int e0 = start; e0 < end; e0 += STAGE) {
+            int n = min(STAGE, end - e0);
+            __syncthreads();
+            for (int j = threadIdx.x; j < n; j += THREADS) {
+                s_row[j] = csc_row[e0 + j];
+                s_val[j] = csc_value[e0 + j];
+            }
+            __syncthreads();
+            if (c < d)
+                for (int j = 0; j < n; j++) acc += s_val[j] * dense[static_cast<int64_t>(s_row[j]) * d + c];
+        }
+        if (c < d) o[c] += alpha * acc;
     }
 }
 
@@ -777,8 +819,11 @@ int sae_adam_unit_rows(float* rows, float* grad, float* m, float* v, int32_t n_r
 
 // ---- selection ----
 
+// row_start[0] = 0, and row_start[1..rows] from counts to their inclusive scan.
 static int scan_counts(int32_t* row_start, int32_t rows, cudaStream_t s) {
-    k_scan_counts<<<1, THREADS, 0, s>>>(row_start, rows);
+    if (int st = static_cast<int>(cudaMemsetAsync(row_start, 0, sizeof(int32_t), s))) return st;
+    if (rows <= 0) return 0;
+    k_inclusive_scan<<<1, SCAN_THREADS, 0, s>>>(row_start + 1, rows);
     return launched();
 }
 
@@ -868,6 +913,9 @@ int sae_select_batch_topk(const float* z, int32_t rows, int32_t cols, int32_t k,
 
 // ---- sparse products ----
 
+// Entry kernels: a grid sized for the worst case they can see without reading nnz on the host.
+static int entry_grid(int32_t rows) { return grid_for(static_cast<int64_t>(rows) * 64); }
+
 int sae_sparse_decode(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows,
                       const float* w, int32_t d, const float* bias, float* out, void* stream) {
     if (rows <= 0 || d <= 0) return 0;
@@ -875,10 +923,28 @@ int sae_sparse_decode(const int32_t* row_start, const int32_t* indices, const fl
     return launched();
 }
 
+int sae_transpose_workspace(int32_t latents, int64_t capacity, int64_t* words) {
+    // offsets (latents + 1), cursor (latents), rows and values of the CSC copy (capacity each)
+    *words = 2 * static_cast<int64_t>(latents < 0 ? 0 : latents) + 1 + 2 * (capacity < 0 ? 0 : capacity);
+    return 0;
+}
+
 int sae_sparse_transpose_product(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows,
-                                 float alpha, const float* dense, int32_t d, float* out, void* stream) {
-    if (rows <= 0 || d <= 0) return 0;
-    k_sparse_transpose_product<<<rows, THREADS, 0, as_stream(stream)>>>(row_start, indices, values, alpha, dense, d, out);
+                                 int32_t latents, int64_t capacity, float alpha, const float* dense, int32_t d,
+                                 int32_t* workspace, float* out, void* stream) {
+    cudaStream_t s = as_stream(stream);
+    if (rows <= 0 || d <= 0 || latents <= 0) return 0;
+    // Workspace: offsets (latents + 1) | cursor (latents) | CSC rows (capacity) | CSC values (capacity)
+    int32_t *offsets = workspace, *cursor = offsets + latents + 1, *csc_row = cursor + latents;
+    float* csc_value = reinterpret_cast<float*>(csc_row + capacity);
+    if (int st = static_cast<int>(cudaMemsetAsync(offsets, 0, sizeof(int32_t) * (2 * static_cast<int64_t>(latents) + 1), s))) return st;
+    k_count_latents<<<entry_grid(rows), THREADS, 0, s>>>(row_start, rows, indices, offsets);
+    if (int st = launched()) return st;
+    k_inclusive_scan<<<1, SCAN_THREADS, 0, s>>>(offsets + 1, latents);
+    if (int st = launched()) return st;
+    k_scatter_latents<<<rows, THREADS, 0, s>>>(row_start, indices, values, offsets, cursor, csc_row, csc_value);
+    if (int st = launched()) return st;
+    k_gather_latents<<<latents, THREADS, 0, s>>>(offsets, csc_row, csc_value, alpha, dense, d, out);
     return launched();
 }
 
@@ -889,8 +955,6 @@ int sae_sampled_dot(const int32_t* row_start, const int32_t* indices, int32_t ro
     return launched();
 }
 
-// Entry kernels: a grid sized for the worst case they can see without reading nnz on the host.
-static int entry_grid(int32_t rows) { return grid_for(static_cast<int64_t>(rows) * 64); }
 
 int sae_sparse_column_sums(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows,
                            float alpha, float* out, void* stream) {

@@ -86,9 +86,16 @@ int sae_select_batch_topk(const float* z, int32_t rows, int32_t cols, int32_t k,
 /* out (rows, d) = codes·w + bias (bias NULL: none); w (latents, d); fp32 accumulation. */
 int sae_sparse_decode(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows,
                       const float* w, int32_t d, const float* bias, float* out, void* stream);
-/* out (latents, d) += alpha·codesᵀ·dense, dense (rows, d). Float atomics: summation order varies. */
+/* Words of the int32 workspace sae_sparse_transpose_product needs for codes over `latents`
+ * latents with room for `capacity` entries (nnz ≤ capacity); *words is a host pointer. */
+int sae_transpose_workspace(int32_t latents, int64_t capacity, int64_t* words);
+/* out (latents, d) += alpha·codesᵀ·dense, dense (rows, d). The codes are transposed into the
+ * workspace (count per latent, scan, scatter), then one block per latent sums its entries' dense
+ * rows and adds to its output row once: no atomics on out. The order of the terms within a
+ * latent varies from run to run. */
 int sae_sparse_transpose_product(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows,
-                                 float alpha, const float* dense, int32_t d, float* out, void* stream);
+                                 int32_t latents, int64_t capacity, float alpha, const float* dense, int32_t d,
+                                 int32_t* workspace, float* out, void* stream);
 /* out_values[e] = ⟨a[row(e), :], w[index(e), :]⟩; a (rows, d), w (latents, d). */
 int sae_sampled_dot(const int32_t* row_start, const int32_t* indices, int32_t rows,
                     const float* a, const float* w, int32_t d, float* out_values, void* stream);

@@ -1738,6 +1738,68 @@ public class saestitch_kernels_h {
         }
     }
 
+    private static class sae_transpose_workspace {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_LONG,
+            saestitch_kernels_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = saestitch_kernels_h.findOrThrow("sae_transpose_workspace");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int sae_transpose_workspace(int32_t latents, int64_t capacity, int64_t *words)
+     * }
+     */
+    public static FunctionDescriptor sae_transpose_workspace$descriptor() {
+        return sae_transpose_workspace.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int sae_transpose_workspace(int32_t latents, int64_t capacity, int64_t *words)
+     * }
+     */
+    public static MethodHandle sae_transpose_workspace$handle() {
+        return sae_transpose_workspace.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int sae_transpose_workspace(int32_t latents, int64_t capacity, int64_t *words)
+     * }
+     */
+    public static MemorySegment sae_transpose_workspace$address() {
+        return sae_transpose_workspace.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int sae_transpose_workspace(int32_t latents, int64_t capacity, int64_t *words)
+     * }
+     */
+    public static int sae_transpose_workspace(int latents, long capacity, MemorySegment words) {
+        var mh$ = sae_transpose_workspace.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("sae_transpose_workspace", latents, capacity, words);
+            }
+            return (int)mh$.invokeExact(latents, capacity, words);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class sae_sparse_decode {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             saestitch_kernels_h.C_INT,
@@ -1813,9 +1875,12 @@ public class saestitch_kernels_h {
             saestitch_kernels_h.C_POINTER,
             saestitch_kernels_h.C_POINTER,
             saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_LONG,
             saestitch_kernels_h.C_FLOAT,
             saestitch_kernels_h.C_POINTER,
             saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
             saestitch_kernels_h.C_POINTER,
             saestitch_kernels_h.C_POINTER
         );
@@ -1828,7 +1893,7 @@ public class saestitch_kernels_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int sae_sparse_transpose_product(const int32_t *row_start, const int32_t *indices, const float *values, int32_t rows, float alpha, const float *dense, int32_t d, float *out, void *stream)
+     * int sae_sparse_transpose_product(const int32_t *row_start, const int32_t *indices, const float *values, int32_t rows, int32_t latents, int64_t capacity, float alpha, const float *dense, int32_t d, int32_t *workspace, float *out, void *stream)
      * }
      */
     public static FunctionDescriptor sae_sparse_transpose_product$descriptor() {
@@ -1838,7 +1903,7 @@ public class saestitch_kernels_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int sae_sparse_transpose_product(const int32_t *row_start, const int32_t *indices, const float *values, int32_t rows, float alpha, const float *dense, int32_t d, float *out, void *stream)
+     * int sae_sparse_transpose_product(const int32_t *row_start, const int32_t *indices, const float *values, int32_t rows, int32_t latents, int64_t capacity, float alpha, const float *dense, int32_t d, int32_t *workspace, float *out, void *stream)
      * }
      */
     public static MethodHandle sae_sparse_transpose_product$handle() {
@@ -1848,7 +1913,7 @@ public class saestitch_kernels_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int sae_sparse_transpose_product(const int32_t *row_start, const int32_t *indices, const float *values, int32_t rows, float alpha, const float *dense, int32_t d, float *out, void *stream)
+     * int sae_sparse_transpose_product(const int32_t *row_start, const int32_t *indices, const float *values, int32_t rows, int32_t latents, int64_t capacity, float alpha, const float *dense, int32_t d, int32_t *workspace, float *out, void *stream)
      * }
      */
     public static MemorySegment sae_sparse_transpose_product$address() {
@@ -1857,16 +1922,16 @@ public class saestitch_kernels_h {
 
     /**
      * {@snippet lang=c :
-     * int sae_sparse_transpose_product(const int32_t *row_start, const int32_t *indices, const float *values, int32_t rows, float alpha, const float *dense, int32_t d, float *out, void *stream)
+     * int sae_sparse_transpose_product(const int32_t *row_start, const int32_t *indices, const float *values, int32_t rows, int32_t latents, int64_t capacity, float alpha, const float *dense, int32_t d, int32_t *workspace, float *out, void *stream)
      * }
      */
-    public static int sae_sparse_transpose_product(MemorySegment row_start, MemorySegment indices, MemorySegment values, int rows, float alpha, MemorySegment dense, int d, MemorySegment out, MemorySegment stream) {
+    public static int sae_sparse_transpose_product(MemorySegment row_start, MemorySegment indices, MemorySegment values, int rows, int latents, long capacity, float alpha, MemorySegment dense, int d, MemorySegment workspace, MemorySegment out, MemorySegment stream) {
         var mh$ = sae_sparse_transpose_product.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("sae_sparse_transpose_product", row_start, indices, values, rows, alpha, dense, d, out, stream);
+                traceDowncall("sae_sparse_transpose_product", row_start, indices, values, rows, latents, capacity, alpha, dense, d, workspace, out, stream);
             }
-            return (int)mh$.invokeExact(row_start, indices, values, rows, alpha, dense, d, out, stream);
+            return (int)mh$.invokeExact(row_start, indices, values, rows, latents, capacity, alpha, dense, d, workspace, out, stream);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -40,7 +40,7 @@ public final class CudaBackend implements Backend {
     private final DeviceMemory memory;
     private final CublasGemm cublas;
     private final String reason;
-    private final DeviceBuffer workspace, rowScratch, scalar, latentScratch;
+    private final DeviceBuffer workspace, rowScratch, scalar, latentScratch, transposeWorkspace;
 
     /**
      * Opens the backend on device 0.
@@ -62,6 +62,7 @@ public final class CudaBackend implements Backend {
         rowScratch = new DeviceBuffer(memory);
         scalar = new DeviceBuffer(memory);
         latentScratch = new DeviceBuffer(memory);
+        transposeWorkspace = new DeviceBuffer(memory);
     }
 
     @Override public String name() { return "cuda"; }
@@ -110,7 +111,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void close() {
         memory.synchronize();
-        for (DeviceBuffer b : new DeviceBuffer[] {workspace, rowScratch, scalar, latentScratch}) b.close();
+        for (DeviceBuffer b : new DeviceBuffer[] {workspace, rowScratch, scalar, latentScratch, transposeWorkspace}) b.close();
         cublas.close();
         check(cudaStreamDestroy(stream), "cudaStreamDestroy");
     }
@@ -264,8 +265,14 @@ public final class CudaBackend implements Backend {
         int d = dense.cols();
         requireColumns(out, d, "transpose product output");
         if (dense.rows() != c.rows()) throw new IllegalArgumentException("dense operand has " + dense.rows() + " rows for " + c.rows() + " code rows");
-        check(sae_sparse_transpose_product(c.rowStartSegment(), c.indexSegment(), c.valueSegment(), c.rows(), alpha, dense.data(), d, out.data(), stream),
-                "sae_sparse_transpose_product");
+        MemorySegment ws;
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment words = call.allocate(ValueLayout.JAVA_LONG);
+            check(sae_transpose_workspace(out.rows(), c.capacity(), words), "sae_transpose_workspace");
+            ws = transposeWorkspace.atLeast(words.get(ValueLayout.JAVA_LONG, 0) * Integer.BYTES);
+        }
+        check(sae_sparse_transpose_product(c.rowStartSegment(), c.indexSegment(), c.valueSegment(), c.rows(), out.rows(), c.capacity(), alpha,
+                dense.data(), d, ws, out.data(), stream), "sae_sparse_transpose_product");
     }
 
     @Override
