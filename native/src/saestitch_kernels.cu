@@ -9,7 +9,7 @@
 
 namespace {
 
-constexpr int ABI_VERSION = 2;
+constexpr int ABI_VERSION = 3;
 constexpr int THREADS = 256;
 constexpr int WARPS = THREADS / 32;
 constexpr int MAX_GRID = 4096;  // grid-stride loops above this: many elements per thread, no 2³¹ grid limit
@@ -694,43 +694,70 @@ __global__ void k_fired(const int32_t* row_start, int32_t rows, const int32_t* i
 
 // ---------------------------------------------------------------- max cosine tiles
 
-// One warp per tile row.
-__global__ void k_tile_row_max(const float* s, int32_t tile_rows, int32_t tile_cols, int32_t ld, int32_t row_offset,
-                               int32_t col_offset, float* row_max, int32_t* row_arg) {
-    int r = blockIdx.x * WARPS + (threadIdx.x >> 5), lane = threadIdx.x & 31;
-    if (r >= tile_rows) return;
-    const float* p = s + static_cast<int64_t>(r) * ld;
-    float best = -CUDART_INF_F;
-    int arg = -1;
-    for (int c = lane; c < tile_cols; c += 32) {
-        float v = p[c];
-        if (v > best) { best = v; arg = c; }
-    }
-    for (int o = 16; o > 0; o >>= 1) {
-        float ob = __shfl_xor_sync(0xffffffffu, best, o);
-        int oa = __shfl_xor_sync(0xffffffffu, arg, o);
-        if (ob > best || (ob == best && oa >= 0 && (arg < 0 || oa < arg))) { best = ob; arg = oa; }
-    }
-    if (lane == 0 && arg >= 0 && best > row_max[row_offset + r]) {
-        row_max[row_offset + r] = best;
-        row_arg[row_offset + r] = col_offset + arg;
-    }
+constexpr int TILE_STRIP = 32;       // rows of the tile per block
+constexpr int TILE_GROUP = 4;        // consecutive columns per thread (one float4 when aligned)
+
+// (value, index) → a key whose unsigned order is value first, then the smaller index; 0 = none.
+__device__ __forceinline__ unsigned long long max_key(float v, int32_t index) {
+    uint32_t b = __float_as_uint(v);
+    uint32_t ordered = (b & 0x80000000u) ? ~b : (b | 0x80000000u);
+    return (static_cast<unsigned long long>(ordered) << 32) | (0xffffffffu - static_cast<uint32_t>(index));
 }
 
-// One thread per tile column, walking down the rows (coalesced across the warp).
-__global__ void k_tile_col_max(const float* s, int32_t tile_rows, int32_t tile_cols, int32_t ld, int32_t row_offset,
-                               int32_t col_offset, float* col_max, int32_t* col_arg) {
-    int c = blockIdx.x * THREADS + threadIdx.x;
-    if (c >= tile_cols) return;
-    float best = -CUDART_INF_F;
-    int arg = -1;
-    for (int r = 0; r < tile_rows; r++) {
-        float v = s[static_cast<int64_t>(r) * ld + c];
-        if (v > best) { best = v; arg = r; }
+// grid (column groups / THREADS, row strips): each thread reads TILE_GROUP columns of TILE_STRIP
+// rows, keeps its columns' maxima in registers, and reduces each row across the block.
+template <bool VEC>
+__global__ void k_tile_max(const float* s, int32_t tile_rows, int32_t tile_cols, int32_t ld, int32_t row_offset, int32_t col_offset,
+                           unsigned long long* row_keys, unsigned long long* col_keys) {
+    __shared__ unsigned long long strip[TILE_STRIP][WARPS];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    int c0 = (blockIdx.x * THREADS + threadIdx.x) * TILE_GROUP;
+    int r0 = blockIdx.y * TILE_STRIP;
+    int rows = min(TILE_STRIP, tile_rows - r0);
+    unsigned long long col_best[TILE_GROUP] = {0, 0, 0, 0};
+    for (int rr = 0; rr < rows; rr++) {
+        const float* p = s + static_cast<int64_t>(r0 + rr) * ld + c0;
+        float v[TILE_GROUP];
+        if (VEC && c0 + TILE_GROUP <= tile_cols) {
+            float4 q = *reinterpret_cast<const float4*>(p);
+            v[0] = q.x; v[1] = q.y; v[2] = q.z; v[3] = q.w;
+        } else {
+#pragma unroll
+            for (int g = 0; g < TILE_GROUP; g++) v[g] = c0 + g < tile_cols ? p[g] : CUDART_NAN_F;
+        }
+        unsigned long long row_best = 0;
+#pragma unroll
+        for (int g = 0; g < TILE_GROUP; g++) {
+            if (v[g] != v[g]) continue;  // NaN, or a column past the tile
+            row_best = max(row_best, max_key(v[g], col_offset + c0 + g));
+            col_best[g] = max(col_best[g], max_key(v[g], row_offset + r0 + rr));
+        }
+        for (int o = 16; o > 0; o >>= 1) row_best = max(row_best, __shfl_xor_sync(0xffffffffu, row_best, o));
+        if (lane == 0) strip[rr][warp] = row_best;
     }
-    if (arg >= 0 && best > col_max[col_offset + c]) {
-        col_max[col_offset + c] = best;
-        col_arg[col_offset + c] = row_offset + arg;
+    __syncthreads();
+    if (threadIdx.x < rows) {
+        unsigned long long best = 0;
+        for (int w = 0; w < WARPS; w++) best = max(best, strip[threadIdx.x][w]);
+        if (best) atomicMax(row_keys + row_offset + r0 + threadIdx.x, best);
+    }
+#pragma unroll
+    for (int g = 0; g < TILE_GROUP; g++)
+        if (col_best[g]) atomicMax(col_keys + col_offset + c0 + g, col_best[g]);
+}
+
+__global__ void k_unpack_max_keys(const unsigned long long* keys, int32_t n, float* max_out, int32_t* arg) {
+    for (int64_t i = global_thread(); i < n; i += grid_threads()) {
+        unsigned long long k = keys[i];
+        if (k == 0) {
+            max_out[i] = -CUDART_INF_F;
+            arg[i] = -1;
+            continue;
+        }
+        uint32_t ordered = static_cast<uint32_t>(k >> 32);
+        uint32_t b = (ordered & 0x80000000u) ? (ordered & 0x7fffffffu) : ~ordered;
+        max_out[i] = __uint_as_float(b);
+        arg[i] = static_cast<int32_t>(0xffffffffu - static_cast<uint32_t>(k));
     }
 }
 
@@ -993,12 +1020,21 @@ int sae_update_since_fired(const int32_t* row_start, const int32_t* indices, int
 }
 
 int sae_tile_max(const float* s, int32_t tile_rows, int32_t tile_cols, int32_t ld, int32_t row_offset, int32_t col_offset,
-                 float* row_max, int32_t* row_arg, float* col_max, int32_t* col_arg, void* stream) {
-    cudaStream_t st = as_stream(stream);
+                 uint64_t* row_keys, uint64_t* col_keys, void* stream) {
     if (tile_rows <= 0 || tile_cols <= 0) return 0;
-    k_tile_row_max<<<(tile_rows + WARPS - 1) / WARPS, THREADS, 0, st>>>(s, tile_rows, tile_cols, ld, row_offset, col_offset, row_max, row_arg);
-    if (int e = launched()) return e;
-    k_tile_col_max<<<(tile_cols + THREADS - 1) / THREADS, THREADS, 0, st>>>(s, tile_rows, tile_cols, ld, row_offset, col_offset, col_max, col_arg);
+    int groups = (tile_cols + TILE_GROUP - 1) / TILE_GROUP;
+    dim3 grid((groups + THREADS - 1) / THREADS, (tile_rows + TILE_STRIP - 1) / TILE_STRIP);
+    auto* rk = reinterpret_cast<unsigned long long*>(row_keys);
+    auto* ck = reinterpret_cast<unsigned long long*>(col_keys);
+    bool aligned = ld % TILE_GROUP == 0 && reinterpret_cast<uintptr_t>(s) % 16 == 0;
+    if (aligned) k_tile_max<true><<<grid, THREADS, 0, as_stream(stream)>>>(s, tile_rows, tile_cols, ld, row_offset, col_offset, rk, ck);
+    else k_tile_max<false><<<grid, THREADS, 0, as_stream(stream)>>>(s, tile_rows, tile_cols, ld, row_offset, col_offset, rk, ck);
+    return launched();
+}
+
+int sae_unpack_max_keys(const uint64_t* keys, int32_t n, float* max, int32_t* arg, void* stream) {
+    if (n <= 0) return 0;
+    k_unpack_max_keys<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(reinterpret_cast<const unsigned long long*>(keys), n, max, arg);
     return launched();
 }
 

@@ -113,12 +113,17 @@ int sae_update_since_fired(const int32_t* row_start, const int32_t* indices, int
                            float tokens, float* since_fired, void* stream);
 
 /* ---- max cosine between two dictionaries, one tile of S = A_tile·B_tileᵀ at a time ---- */
-/* s (tile_rows, tile_cols) with leading dimension ld. row_max/row_arg (A's rows) at row_offset + r
- * and col_max/col_arg (B's rows) at col_offset + c are updated where the tile holds a strictly
- * larger value (so earlier tiles win ties); argmax within a tile is the smallest index. Start
- * from max = −∞, arg = −1. */
+/* The running maxima are packed keys, one uint64 per row of A (its max over B's rows) and per
+ * row of B (its max over A's rows), zero-filled to start: the high word orders the float value,
+ * the low word holds ~index, so an atomicMax keeps the largest value and, among equal values, the
+ * smallest index (as visiting tiles in order and replacing only on a strictly larger value would).
+ * s (tile_rows, tile_cols) with leading dimension ld holds rows row_offset.. of A against rows
+ * col_offset.. of B. One pass over the tile: each block reads a 32-row strip of 4-column groups once
+ * and folds it into both directions. NaN never wins. */
 int sae_tile_max(const float* s, int32_t tile_rows, int32_t tile_cols, int32_t ld, int32_t row_offset, int32_t col_offset,
-                 float* row_max, int32_t* row_arg, float* col_max, int32_t* col_arg, void* stream);
+                 uint64_t* row_keys, uint64_t* col_keys, void* stream);
+/* max[i], arg[i] from keys[i]: −∞ and −1 where no value was folded in. */
+int sae_unpack_max_keys(const uint64_t* keys, int32_t n, float* max, int32_t* arg, void* stream);
 
 #ifdef __cplusplus
 }

@@ -2284,8 +2284,6 @@ public class saestitch_kernels_h {
             saestitch_kernels_h.C_INT,
             saestitch_kernels_h.C_POINTER,
             saestitch_kernels_h.C_POINTER,
-            saestitch_kernels_h.C_POINTER,
-            saestitch_kernels_h.C_POINTER,
             saestitch_kernels_h.C_POINTER
         );
 
@@ -2297,7 +2295,7 @@ public class saestitch_kernels_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int sae_tile_max(const float *s, int32_t tile_rows, int32_t tile_cols, int32_t ld, int32_t row_offset, int32_t col_offset, float *row_max, int32_t *row_arg, float *col_max, int32_t *col_arg, void *stream)
+     * int sae_tile_max(const float *s, int32_t tile_rows, int32_t tile_cols, int32_t ld, int32_t row_offset, int32_t col_offset, uint64_t *row_keys, uint64_t *col_keys, void *stream)
      * }
      */
     public static FunctionDescriptor sae_tile_max$descriptor() {
@@ -2307,7 +2305,7 @@ public class saestitch_kernels_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int sae_tile_max(const float *s, int32_t tile_rows, int32_t tile_cols, int32_t ld, int32_t row_offset, int32_t col_offset, float *row_max, int32_t *row_arg, float *col_max, int32_t *col_arg, void *stream)
+     * int sae_tile_max(const float *s, int32_t tile_rows, int32_t tile_cols, int32_t ld, int32_t row_offset, int32_t col_offset, uint64_t *row_keys, uint64_t *col_keys, void *stream)
      * }
      */
     public static MethodHandle sae_tile_max$handle() {
@@ -2317,7 +2315,7 @@ public class saestitch_kernels_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int sae_tile_max(const float *s, int32_t tile_rows, int32_t tile_cols, int32_t ld, int32_t row_offset, int32_t col_offset, float *row_max, int32_t *row_arg, float *col_max, int32_t *col_arg, void *stream)
+     * int sae_tile_max(const float *s, int32_t tile_rows, int32_t tile_cols, int32_t ld, int32_t row_offset, int32_t col_offset, uint64_t *row_keys, uint64_t *col_keys, void *stream)
      * }
      */
     public static MemorySegment sae_tile_max$address() {
@@ -2326,16 +2324,80 @@ public class saestitch_kernels_h {
 
     /**
      * {@snippet lang=c :
-     * int sae_tile_max(const float *s, int32_t tile_rows, int32_t tile_cols, int32_t ld, int32_t row_offset, int32_t col_offset, float *row_max, int32_t *row_arg, float *col_max, int32_t *col_arg, void *stream)
+     * int sae_tile_max(const float *s, int32_t tile_rows, int32_t tile_cols, int32_t ld, int32_t row_offset, int32_t col_offset, uint64_t *row_keys, uint64_t *col_keys, void *stream)
      * }
      */
-    public static int sae_tile_max(MemorySegment s, int tile_rows, int tile_cols, int ld, int row_offset, int col_offset, MemorySegment row_max, MemorySegment row_arg, MemorySegment col_max, MemorySegment col_arg, MemorySegment stream) {
+    public static int sae_tile_max(MemorySegment s, int tile_rows, int tile_cols, int ld, int row_offset, int col_offset, MemorySegment row_keys, MemorySegment col_keys, MemorySegment stream) {
         var mh$ = sae_tile_max.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("sae_tile_max", s, tile_rows, tile_cols, ld, row_offset, col_offset, row_max, row_arg, col_max, col_arg, stream);
+                traceDowncall("sae_tile_max", s, tile_rows, tile_cols, ld, row_offset, col_offset, row_keys, col_keys, stream);
             }
-            return (int)mh$.invokeExact(s, tile_rows, tile_cols, ld, row_offset, col_offset, row_max, row_arg, col_max, col_arg, stream);
+            return (int)mh$.invokeExact(s, tile_rows, tile_cols, ld, row_offset, col_offset, row_keys, col_keys, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class sae_unpack_max_keys {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = saestitch_kernels_h.findOrThrow("sae_unpack_max_keys");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int sae_unpack_max_keys(const uint64_t *keys, int32_t n, float *max, int32_t *arg, void *stream)
+     * }
+     */
+    public static FunctionDescriptor sae_unpack_max_keys$descriptor() {
+        return sae_unpack_max_keys.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int sae_unpack_max_keys(const uint64_t *keys, int32_t n, float *max, int32_t *arg, void *stream)
+     * }
+     */
+    public static MethodHandle sae_unpack_max_keys$handle() {
+        return sae_unpack_max_keys.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int sae_unpack_max_keys(const uint64_t *keys, int32_t n, float *max, int32_t *arg, void *stream)
+     * }
+     */
+    public static MemorySegment sae_unpack_max_keys$address() {
+        return sae_unpack_max_keys.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int sae_unpack_max_keys(const uint64_t *keys, int32_t n, float *max, int32_t *arg, void *stream)
+     * }
+     */
+    public static int sae_unpack_max_keys(MemorySegment keys, int n, MemorySegment max, MemorySegment arg, MemorySegment stream) {
+        var mh$ = sae_unpack_max_keys.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("sae_unpack_max_keys", keys, n, max, arg, stream);
+            }
+            return (int)mh$.invokeExact(keys, n, max, arg, stream);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -420,9 +420,9 @@ public final class CudaBackend implements Backend {
     /**
      * Max cosine in both directions between unit rows {@code unitA} (F_A, D) and {@code unitB}
      * (F_B, D), both on this device, without holding the F_A×F_B matrix: per tile one cuBLAS GEMM
-     * into a (tileRows, tileCols) buffer and one {@code sae_tile_max} that folds its row and column
-     * maxima into the running ones. Tiles go in increasing order and only a strictly larger value
-     * replaces a maximum, so ties go to the smallest index (as {@code dict.CosineScan}).
+     * into a (tileRows, tileCols) buffer and one {@code sae_tile_max} pass that folds the tile into
+     * both directions' running maxima (packed value-and-index keys). Ties go to the smallest
+     * index, as in {@code dict.CosineScan}.
      */
     public TileMaxima maxCosine(Matrix unitA, Matrix unitB, int tileRows, int tileCols) {
         requireColumns(unitB, unitA.cols(), "dictionary B");
@@ -430,25 +430,29 @@ public final class CudaBackend implements Backend {
         int fa = unitA.rows(), fb = unitB.rows(), ta = Math.min(tileRows, fa), tb = Math.min(tileCols, fb);
         try (Arena arena = Arena.ofShared()) {
             Matrix tile = allocate(arena, Math.max(1, ta), Math.max(1, tb));
-            Matrix rowMax = allocate(arena, 1, fa), colMax = allocate(arena, 1, fb);
-            MemorySegment rowArg = memory.allocate(arena, (long) fa * Integer.BYTES), colArg = memory.allocate(arena, (long) fb * Integer.BYTES);
-            fill(rowMax, Float.NEGATIVE_INFINITY);
-            fill(colMax, Float.NEGATIVE_INFINITY);
-            memory.fillBytes(rowArg, 0xFF);
-            memory.fillBytes(colArg, 0xFF);
+            MemorySegment rowKeys = memory.allocate(arena, (long) fa * Long.BYTES), colKeys = memory.allocate(arena, (long) fb * Long.BYTES);  // zero: none yet
             for (int i0 = 0; i0 < fa; i0 += ta) {
                 int rows = Math.min(ta, fa - i0);
                 for (int j0 = 0; j0 < fb; j0 += tb) {
                     int cols = Math.min(tb, fb - j0);
                     Matrix s = new Matrix(tile.data(), rows, cols);  // (rows, cols) cosines packed at the buffer's start
                     gemm(false, true, 1f, unitA.rows(i0, rows), unitB.rows(j0, cols), 0f, s);
-                    check(sae_tile_max(s.data(), rows, cols, cols, i0, j0, rowMax.data(), rowArg, colMax.data(), colArg, stream), "sae_tile_max");
+                    check(sae_tile_max(s.data(), rows, cols, cols, i0, j0, rowKeys, colKeys, stream), "sae_tile_max");
                 }
             }
-            Matrix hostRowMax = Matrix.allocate(arena, 1, fa), hostColMax = Matrix.allocate(arena, 1, fb);
-            download(rowMax, hostRowMax);
-            download(colMax, hostColMax);
-            return new TileMaxima(hostRowMax.toArray(), readInts(rowArg, fa, arena), hostColMax.toArray(), readInts(colArg, fb, arena));
+            float[][] max = new float[2][];
+            int[][] arg = new int[2][];
+            MemorySegment[] keys = {rowKeys, colKeys};
+            int[] counts = {fa, fb};
+            for (int k = 0; k < 2; k++) {
+                Matrix deviceMax = allocate(arena, 1, counts[k]), hostMax = Matrix.allocate(arena, 1, counts[k]);
+                MemorySegment deviceArg = memory.allocate(arena, (long) counts[k] * Integer.BYTES);
+                check(sae_unpack_max_keys(keys[k], counts[k], deviceMax.data(), deviceArg, stream), "sae_unpack_max_keys");
+                download(deviceMax, hostMax);
+                max[k] = hostMax.toArray();
+                arg[k] = readInts(deviceArg, counts[k], arena);
+            }
+            return new TileMaxima(max[0], arg[0], max[1], arg[1]);
         }
     }
 
