@@ -295,7 +295,12 @@ class CudaBackendTest {
         Matrix a = random(fa, D), b = random(fb, D);
         cpu.normaliseRows(a);
         cpu.normaliseRows(b);
-        CudaBackend.TileMaxima t = gpu.maxCosine(on(a), on(b), 16, 13);  // tiles that do not divide the sizes
+        // Tiles that do not divide the sizes: 13 columns (scalar reads), 28 (float4 reads, then a scalar tail of 3).
+        for (int tileCols : new int[] {13, 28}) checkMaxCosine(a, b, gpu.maxCosine(on(a), on(b), 16, tileCols));
+    }
+
+    private static void checkMaxCosine(Matrix a, Matrix b, CudaBackend.TileMaxima t) {
+        int fa = a.rows(), fb = b.rows();
         double bound = 2 * gamma(D) * 1.0;
         for (int i = 0; i < fa; i++) {
             double best = Double.NEGATIVE_INFINITY;
