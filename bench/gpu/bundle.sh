@@ -30,5 +30,7 @@ cp -r engine/target/test-classes "$stage/classes/engine-test"
 junit="$HOME/.m2/repository/org/junit/platform/junit-platform-console-standalone/1.11.4/junit-platform-console-standalone-1.11.4.jar"
 [ -f "$junit" ] || ./mvnw -B -q dependency:get -Dartifact=org.junit.platform:junit-platform-console-standalone:1.11.4
 cp "$junit" "$stage/junit-console.jar"
-tar czf "$top/.device/bundle.tgz" -C "$stage" jre classes lib junit-console.jar
+git rev-parse HEAD > "$stage/COMMIT" 2>/dev/null || echo unknown > "$stage/COMMIT"
+git status --porcelain | grep -q . && echo "(with uncommitted changes)" >> "$stage/COMMIT"
+tar czf "$top/.device/bundle.tgz" -C "$stage" jre classes lib junit-console.jar COMMIT
 echo "bundle.sh: .device/bundle.tgz, $(du -h "$top/.device/bundle.tgz" | cut -f1); carry \".device\" and run bench/gpu/run.sh"

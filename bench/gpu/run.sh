@@ -15,7 +15,7 @@ rm -rf "$dev" && mkdir -p "$dev" && tar xzf "$top/.device/bundle.tgz" -C "$dev"
 java="$dev/jre/bin/java"
 log() { echo "== $*" | tee -a "$out/summary.txt"; }
 
-log "$(date -u +%FT%TZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+log "$(date -u +%FT%TZ) bundle of commit $(tr '\n' ' ' < "$dev/COMMIT")"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv,noheader 2>&1 | tee -a "$out/summary.txt"
 
 # Kernels: built here for this GPU's toolkit; the bundled copy is the fallback.

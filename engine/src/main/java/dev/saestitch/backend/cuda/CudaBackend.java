@@ -3,6 +3,7 @@ package dev.saestitch.backend.cuda;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.Backends;
 import dev.saestitch.backend.cpu.Gemm;
+import dev.saestitch.bindings.cuda.CudaException;
 import dev.saestitch.bindings.cuda.CudaLibraries;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
@@ -55,9 +56,16 @@ public final class CudaBackend implements Backend {
             MemorySegment out = call.allocate(ValueLayout.ADDRESS);
             check(cudaStreamCreate(out), "cudaStreamCreate");
             stream = out.get(ValueLayout.ADDRESS, 0);
+        } catch (CudaException e) {
+            throw new Backends.UnavailableException("the device does not start: " + e.getMessage());
         }
         memory = new DeviceMemory(stream);
-        cublas = new CublasGemm(stream, precision);
+        try {
+            cublas = new CublasGemm(stream, precision);
+        } catch (CudaException e) {  // e.g. CUBLAS_STATUS_NOT_INITIALIZED when the device's memory is taken
+            check(cudaStreamDestroy(stream), "cudaStreamDestroy");
+            throw new Backends.UnavailableException("cuBLAS does not start: " + e.getMessage());
+        }
         workspace = new DeviceBuffer(memory);
         rowScratch = new DeviceBuffer(memory);
         scalar = new DeviceBuffer(memory);
