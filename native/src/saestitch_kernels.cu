@@ -9,7 +9,7 @@
 
 namespace {
 
-constexpr int ABI_VERSION = 3;
+constexpr int ABI_VERSION = 4;
 constexpr int THREADS = 256;
 constexpr int WARPS = THREADS / 32;
 constexpr int MAX_GRID = 4096;  // grid-stride loops above this: many elements per thread, no 2³¹ grid limit
@@ -657,6 +657,19 @@ __global__ void k_sampled_dot(const int32_t* row_start, const int32_t* indices, 
     }
 }
 
+// One block per code row, a thread per entry.
+__global__ void k_scatter_dense(const int32_t* row_start, const int32_t* indices, const float* values, int32_t latents, float* dense) {
+    int r = blockIdx.x;
+    float* d = dense + static_cast<int64_t>(r) * latents;
+    for (int e = row_start[r] + threadIdx.x, end = row_start[r + 1]; e < end; e += THREADS) d[indices[e]] = values[e];
+}
+
+__global__ void k_gather_dense(const int32_t* row_start, const int32_t* indices, const float* dense, int32_t latents, float* values) {
+    int r = blockIdx.x;
+    const float* d = dense + static_cast<int64_t>(r) * latents;
+    for (int e = row_start[r] + threadIdx.x, end = row_start[r + 1]; e < end; e += THREADS) values[e] = d[indices[e]];
+}
+
 // Grid-stride over all entries; nnz read on the device.
 __global__ void k_sparse_column_sums(const int32_t* row_start, int32_t rows, const int32_t* indices, const float* values,
                                      float alpha, float* out) {
@@ -982,6 +995,22 @@ int sae_sampled_dot(const int32_t* row_start, const int32_t* indices, int32_t ro
     return launched();
 }
 
+
+int sae_scatter_dense(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows, int32_t latents,
+                      float* dense, void* stream) {
+    cudaStream_t s = as_stream(stream);
+    if (rows <= 0 || latents <= 0) return 0;
+    if (int st = static_cast<int>(cudaMemsetAsync(dense, 0, sizeof(float) * static_cast<int64_t>(rows) * latents, s))) return st;
+    k_scatter_dense<<<rows, THREADS, 0, s>>>(row_start, indices, values, latents, dense);
+    return launched();
+}
+
+int sae_gather_dense(const int32_t* row_start, const int32_t* indices, int32_t rows, const float* dense, int32_t latents,
+                     float* values, void* stream) {
+    if (rows <= 0 || latents <= 0) return 0;
+    k_gather_dense<<<rows, THREADS, 0, as_stream(stream)>>>(row_start, indices, dense, latents, values);
+    return launched();
+}
 
 int sae_sparse_column_sums(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows,
                            float alpha, float* out, void* stream) {

@@ -99,6 +99,13 @@ int sae_sparse_transpose_product(const int32_t* row_start, const int32_t* indice
 /* out_values[e] = ⟨a[row(e), :], w[index(e), :]⟩; a (rows, d), w (latents, d). */
 int sae_sampled_dot(const int32_t* row_start, const int32_t* indices, int32_t rows,
                     const float* a, const float* w, int32_t d, float* out_values, void* stream);
+/* dense (rows, latents) = the codes, zeros elsewhere (dense is cleared first): for the dense
+ * path of the sparse products, taken when the codes are too dense for gathers to win. */
+int sae_scatter_dense(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows, int32_t latents,
+                      float* dense, void* stream);
+/* values[e] = dense[row(e), index(e)], dense (rows, latents): sampled dots from a full product. */
+int sae_gather_dense(const int32_t* row_start, const int32_t* indices, int32_t rows, const float* dense, int32_t latents,
+                     float* values, void* stream);
 /* out[i] += alpha·Σ_{e: index i} values[e]; values NULL counts entries (each adds alpha). */
 int sae_sparse_column_sums(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows,
                            float alpha, float* out, void* stream);

@@ -2006,6 +2006,138 @@ public class saestitch_kernels_h {
         }
     }
 
+    private static class sae_scatter_dense {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = saestitch_kernels_h.findOrThrow("sae_scatter_dense");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int sae_scatter_dense(const int32_t *row_start, const int32_t *indices, const float *values, int32_t rows, int32_t latents, float *dense, void *stream)
+     * }
+     */
+    public static FunctionDescriptor sae_scatter_dense$descriptor() {
+        return sae_scatter_dense.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int sae_scatter_dense(const int32_t *row_start, const int32_t *indices, const float *values, int32_t rows, int32_t latents, float *dense, void *stream)
+     * }
+     */
+    public static MethodHandle sae_scatter_dense$handle() {
+        return sae_scatter_dense.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int sae_scatter_dense(const int32_t *row_start, const int32_t *indices, const float *values, int32_t rows, int32_t latents, float *dense, void *stream)
+     * }
+     */
+    public static MemorySegment sae_scatter_dense$address() {
+        return sae_scatter_dense.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int sae_scatter_dense(const int32_t *row_start, const int32_t *indices, const float *values, int32_t rows, int32_t latents, float *dense, void *stream)
+     * }
+     */
+    public static int sae_scatter_dense(MemorySegment row_start, MemorySegment indices, MemorySegment values, int rows, int latents, MemorySegment dense, MemorySegment stream) {
+        var mh$ = sae_scatter_dense.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("sae_scatter_dense", row_start, indices, values, rows, latents, dense, stream);
+            }
+            return (int)mh$.invokeExact(row_start, indices, values, rows, latents, dense, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class sae_gather_dense {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = saestitch_kernels_h.findOrThrow("sae_gather_dense");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int sae_gather_dense(const int32_t *row_start, const int32_t *indices, int32_t rows, const float *dense, int32_t latents, float *values, void *stream)
+     * }
+     */
+    public static FunctionDescriptor sae_gather_dense$descriptor() {
+        return sae_gather_dense.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int sae_gather_dense(const int32_t *row_start, const int32_t *indices, int32_t rows, const float *dense, int32_t latents, float *values, void *stream)
+     * }
+     */
+    public static MethodHandle sae_gather_dense$handle() {
+        return sae_gather_dense.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int sae_gather_dense(const int32_t *row_start, const int32_t *indices, int32_t rows, const float *dense, int32_t latents, float *values, void *stream)
+     * }
+     */
+    public static MemorySegment sae_gather_dense$address() {
+        return sae_gather_dense.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int sae_gather_dense(const int32_t *row_start, const int32_t *indices, int32_t rows, const float *dense, int32_t latents, float *values, void *stream)
+     * }
+     */
+    public static int sae_gather_dense(MemorySegment row_start, MemorySegment indices, int rows, MemorySegment dense, int latents, MemorySegment values, MemorySegment stream) {
+        var mh$ = sae_gather_dense.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("sae_gather_dense", row_start, indices, rows, dense, latents, values, stream);
+            }
+            return (int)mh$.invokeExact(row_start, indices, rows, dense, latents, values, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class sae_sparse_column_sums {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             saestitch_kernels_h.C_INT,

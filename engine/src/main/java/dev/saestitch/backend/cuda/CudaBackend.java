@@ -36,12 +36,21 @@ import static dev.saestitch.bindings.cuda.saestitch_kernels_h.*;
  */
 public final class CudaBackend implements Backend {
 
+    /**
+     * Above this fraction of non-zero codes the sparse products run as a scatter and a dense GEMM,
+     * as on the CPU backend. A first guess from the two costs on an H100 (gathers of D-float rows
+     * from L2 against a (B, F) scatter and a TF32 GEMM: equal near 1%, near 5% for FP32 GEMMs);
+     * to be measured on the device.
+     */
+    static final double DENSE_DENSITY = 0.02;
+
     private final CudaDevice device;
     private final MemorySegment stream;
     private final DeviceMemory memory;
     private final CublasGemm cublas;
     private final String reason;
-    private final DeviceBuffer workspace, rowScratch, scalar, latentScratch, transposeWorkspace;
+    private final DeviceBuffer workspace, rowScratch, scalar, latentScratch, transposeWorkspace, denseScratch;
+    private final double denseDensity;
 
     /**
      * Opens the backend on device 0.
@@ -50,6 +59,12 @@ public final class CudaBackend implements Backend {
      * @throws Backends.UnavailableException when it cannot run here, saying why
      */
     public CudaBackend(GemmPrecision precision, String reason) {
+        this(precision, reason, DENSE_DENSITY);
+    }
+
+    /** With another switch-over density for the sparse products (tests force each path with 0 and infinity). */
+    CudaBackend(GemmPrecision precision, String reason, double denseDensity) {
+        this.denseDensity = denseDensity;
         this.device = CudaDevice.probe();
         this.reason = reason;
         try (Arena call = Arena.ofConfined()) {
@@ -71,6 +86,7 @@ public final class CudaBackend implements Backend {
         scalar = new DeviceBuffer(memory);
         latentScratch = new DeviceBuffer(memory);
         transposeWorkspace = new DeviceBuffer(memory);
+        denseScratch = new DeviceBuffer(memory);
     }
 
     @Override public String name() { return "cuda"; }
@@ -119,7 +135,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void close() {
         memory.synchronize();
-        for (DeviceBuffer b : new DeviceBuffer[] {workspace, rowScratch, scalar, latentScratch, transposeWorkspace}) b.close();
+        for (DeviceBuffer b : new DeviceBuffer[] {workspace, rowScratch, scalar, latentScratch, transposeWorkspace, denseScratch}) b.close();
         cublas.close();
         check(cudaStreamDestroy(stream), "cudaStreamDestroy");
     }
@@ -263,6 +279,14 @@ public final class CudaBackend implements Backend {
         requireColumns(out, d, "decode output");
         if (out.rows() != c.rows()) throw new IllegalArgumentException("decode output has " + out.rows() + " rows for " + c.rows() + " code rows");
         if (bias != null) requireSize(bias, d, "decoder bias");
+        if (dense(c)) {
+            if (bias != null) {
+                fill(out, 0f);
+                addRowVector(out, bias, 1f);
+            }
+            gemm(false, false, 1f, scattered(c), w, bias == null ? 0f : 1f, out);
+            return;
+        }
         check(sae_sparse_decode(c.rowStartSegment(), c.indexSegment(), c.valueSegment(), c.rows(), w.data(), d,
                 bias == null ? MemorySegment.NULL : bias.data(), out.data(), stream), "sae_sparse_decode");
     }
@@ -273,6 +297,10 @@ public final class CudaBackend implements Backend {
         int d = dense.cols();
         requireColumns(out, d, "transpose product output");
         if (dense.rows() != c.rows()) throw new IllegalArgumentException("dense operand has " + dense.rows() + " rows for " + c.rows() + " code rows");
+        if (dense(c)) {
+            gemm(true, false, alpha, scattered(c), dense, 1f, out);
+            return;
+        }
         MemorySegment ws;
         try (Arena call = Arena.ofConfined()) {
             MemorySegment words = call.allocate(ValueLayout.JAVA_LONG);
@@ -294,8 +322,32 @@ public final class CudaBackend implements Backend {
         o.reset(p.rows(), entries);
         memory.deviceToDevice(p.rowStartSegment(), o.rowStartSegment(), (p.rows() + 1L) * Integer.BYTES);
         memory.deviceToDevice(p.indexSegment(), o.indexSegment(), entries * Integer.BYTES);
-        check(sae_sampled_dot(p.rowStartSegment(), p.indexSegment(), p.rows(), a.data(), w.data(), d, o.valueSegment(), stream), "sae_sampled_dot");
+        if (dense(p)) {
+            Matrix products = new Matrix(denseScratch.atLeast((long) p.rows() * p.latents() * Float.BYTES), p.rows(), p.latents());  // (B, F) a·Wᵀ
+            gemm(false, true, 1f, a, w, 0f, products);
+            check(sae_gather_dense(p.rowStartSegment(), p.indexSegment(), p.rows(), products.data(), p.latents(), o.valueSegment(), stream),
+                    "sae_gather_dense");
+        } else {
+            check(sae_sampled_dot(p.rowStartSegment(), p.indexSegment(), p.rows(), a.data(), w.data(), d, o.valueSegment(), stream), "sae_sampled_dot");
+        }
         o.deviceWrote(p.knownNnz());
+    }
+
+    /**
+     * Whether the sparse products should run as dense GEMMs: above {@link #denseDensity} of the
+     * (B, F) entries a scatter plus a tensor-core GEMM beats gathering rows (aux-k with many dead
+     * latents, ReLU early in training). Uses the count when the host knows it, else the capacity.
+     */
+    private boolean dense(DeviceCodes c) {
+        long n = c.knownNnz() >= 0 ? c.knownNnz() : c.capacity();
+        return n > denseDensity * c.rows() * (double) c.latents();
+    }
+
+    /** The codes as a dense (B, F) matrix in the backend's scratch. */
+    private Matrix scattered(DeviceCodes c) {
+        Matrix f = new Matrix(denseScratch.atLeast((long) c.rows() * c.latents() * Float.BYTES), c.rows(), c.latents());
+        check(sae_scatter_dense(c.rowStartSegment(), c.indexSegment(), c.valueSegment(), c.rows(), c.latents(), f.data(), stream), "sae_scatter_dense");
+        return f;
     }
 
     @Override

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
 import java.util.Random;
@@ -38,6 +40,8 @@ class CudaBackendTest {
     private static final int WIDE = 1031;  // more latents than a block has threads: several tiles per row
 
     private static CudaBackend gpu;
+    /** The backend under test: {@code gpu}, or one with another dense switch-over. */
+    private CudaBackend cuda;
     private final CpuBackend cpu = new CpuBackend(new JavaGemm(), "");
     private Arena arena;
     private Random random;
@@ -56,13 +60,14 @@ class CudaBackendTest {
 
     @BeforeEach
     void arena() {
+        cuda = gpu;
         arena = Arena.ofShared();
         random = new Random(20261121);
     }
 
     @AfterEach
     void closeArena() {
-        gpu.synchronize();
+        cuda.synchronize();
         arena.close();
     }
 
@@ -79,11 +84,11 @@ class CudaBackendTest {
     @Test
     void uploadCopyDownloadAreExact() {
         Matrix x = random(B, D);
-        Matrix a = gpu.allocate(arena, B, D), b = gpu.allocate(arena, B, D);
-        gpu.upload(x, a);
-        gpu.copy(a, b);
+        Matrix a = cuda.allocate(arena, B, D), b = cuda.allocate(arena, B, D);
+        cuda.upload(x, a);
+        cuda.copy(a, b);
         assertArrayEquals(x.toArray(), host(b));
-        assertArrayEquals(new float[B * D], host(gpu.allocate(arena, B, D)), "allocate zero-fills");
+        assertArrayEquals(new float[B * D], host(cuda.allocate(arena, B, D)), "allocate zero-fills");
     }
 
     // ---- dense ----
@@ -94,26 +99,26 @@ class CudaBackendTest {
         Matrix divisor = random(B, D);
         for (int i = 0; i < B * D; i += 7) divisor.setFlat(i, 0f);  // x / 0 is 0
         float alpha = -1.375f;
-        check("fill", x, m -> cpu.fill(m, 0.3f), m -> gpu.fill(m, 0.3f), 0);
-        check("scale", x, m -> cpu.scale(m, alpha), m -> gpu.scale(m, alpha), 4 * U);
-        check("clampMin", x, m -> cpu.clampMin(m, 0.1f), m -> gpu.clampMin(m, 0.1f), 0);
-        check("axpy", y, m -> cpu.axpy(alpha, x, m), m -> gpu.axpy(alpha, on(x), m), 4 * U);
-        check("addRowVector", x, m -> cpu.addRowVector(m, row, alpha), m -> gpu.addRowVector(m, on(row), alpha), 4 * U);
-        check("addScaledRows", y, m -> cpu.addScaledRows(x, perRow, alpha, m), m -> gpu.addScaledRows(on(x), on(perRow), alpha, m), 4 * U);
-        check("subtract", x, m -> cpu.subtract(m, y, m), m -> gpu.subtract(m, on(y), m), 4 * U);
-        check("multiply", x, m -> cpu.multiply(m, y, m), m -> gpu.multiply(m, on(y), m), 4 * U);
-        check("divide", x, m -> cpu.divide(m, divisor, m), m -> gpu.divide(m, on(divisor), m), 4 * U);
-        check("greaterEqual", x, m -> cpu.greaterEqual(x, 0.25f, m), m -> gpu.greaterEqual(on(x), 0.25f, m), 0);
+        check("fill", x, m -> cpu.fill(m, 0.3f), m -> cuda.fill(m, 0.3f), 0);
+        check("scale", x, m -> cpu.scale(m, alpha), m -> cuda.scale(m, alpha), 4 * U);
+        check("clampMin", x, m -> cpu.clampMin(m, 0.1f), m -> cuda.clampMin(m, 0.1f), 0);
+        check("axpy", y, m -> cpu.axpy(alpha, x, m), m -> cuda.axpy(alpha, on(x), m), 4 * U);
+        check("addRowVector", x, m -> cpu.addRowVector(m, row, alpha), m -> cuda.addRowVector(m, on(row), alpha), 4 * U);
+        check("addScaledRows", y, m -> cpu.addScaledRows(x, perRow, alpha, m), m -> cuda.addScaledRows(on(x), on(perRow), alpha, m), 4 * U);
+        check("subtract", x, m -> cpu.subtract(m, y, m), m -> cuda.subtract(m, on(y), m), 4 * U);
+        check("multiply", x, m -> cpu.multiply(m, y, m), m -> cuda.multiply(m, on(y), m), 4 * U);
+        check("divide", x, m -> cpu.divide(m, divisor, m), m -> cuda.divide(m, on(divisor), m), 4 * U);
+        check("greaterEqual", x, m -> cpu.greaterEqual(x, 0.25f, m), m -> cuda.greaterEqual(on(x), 0.25f, m), 0);
     }
 
     @Test
     void float64Reductions() {
         Matrix x = random(B, D), y = random(B, D), out = random(1, D);
-        check("columnSums", out, m -> cpu.columnSums(x, 0.5f, -2f, m), m -> gpu.columnSums(on(x), 0.5f, -2f, m), 4 * U);
+        check("columnSums", out, m -> cpu.columnSums(x, 0.5f, -2f, m), m -> cuda.columnSums(on(x), 0.5f, -2f, m), 4 * U);
         Matrix norms = random(1, B);
-        check("rowNorms", norms, m -> cpu.rowNorms(x, m), m -> gpu.rowNorms(on(x), m), 4 * U);
-        check("rowSquaredDistances", norms, m -> cpu.rowSquaredDistances(x, y, m), m -> gpu.rowSquaredDistances(on(x), on(y), m), 4 * U);
-        double expected = cpu.sumSquares(x), actual = gpu.sumSquares(on(x));
+        check("rowNorms", norms, m -> cpu.rowNorms(x, m), m -> cuda.rowNorms(on(x), m), 4 * U);
+        check("rowSquaredDistances", norms, m -> cpu.rowSquaredDistances(x, y, m), m -> cuda.rowSquaredDistances(on(x), on(y), m), 4 * U);
+        double expected = cpu.sumSquares(x), actual = cuda.sumSquares(on(x));
         assertEquals(expected, actual, 1e-12 * expected, "sumSquares");
     }
 
@@ -126,7 +131,7 @@ class CudaBackendTest {
                 Matrix expected = copy(c);
                 cpu.gemm(ta, tb, 0.75f, a, b, -0.5f, expected);
                 Matrix dc = on(c);
-                gpu.gemm(ta, tb, 0.75f, on(a), on(b), -0.5f, dc);
+                cuda.gemm(ta, tb, 0.75f, on(a), on(b), -0.5f, dc);
                 // |terms| ≤ 0.75·k + 0.5 for entries in [-1, 1)
                 assertWithin("gemm " + ta + tb, expected.toArray(), host(dc), 2 * gamma(k + 1) * (0.75 * k + 0.5));
             }
@@ -137,21 +142,21 @@ class CudaBackendTest {
     @Test
     void selectAboveAndBandMatchExactly() {
         Matrix z = distinct(B, WIDE), theta = random(1, WIDE);
-        assertSameCodes("ReLU", cpuCodes(c -> cpu.selectAbove(z, null, c), WIDE), gpuCodes(c -> gpu.selectAbove(on(z), null, c), WIDE));
-        assertSameCodes("JumpReLU", cpuCodes(c -> cpu.selectAbove(z, theta, c), WIDE), gpuCodes(c -> gpu.selectAbove(on(z), on(theta), c), WIDE));
+        assertSameCodes("ReLU", cpuCodes(c -> cpu.selectAbove(z, null, c), WIDE), gpuCodes(c -> cuda.selectAbove(on(z), null, c), WIDE));
+        assertSameCodes("JumpReLU", cpuCodes(c -> cpu.selectAbove(z, theta, c), WIDE), gpuCodes(c -> cuda.selectAbove(on(z), on(theta), c), WIDE));
         assertSameCodes("band", cpuCodes(c -> cpu.selectBand(z, theta, 0.125f, c), WIDE),
-                gpuCodes(c -> gpu.selectBand(on(z), on(theta), 0.125f, c), WIDE));
+                gpuCodes(c -> cuda.selectBand(on(z), on(theta), 0.125f, c), WIDE));
     }
 
     @Test
     void topKMatchesExactlyWithAndWithoutAMask() {
         Matrix z = distinct(B, WIDE);
-        assertSameCodes("TopK", cpuCodes(c -> cpu.selectTopK(z, 32, null, c), WIDE), gpuCodes(c -> gpu.selectTopK(on(z), 32, null, c), WIDE));
+        assertSameCodes("TopK", cpuCodes(c -> cpu.selectTopK(z, 32, null, c), WIDE), gpuCodes(c -> cuda.selectTopK(on(z), 32, null, c), WIDE));
         // aux-k over few "dead" latents: many rows hold fewer than k positive eligible entries
         Matrix dead = Matrix.allocate(arena, 1, WIDE);
         for (int i = 0; i < WIDE; i += 37) dead.set(0, i, 1f);
-        assertSameCodes("aux-k", cpuCodes(c -> cpu.selectTopK(z, 16, dead, c), WIDE), gpuCodes(c -> gpu.selectTopK(on(z), 16, on(dead), c), WIDE));
-        assertSameCodes("k > F", cpuCodes(c -> cpu.selectTopK(z, WIDE + 5, null, c), WIDE), gpuCodes(c -> gpu.selectTopK(on(z), WIDE + 5, null, c), WIDE));
+        assertSameCodes("aux-k", cpuCodes(c -> cpu.selectTopK(z, 16, dead, c), WIDE), gpuCodes(c -> cuda.selectTopK(on(z), 16, on(dead), c), WIDE));
+        assertSameCodes("k > F", cpuCodes(c -> cpu.selectTopK(z, WIDE + 5, null, c), WIDE), gpuCodes(c -> cuda.selectTopK(on(z), WIDE + 5, null, c), WIDE));
     }
 
     @Test
@@ -159,64 +164,75 @@ class CudaBackendTest {
         Matrix z = distinct(67, WIDE);
         float[] cuts = new float[2];
         SparseCodes expected = cpuCodes(c -> cuts[0] = cpu.selectBatchTopK(z, 24, c), WIDE);
-        SparseCodes actual = gpuCodes(c -> cuts[1] = gpu.selectBatchTopK(on(z), 24, c), WIDE);
+        SparseCodes actual = gpuCodes(c -> cuts[1] = cuda.selectBatchTopK(on(z), 24, c), WIDE);
         assertSameCodes("BatchTopK", expected, actual);
         assertEquals(cuts[0], cuts[1], "smallest kept value");
         // Fewer positives than B·k: all are kept, and the cut is the smallest positive.
         Matrix sparse = distinct(13, WIDE);
         for (long i = 0; i < sparse.size(); i++) if (i % 101 != 0) sparse.setFlat(i, -Math.abs(sparse.getFlat(i)) - 1e-3f);
         SparseCodes e2 = cpuCodes(c -> cuts[0] = cpu.selectBatchTopK(sparse, 24, c), WIDE);
-        SparseCodes a2 = gpuCodes(c -> cuts[1] = gpu.selectBatchTopK(on(sparse), 24, c), WIDE);
+        SparseCodes a2 = gpuCodes(c -> cuts[1] = cuda.selectBatchTopK(on(sparse), 24, c), WIDE);
         assertSameCodes("BatchTopK, few positives", e2, a2);
         assertEquals(cuts[0], cuts[1], "smallest kept value with few positives");
         Matrix negative = random(5, 17);
         negative.fill(-0.5f);
-        assertTrue(Float.isNaN(gpu.selectBatchTopK(on(negative), 3, gpu.newCodes(5, 17, 15))), "NaN when nothing is positive");
+        assertTrue(Float.isNaN(cuda.selectBatchTopK(on(negative), 3, cuda.newCodes(5, 17, 15))), "NaN when nothing is positive");
     }
 
     // ---- sparse products ----
 
-    @Test
-    void sparseDecodeAndBackward() {
+    @ParameterizedTest(name = "dense above {0}")
+    @ValueSource(doubles = {Double.POSITIVE_INFINITY, 0})  // gathers only, scatter and GEMM only
+    void sparseDecodeAndBackward(double denseDensity) {
+        try (CudaBackend b = new CudaBackend(GemmPrecision.FP32, "", denseDensity)) {
+            cuda = b;
+            sparseProducts();
+            b.synchronize();
+        } finally {
+            cuda = gpu;
+        }
+    }
+
+    private void sparseProducts() {
         Matrix z = distinct(B, F), w = random(F, D), bias = random(1, D), dense = random(B, D);
         SparseCodes hc = cpuCodes(c -> cpu.selectTopK(z, K, null, c), F);
-        SparseCodes dc = gpu.newCodes(B, F, 1);
-        gpu.selectTopK(on(z), K, null, dc);
+        SparseCodes dc = cuda.newCodes(B, F, 1);
+        cuda.selectTopK(on(z), K, null, dc);
         Matrix dw = on(w);
         // each decoded element sums K products of |v| < 1 and |w| < 1, plus the bias
-        Matrix out = Matrix.allocate(arena, B, D), dOut = gpu.allocate(arena, B, D);
+        Matrix out = Matrix.allocate(arena, B, D), dOut = cuda.allocate(arena, B, D);
         cpu.sparseDecode(hc, w, bias, out);
-        gpu.sparseDecode(dc, dw, on(bias), dOut);
+        cuda.sparseDecode(dc, dw, on(bias), dOut);
         assertWithin("sparseDecode", out.toArray(), host(dOut), 2 * gamma(K + 1) * (K + 1));
         cpu.sparseDecode(hc, w, null, out);
-        gpu.sparseDecode(dc, dw, null, dOut);
+        cuda.sparseDecode(dc, dw, null, dOut);
         assertWithin("sparseDecode without bias", out.toArray(), host(dOut), 2 * gamma(K) * K);
 
         Matrix grad = random(F, D);
         Matrix dGrad = on(grad);
         cpu.sparseTransposeProduct(hc, 0.5f, dense, grad);
-        gpu.sparseTransposeProduct(dc, 0.5f, on(dense), dGrad);
+        cuda.sparseTransposeProduct(dc, 0.5f, on(dense), dGrad);
         assertWithin("sparseTransposeProduct", grad.toArray(), host(dGrad), 2 * gamma(B + 1) * (0.5 * B + 1));
 
-        SparseCodes hDots = new SparseCodes(B, F, 1), dDots = gpu.newCodes(B, F, 1);
+        SparseCodes hDots = new SparseCodes(B, F, 1), dDots = cuda.newCodes(B, F, 1);
         cpu.sampledDot(hc, dense, w, hDots);
-        gpu.sampledDot(dc, on(dense), dw, dDots);
+        cuda.sampledDot(dc, on(dense), dw, dDots);
         SparseCodes dots = download(dDots, F);
         assertSamePattern("sampledDot", hDots, dots);
         for (long e = 0; e < hDots.nnz(); e++) assertEquals(hDots.value(e), dots.value(e), 2 * gamma(D) * D, "sampledDot entry " + e);
 
         Matrix perLatent = random(1, F);
-        check("sparseColumnSums", perLatent, m -> cpu.sparseColumnSums(hc, 0.75f, m), m -> gpu.sparseColumnSums(dc, 0.75f, m), 2 * gamma(B + 1) * (B + 1));
-        check("sparseColumnCounts", perLatent, m -> cpu.sparseColumnCounts(hc, 0.75f, m), m -> gpu.sparseColumnCounts(dc, 0.75f, m), 2 * gamma(B + 1) * (B + 1));
+        check("sparseColumnSums", perLatent, m -> cpu.sparseColumnSums(hc, 0.75f, m), m -> cuda.sparseColumnSums(dc, 0.75f, m), 2 * gamma(B + 1) * (B + 1));
+        check("sparseColumnCounts", perLatent, m -> cpu.sparseColumnCounts(hc, 0.75f, m), m -> cuda.sparseColumnCounts(dc, 0.75f, m), 2 * gamma(B + 1) * (B + 1));
         check("sparseColumnProducts", perLatent, m -> cpu.sparseColumnProducts(hc, hDots, -0.5f, m),
-                m -> gpu.sparseColumnProducts(dc, dDots, -0.5f, m), 4 * U * (0.5 * B * D + 1) + 2 * gamma(D) * D * B);
+                m -> cuda.sparseColumnProducts(dc, dDots, -0.5f, m), 4 * U * (0.5 * B * D + 1) + 2 * gamma(D) * D * B);
 
         Matrix since = random(1, F);
         since.fill(7f);
-        check("updateSinceFired", since, m -> cpu.updateSinceFired(hc, 4096f, m), m -> gpu.updateSinceFired(dc, 4096f, m), 0);
+        check("updateSinceFired", since, m -> cpu.updateSinceFired(hc, 4096f, m), m -> cuda.updateSinceFired(dc, 4096f, m), 0);
 
         cpu.sparseAddByLatent(hDots, 0.25f, perLatent);
-        gpu.sparseAddByLatent(dDots, 0.25f, on(perLatent));
+        cuda.sparseAddByLatent(dDots, 0.25f, on(perLatent));
         SparseCodes added = download(dDots, F);
         for (long e = 0; e < hDots.nnz(); e++) assertEquals(hDots.value(e), added.value(e), 2 * gamma(D) * D + 4 * U * 2, "sparseAddByLatent entry " + e);
         for (SparseCodes c : new SparseCodes[] {hc, dc, hDots, dDots, dots, added}) c.close();
@@ -226,7 +242,7 @@ class CudaBackendTest {
     void codesWrittenAndReadOnTheHostReachTheKernels() {
         // Written on the host the way CompositeSaeRunner writes its codes, then decoded on the device.
         Matrix w = random(F, D);
-        SparseCodes host = new SparseCodes(B, F, 1), device = gpu.newCodes(B, F, 1);
+        SparseCodes host = new SparseCodes(B, F, 1), device = cuda.newCodes(B, F, 1);
         for (SparseCodes c : new SparseCodes[] {host, device}) {
             Random r = new Random(5);
             c.reset(B, (long) B * 3);
@@ -240,12 +256,12 @@ class CudaBackendTest {
             }
             c.setRowStart(B, e);
         }
-        Matrix out = Matrix.allocate(arena, B, D), dOut = gpu.allocate(arena, B, D);
+        Matrix out = Matrix.allocate(arena, B, D), dOut = cuda.allocate(arena, B, D);
         cpu.sparseDecode(host, w, null, out);
-        gpu.sparseDecode(device, on(w), null, dOut);
+        cuda.sparseDecode(device, on(w), null, dOut);
         assertWithin("decode of host-written codes", out.toArray(), host(dOut), 2 * gamma(3) * 3);
         // Read back on the host after a kernel wrote them: the same as a download.
-        gpu.selectTopK(on(distinct(B, F)), K, null, device);
+        cuda.selectTopK(on(distinct(B, F)), K, null, device);
         SparseCodes downloaded = download(device, F);
         assertEquals(downloaded.nnz(), device.nnz());
         for (int r = 0; r <= B; r++) assertEquals(downloaded.rowStart(r), device.rowStart(r), "row start " + r);
@@ -264,14 +280,14 @@ class CudaBackendTest {
         for (long i = 0; i < v.size(); i++) v.setFlat(i, Math.abs(v.getFlat(i)));  // a second moment is never negative
         Matrix dp = on(p), dg = on(g), dm = on(m), dv = on(v);
         cpu.adam(p, g, m, v, 1e-3f, 0.9f, 0.999f, 1e-8f, 7);
-        gpu.adam(dp, dg, dm, dv, 1e-3f, 0.9f, 0.999f, 1e-8f, 7);
+        cuda.adam(dp, dg, dm, dv, 1e-3f, 0.9f, 0.999f, 1e-8f, 7);
         assertWithin("adam m", m.toArray(), host(dm), 4 * U * 2);
         assertWithin("adam v", v.toArray(), host(dv), 4 * U * 2);
         // the step is lr/(1−β1^t)·m̂/(sqrt(v̂)+eps), under 1e-3/(1−0.9⁷)·(a few) in size
         assertWithin("adam param", p.toArray(), host(dp), 4 * U * 1 + 1e-6);
 
-        check("normaliseRows", p, cpu::normaliseRows, gpu::normaliseRows, 4 * U);
-        check("removeParallelComponent", g, x -> cpu.removeParallelComponent(p, x), x -> gpu.removeParallelComponent(on(p), x), 8 * U * D);
+        check("normaliseRows", p, cpu::normaliseRows, cuda::normaliseRows, 4 * U);
+        check("removeParallelComponent", g, x -> cpu.removeParallelComponent(p, x), x -> cuda.removeParallelComponent(on(p), x), 8 * U * D);
     }
 
     @Test
@@ -283,7 +299,7 @@ class CudaBackendTest {
         cpu.removeParallelComponent(p, g);
         cpu.adam(p, g, m, v, 1e-2f, 0.9f, 0.999f, 1e-8f, 3);
         cpu.normaliseRows(p);
-        gpu.adamUnitRows(dp, dg, dm, dv, 1e-2f, 0.9f, 0.999f, 1e-8f, 3);
+        cuda.adamUnitRows(dp, dg, dm, dv, 1e-2f, 0.9f, 0.999f, 1e-8f, 3);
         assertWithin("projected grad", g.toArray(), host(dg), 8 * U * D);
         assertWithin("rows", p.toArray(), host(dp), 1e-5);
         assertWithin("m", m.toArray(), host(dm), 8 * U * D);
@@ -296,7 +312,7 @@ class CudaBackendTest {
         cpu.normaliseRows(a);
         cpu.normaliseRows(b);
         // Tiles that do not divide the sizes: 13 columns (scalar reads), 28 (float4 reads, then a scalar tail of 3).
-        for (int tileCols : new int[] {13, 28}) checkMaxCosine(a, b, gpu.maxCosine(on(a), on(b), 16, tileCols));
+        for (int tileCols : new int[] {13, 28}) checkMaxCosine(a, b, cuda.maxCosine(on(a), on(b), 16, tileCols));
     }
 
     private static void checkMaxCosine(Matrix a, Matrix b, CudaBackend.TileMaxima t) {
@@ -348,16 +364,16 @@ class CudaBackendTest {
     }
 
     private SparseCodes gpuCodes(CodesOp op, int latents) {
-        SparseCodes d = gpu.newCodes(1, latents, 1);
+        SparseCodes d = cuda.newCodes(1, latents, 1);
         op.run(d);
         SparseCodes h = download(d, latents);
         d.close();
         return h;
     }
 
-    private static SparseCodes download(SparseCodes device, int latents) {
+    private SparseCodes download(SparseCodes device, int latents) {
         SparseCodes h = new SparseCodes(device.rows(), latents, 1);
-        gpu.downloadCodes(device, h);
+        cuda.downloadCodes(device, h);
         return h;
     }
 
@@ -401,14 +417,14 @@ class CudaBackendTest {
 
     /** A device copy of a host matrix. */
     private Matrix on(Matrix host) {
-        Matrix d = gpu.allocate(arena, host.rows(), host.cols());
-        gpu.upload(host, d);
+        Matrix d = cuda.allocate(arena, host.rows(), host.cols());
+        cuda.upload(host, d);
         return d;
     }
 
     private float[] host(Matrix device) {
         Matrix h = Matrix.allocate(arena, device.rows(), device.cols());
-        gpu.download(device, h);
+        cuda.download(device, h);
         return h.toArray();
     }
 
