@@ -38,12 +38,18 @@ status=0
 
 if [[ " $steps " == *" all "* || " $steps " == *" tests "* ]]; then
   log "tests: CUDA bindings and backend parity"
-  "$java" "${jvm[@]}" -jar "$dev/junit-console.jar" execute --disable-banner --details=tree --class-path "$cp" \
+  "$java" "${jvm[@]}" -jar "$dev/junit-console.jar" execute --disable-banner --disable-ansi-colors --details=tree --class-path "$cp" \
     --select-package dev.saestitch.backend.cuda --select-class dev.saestitch.train.CudaTrainingParityTest \
     --select-class dev.saestitch.dict.CudaComparisonParityTest \
     --reports-dir "$out/junit" > "$out/tests.log" 2>&1
   rc=$?; status=$((status | rc))
   tail -25 "$out/tests.log" | tee -a "$out/summary.txt"
+  # Here a skipped CUDA test is a failure: the GPU is the point of this run.
+  if grep -Eq '\[ +[1-9][0-9]* (tests|containers) aborted' "$out/tests.log"; then
+    log "CUDA tests were skipped on the GPU machine (why: first 'no CUDA backend here' line of tests.log):"
+    grep -m1 -o 'no CUDA backend here: .*' "$out/tests.log" | cut -c1-600 | tee -a "$out/summary.txt"
+    status=1
+  fi
 fi
 
 if [[ " $steps " == *" all "* || " $steps " == *" bench "* ]]; then
