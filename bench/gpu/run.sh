@@ -2,7 +2,9 @@
 # On the GPU machine, in one go: build the kernels with nvcc, run the CUDA tests, then the GPU
 # benchmarks (ours and the PyTorch peers), everything written under $OUT (default ./out).
 # Needs the bundle from bench/gpu/bundle.sh, carried as .device.
-# Usage: bench/gpu/run.sh [tests|bench|peers|all ...]   (default: all)   WORKLOADS=w1,w3,w7 picks ours.
+# Usage: bench/gpu/run.sh [tests|bench|peers|all ...]   (default: all; all does not fit in one 10-minute
+# device command: run the parts separately, see NOTES.md). WORKLOADS=w1,w7,w3 picks ours, PEER_WORKLOADS=w1,w3
+# the peers', PRECISIONS=fp32,tf32 the GEMM precisions of the training steps (ours and theirs).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -67,7 +69,8 @@ fi
 if [[ " $steps " == *" all "* || " $steps " == *" peers "* ]]; then
   log "peers: PyTorch eager and torch.compile"
   for p in $(echo "${PRECISIONS:-fp32,tf32}" | tr ',' ' '); do
-    PYTHONUNBUFFERED=1 timeout 300 python3 bench/peers/sae_step.py --precision "$p" --out "$out/peers.jsonl" >> "$out/peers.log" 2>&1 || log "peers $p exited with $? (see peers.log)"
+    PYTHONUNBUFFERED=1 timeout "${PEERS_TIMEOUT:-500}" python3 bench/peers/sae_step.py --precision "$p" --workloads "${PEER_WORKLOADS:-w1,w3}" \
+      --out "$out/peers.jsonl" >> "$out/peers.log" 2>&1 || log "peers $p exited with $? (see peers.log)"
   done
   [ -f "$out/peers.jsonl" ] && cat "$out/peers.jsonl" >> "$out/summary.txt"
 fi
