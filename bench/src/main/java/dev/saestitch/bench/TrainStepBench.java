@@ -49,16 +49,19 @@ public class TrainStepBench {
         private final Matrix[] batches;
         private int next;
 
-        CyclingFeed(Arena arena, int count) {
-            SyntheticWorld world = new SyntheticWorld(SyntheticConfig.defaults().scaledTo(D));
+        CyclingFeed(Arena arena, int count) { this(arena, count, D, B); }
+
+        /** {@code count} batches of {@code batch} rows of the world scaled to dimension {@code dim}. */
+        CyclingFeed(Arena arena, int count, int dim, int batch) {
+            SyntheticWorld world = new SyntheticWorld(SyntheticConfig.defaults().scaledTo(dim));
             batches = new Matrix[count];
             for (int i = 0; i < count; i++) {
-                batches[i] = Matrix.allocate(arena, B, D);
-                world.writeRows((long) i * B, batches[i]);
+                batches[i] = Matrix.allocate(arena, batch, dim);
+                world.writeRows((long) i * batch, batches[i]);
             }
         }
 
-        @Override public int dim() { return D; }
+        @Override public int dim() { return batches[0].cols(); }
         @Override public void next(Matrix hostBatch) { hostBatch.copyFrom(batches[next++ % batches.length]); }
         @Override public long[] position() { return new long[] {next}; }
         @Override public void seek(long[] position) { next = (int) position[0]; }

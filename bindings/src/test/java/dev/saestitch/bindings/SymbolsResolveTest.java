@@ -1,6 +1,7 @@
 package dev.saestitch.bindings;
 
 import dev.saestitch.bindings.cblas.OpenBlas;
+import dev.saestitch.bindings.cuda.CudaLibraries;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -26,8 +28,8 @@ import static org.junit.jupiter.api.Assumptions.abort;
 /**
  * Every {@code *.symbols} file in src/main/jextract, whatever it binds: its functions resolve in
  * its library, and its header class holds exactly those functions and constants. A library we
- * ship must open; one the system provides (cudart, cublas) is skipped, with the loader's reason,
- * on machines without it.
+ * ship must open; the CUDA ones (cudart and cublas from the system, our kernels when nvcc built
+ * them) are opened the way the engine opens them, and skipped, with the reason, where they are not.
  */
 class SymbolsResolveTest {
 
@@ -91,9 +93,19 @@ class SymbolsResolveTest {
         return names;
     }
 
+    /** Libraries found by {@link CudaLibraries}, by their --library name. */
+    private static final Set<String> CUDA = Set.of("cudart", "cublas", "saestitch_kernels");
+
     private static SymbolLookup openOrSkip(String library, Arena arena) {
         Supplier<String> shipped = SHIPPED.get(library);
         if (shipped != null) return NativeLibraries.open(shipped.get(), arena);
+        if (CUDA.contains(library)) {
+            try {
+                return CudaLibraries.byName(library).lookup();
+            } catch (NativeLibraryException e) {
+                return abort(library + " is not available here: " + e.getMessage());
+            }
+        }
         try {
             return NativeLibraries.open(System.mapLibraryName(library), arena);
         } catch (NativeLibraryException e) {

@@ -4,6 +4,8 @@ import dev.saestitch.backend.cpu.BlasGemm;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.Gemm;
 import dev.saestitch.backend.cpu.JavaGemm;
+import dev.saestitch.backend.cuda.CudaBackend;
+import dev.saestitch.backend.cuda.GemmPrecision;
 import dev.saestitch.bindings.cblas.OpenBlas;
 
 import java.util.ArrayList;
@@ -17,8 +19,10 @@ import java.util.function.Supplier;
  * {@link UnsupportedOperationException}, the choice logs why and falls back to the portable one,
  * and the reason stays in {@link Backend#describe()}; any other exception is a bug and propagates.
  *
- * <p>Settings: {@value #PROPERTY} / {@value #ENV} = auto | cpu | cuda (default auto), and
- * {@code sae.blas} / {@code SAESTITCH_BLAS} = java to force the portable GEMM (see {@link OpenBlas}).
+ * <p>Settings: {@value #PROPERTY} / {@value #ENV} = auto | cpu | cuda (default auto: cuda when a
+ * device is present and the CUDA libraries load, else cpu, saying why), {@code sae.blas} /
+ * {@code SAESTITCH_BLAS} = java to force the portable GEMM (see {@link OpenBlas}), and
+ * {@link GemmPrecision#PROPERTY} for the CUDA backend's GEMM precision.
  */
 public final class Backends {
 
@@ -37,17 +41,36 @@ public final class Backends {
     /**
      * @param preference "auto", "cpu" or "cuda"; null or blank reads {@value #PROPERTY}, then
      *                   {@value #ENV}, then takes "auto"
-     * @throws UnavailableException when "cuda" is asked for (this build has no CUDA backend)
+     * @throws UnavailableException when "cuda" is asked for and cannot run here (the message says why)
      * @throws IllegalArgumentException for any other name
      */
     public static Backend select(String preference) {
         String choice = isBlank(preference) ? configured() : preference.strip();
         return switch (choice.toLowerCase(Locale.ROOT)) {
-            case "auto" -> cpu("no CUDA backend in this build", OpenBlas.choice(), BlasGemm::new);
+            case "auto" -> auto();
             case "cpu" -> cpu("", OpenBlas.choice(), BlasGemm::new);
-            case "cuda" -> throw new UnavailableException("backend 'cuda' was asked for, but this build has no CUDA backend; use auto or cpu");
+            case "cuda" -> cuda("");
             default -> throw new IllegalArgumentException("unknown backend '" + choice + "': expected auto, cpu or cuda");
         };
+    }
+
+    /** CUDA when it can run, else the CPU; on a machine without CUDA that is normal, so the reason goes to describe() and a debug log only. */
+    private static Backend auto() {
+        try {
+            return cuda("chosen automatically: a CUDA device is present and the libraries load");
+        } catch (UnsupportedOperationException e) {
+            LOG.log(System.Logger.Level.DEBUG, "CUDA backend not available, using the CPU: " + e.getMessage());
+            return cpu("CUDA not available: " + e.getMessage(), OpenBlas.choice(), BlasGemm::new);
+        }
+    }
+
+    /** @throws UnavailableException when there is no device or a CUDA library does not load, saying which */
+    private static CudaBackend cuda(String why) {
+        try {
+            return new CudaBackend(GemmPrecision.configured(), why);
+        } catch (UnavailableException e) {
+            throw new UnavailableException("backend 'cuda' cannot run here: " + e.getMessage());
+        }
     }
 
     /** The setting when no preference is passed: {@value #PROPERTY}, else {@value #ENV}, else "auto". */

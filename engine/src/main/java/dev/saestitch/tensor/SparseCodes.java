@@ -8,11 +8,22 @@ import java.lang.foreign.ValueLayout;
  * Sparse codes of a batch in CSR form: row b holds the entries
  * [rowStart(b), rowStart(b+1)) of {@code indices} (latent ids) and {@code values} (activations).
  * The object owns its memory and grows it when a batch needs more room, so a steady-state
- * training loop allocates nothing per batch.
+ * training loop allocates nothing per batch. The arrays are in host memory, unless a device
+ * backend's subclass passes a {@link Memory} that allocates them on its device (its element
+ * accessors then refuse to run on the host).
  */
-public final class SparseCodes implements AutoCloseable {
+public class SparseCodes implements AutoCloseable {
+
+    /** Allocates one of the three arrays in {@code arena}, zero-filled; the arena's closing frees it. */
+    @FunctionalInterface
+    public interface Memory {
+        MemorySegment allocate(Arena arena, long bytes);
+    }
+
+    private static final Memory HOST = (arena, bytes) -> arena.allocate(bytes, Integer.BYTES);
 
     private final int latents;
+    private final Memory memory;
     private int batch;
     private Arena arena;
     private MemorySegment rowStart; // int32[batch + 1]
@@ -21,13 +32,19 @@ public final class SparseCodes implements AutoCloseable {
     private long capacity;
 
     public SparseCodes(int batch, int latents, long capacity) {
+        this(batch, latents, capacity, HOST);
+    }
+
+    /** Codes whose arrays {@code memory} allocates (a device backend's). */
+    protected SparseCodes(int batch, int latents, long capacity, Memory memory) {
         this.latents = latents;
+        this.memory = memory;
         this.arena = Arena.ofShared();
         this.batch = batch;
-        this.rowStart = arena.allocate(ValueLayout.JAVA_INT, batch + 1L);
+        this.rowStart = memory.allocate(arena, (batch + 1L) * Integer.BYTES);
         this.capacity = Math.max(1, capacity);
-        this.indices = arena.allocate(ValueLayout.JAVA_INT, this.capacity);
-        this.values = arena.allocate(ValueLayout.JAVA_FLOAT, this.capacity);
+        this.indices = memory.allocate(arena, this.capacity * Integer.BYTES);
+        this.values = memory.allocate(arena, this.capacity * Float.BYTES);
     }
 
     /** Makes room for {@code rows} rows and {@code nnz} entries, dropping the current contents if it must grow. */
@@ -37,9 +54,9 @@ public final class SparseCodes implements AutoCloseable {
             int newBatch = Math.max(rows, batch);
             Arena old = arena;
             arena = Arena.ofShared();
-            rowStart = arena.allocate(ValueLayout.JAVA_INT, newBatch + 1L);
-            indices = arena.allocate(ValueLayout.JAVA_INT, newCapacity);
-            values = arena.allocate(ValueLayout.JAVA_FLOAT, newCapacity);
+            rowStart = memory.allocate(arena, (newBatch + 1L) * Integer.BYTES);
+            indices = memory.allocate(arena, newCapacity * Integer.BYTES);
+            values = memory.allocate(arena, newCapacity * Float.BYTES);
             capacity = newCapacity;
             old.close();
         }
@@ -48,6 +65,9 @@ public final class SparseCodes implements AutoCloseable {
 
     public int rows() { return batch; }
     public int latents() { return latents; }
+
+    /** Entries there is room for without growing. */
+    public long capacity() { return capacity; }
 
     public int rowStart(int b) { return rowStart.getAtIndex(ValueLayout.JAVA_INT, b); }
     public void setRowStart(int b, int start) { rowStart.setAtIndex(ValueLayout.JAVA_INT, b, start); }

@@ -1,0 +1,24 @@
+package dev.saestitch.backend;
+
+import dev.saestitch.tensor.Matrix;
+
+/** The shape checks every backend makes on its operands, with one wording. */
+public final class Shapes {
+
+    private Shapes() {}
+
+    public static void requireSameShape(Matrix a, Matrix b) {
+        if (a.rows() != b.rows() || a.cols() != b.cols())
+            throw new IllegalArgumentException("shape mismatch: " + a.shape() + " vs " + b.shape());
+    }
+
+    /** A matrix of any row count with {@code cols} columns. */
+    public static void requireColumns(Matrix m, int cols, String what) {
+        if (m.cols() != cols) throw new IllegalArgumentException(what + " has shape " + m.shape() + ", expected " + cols + " columns");
+    }
+
+    /** A vector of {@code size} values (1 x size, or any shape of that size). */
+    public static void requireSize(Matrix v, int size, String what) {
+        if (v.size() != size) throw new IllegalArgumentException(what + " has shape " + v.shape() + ", expected " + size + " values");
+    }
+}

@@ -1,0 +1,438 @@
+package dev.saestitch.backend.cuda;
+
+import dev.saestitch.backend.Backends;
+import dev.saestitch.backend.cpu.CpuBackend;
+import dev.saestitch.backend.cpu.JavaGemm;
+import dev.saestitch.tensor.Matrix;
+import dev.saestitch.tensor.SparseCodes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.Arena;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.abort;
+
+/**
+ * Every CudaBackend operation against the CpuBackend (itself tested against float64 references
+ * in CpuBackendTest) on random data of odd sizes, uniform in [-1, 1) and never all zero. Skipped,
+ * with the reason, where the CUDA backend cannot run (no device, or a library missing).
+ *
+ * <p>Bounds per element, u = 2⁻²⁴: element-wise ops 4u·(sum of |terms|), which leaves room for
+ * the GPU's fused multiply-adds; float64 reductions 4u·|result|; float32 sums of n terms (GEMM,
+ * sparse decode and backward, sampled dots, atomics in any order) 2γ_n·(sum of |terms|), since
+ * each backend is within γ_n of the exact sum; selections, comparisons and counts exact. Inputs to
+ * the selections are distinct values, so that no tie decides what is kept.
+ */
+class CudaBackendTest {
+
+    private static final double U = 0x1p-24;
+    private static final int B = 37, F = 53, D = 29, K = 5;
+    private static final int WIDE = 1031;  // more latents than a block has threads: several tiles per row
+
+    private static CudaBackend gpu;
+    /** The backend under test: {@code gpu}, or one with another dense switch-over. */
+    private CudaBackend cuda;
+    private final CpuBackend cpu = new CpuBackend(new JavaGemm(), "");
+    private Arena arena;
+    private Random random;
+
+    @BeforeAll
+    static void open() {
+        try {
+            gpu = new CudaBackend(GemmPrecision.FP32, "");
+        } catch (Backends.UnavailableException e) {
+            abort("no CUDA backend here: " + e.getMessage());
+        }
+    }
+
+    @AfterAll
+    static void close() { if (gpu != null) gpu.close(); }
+
+    @BeforeEach
+    void arena() {
+        cuda = gpu;
+        arena = Arena.ofShared();
+        random = new Random(20261121);
+    }
+
+    @AfterEach
+    void closeArena() {
+        cuda.synchronize();
+        arena.close();
+    }
+
+    @Test
+    void autoChoosesThisBackendAndSaysSo() {
+        try (var b = Backends.select("auto")) {
+            assertEquals("cuda", b.name());
+            assertTrue(b.describe().contains("chosen automatically") && b.describe().contains("GEMMs in FP32"), b.describe());
+        }
+    }
+
+    // ---- memory ----
+
+    @Test
+    void uploadCopyDownloadAreExact() {
+        Matrix x = random(B, D);
+        Matrix a = cuda.allocate(arena, B, D), b = cuda.allocate(arena, B, D);
+        cuda.upload(x, a);
+        cuda.copy(a, b);
+        assertArrayEquals(x.toArray(), host(b));
+        assertArrayEquals(new float[B * D], host(cuda.allocate(arena, B, D)), "allocate zero-fills");
+    }
+
+    // ---- dense ----
+
+    @Test
+    void elementWiseOps() {
+        Matrix x = random(B, D), y = random(B, D), row = random(1, D), perRow = random(1, B);
+        Matrix divisor = random(B, D);
+        for (int i = 0; i < B * D; i += 7) divisor.setFlat(i, 0f);  // x / 0 is 0
+        float alpha = -1.375f;
+        check("fill", x, m -> cpu.fill(m, 0.3f), m -> cuda.fill(m, 0.3f), 0);
+        check("scale", x, m -> cpu.scale(m, alpha), m -> cuda.scale(m, alpha), 4 * U);
+        check("clampMin", x, m -> cpu.clampMin(m, 0.1f), m -> cuda.clampMin(m, 0.1f), 0);
+        check("axpy", y, m -> cpu.axpy(alpha, x, m), m -> cuda.axpy(alpha, on(x), m), 4 * U);
+        check("addRowVector", x, m -> cpu.addRowVector(m, row, alpha), m -> cuda.addRowVector(m, on(row), alpha), 4 * U);
+        check("addScaledRows", y, m -> cpu.addScaledRows(x, perRow, alpha, m), m -> cuda.addScaledRows(on(x), on(perRow), alpha, m), 4 * U);
+        check("subtract", x, m -> cpu.subtract(m, y, m), m -> cuda.subtract(m, on(y), m), 4 * U);
+        check("multiply", x, m -> cpu.multiply(m, y, m), m -> cuda.multiply(m, on(y), m), 4 * U);
+        check("divide", x, m -> cpu.divide(m, divisor, m), m -> cuda.divide(m, on(divisor), m), 4 * U);
+        check("greaterEqual", x, m -> cpu.greaterEqual(x, 0.25f, m), m -> cuda.greaterEqual(on(x), 0.25f, m), 0);
+    }
+
+    @Test
+    void float64Reductions() {
+        Matrix x = random(B, D), y = random(B, D), out = random(1, D);
+        check("columnSums", out, m -> cpu.columnSums(x, 0.5f, -2f, m), m -> cuda.columnSums(on(x), 0.5f, -2f, m), 4 * U);
+        Matrix norms = random(1, B);
+        check("rowNorms", norms, m -> cpu.rowNorms(x, m), m -> cuda.rowNorms(on(x), m), 4 * U);
+        check("rowSquaredDistances", norms, m -> cpu.rowSquaredDistances(x, y, m), m -> cuda.rowSquaredDistances(on(x), on(y), m), 4 * U);
+        double expected = cpu.sumSquares(x), actual = cuda.sumSquares(on(x));
+        assertEquals(expected, actual, 1e-12 * expected, "sumSquares");
+    }
+
+    @Test
+    void gemmInEveryTransposition() {
+        int m = 23, n = 31, k = 41;
+        for (boolean ta : new boolean[] {false, true})
+            for (boolean tb : new boolean[] {false, true}) {
+                Matrix a = ta ? random(k, m) : random(m, k), b = tb ? random(n, k) : random(k, n), c = random(m, n);
+                Matrix expected = copy(c);
+                cpu.gemm(ta, tb, 0.75f, a, b, -0.5f, expected);
+                Matrix dc = on(c);
+                cuda.gemm(ta, tb, 0.75f, on(a), on(b), -0.5f, dc);
+                // |terms| ≤ 0.75·k + 0.5 for entries in [-1, 1)
+                assertWithin("gemm " + ta + tb, expected.toArray(), host(dc), 2 * gamma(k + 1) * (0.75 * k + 0.5));
+            }
+    }
+
+    // ---- activation rules ----
+
+    @Test
+    void selectAboveAndBandMatchExactly() {
+        Matrix z = distinct(B, WIDE), theta = random(1, WIDE);
+        assertSameCodes("ReLU", cpuCodes(c -> cpu.selectAbove(z, null, c), WIDE), gpuCodes(c -> cuda.selectAbove(on(z), null, c), WIDE));
+        assertSameCodes("JumpReLU", cpuCodes(c -> cpu.selectAbove(z, theta, c), WIDE), gpuCodes(c -> cuda.selectAbove(on(z), on(theta), c), WIDE));
+        assertSameCodes("band", cpuCodes(c -> cpu.selectBand(z, theta, 0.125f, c), WIDE),
+                gpuCodes(c -> cuda.selectBand(on(z), on(theta), 0.125f, c), WIDE));
+    }
+
+    @Test
+    void topKMatchesExactlyWithAndWithoutAMask() {
+        Matrix z = distinct(B, WIDE);
+        assertSameCodes("TopK", cpuCodes(c -> cpu.selectTopK(z, 32, null, c), WIDE), gpuCodes(c -> cuda.selectTopK(on(z), 32, null, c), WIDE));
+        // aux-k over few "dead" latents: many rows hold fewer than k positive eligible entries
+        Matrix dead = Matrix.allocate(arena, 1, WIDE);
+        for (int i = 0; i < WIDE; i += 37) dead.set(0, i, 1f);
+        assertSameCodes("aux-k", cpuCodes(c -> cpu.selectTopK(z, 16, dead, c), WIDE), gpuCodes(c -> cuda.selectTopK(on(z), 16, on(dead), c), WIDE));
+        assertSameCodes("k > F", cpuCodes(c -> cpu.selectTopK(z, WIDE + 5, null, c), WIDE), gpuCodes(c -> cuda.selectTopK(on(z), WIDE + 5, null, c), WIDE));
+    }
+
+    @Test
+    void batchTopKMatchesExactlyAndReturnsTheCut() {
+        Matrix z = distinct(67, WIDE);
+        float[] cuts = new float[2];
+        SparseCodes expected = cpuCodes(c -> cuts[0] = cpu.selectBatchTopK(z, 24, c), WIDE);
+        SparseCodes actual = gpuCodes(c -> cuts[1] = cuda.selectBatchTopK(on(z), 24, c), WIDE);
+        assertSameCodes("BatchTopK", expected, actual);
+        assertEquals(cuts[0], cuts[1], "smallest kept value");
+        // Fewer positives than B·k: all are kept, and the cut is the smallest positive.
+        Matrix sparse = distinct(13, WIDE);
+        for (long i = 0; i < sparse.size(); i++) if (i % 101 != 0) sparse.setFlat(i, -Math.abs(sparse.getFlat(i)) - 1e-3f);
+        SparseCodes e2 = cpuCodes(c -> cuts[0] = cpu.selectBatchTopK(sparse, 24, c), WIDE);
+        SparseCodes a2 = gpuCodes(c -> cuts[1] = cuda.selectBatchTopK(on(sparse), 24, c), WIDE);
+        assertSameCodes("BatchTopK, few positives", e2, a2);
+        assertEquals(cuts[0], cuts[1], "smallest kept value with few positives");
+        Matrix negative = random(5, 17);
+        negative.fill(-0.5f);
+        assertTrue(Float.isNaN(cuda.selectBatchTopK(on(negative), 3, cuda.newCodes(5, 17, 15))), "NaN when nothing is positive");
+    }
+
+    // ---- sparse products ----
+
+    @ParameterizedTest(name = "dense above {0}")
+    @ValueSource(doubles = {Double.POSITIVE_INFINITY, 0})  // gathers only, scatter and GEMM only
+    void sparseDecodeAndBackward(double denseDensity) {
+        try (CudaBackend b = new CudaBackend(GemmPrecision.FP32, "", denseDensity)) {
+            cuda = b;
+            sparseProducts();
+            b.synchronize();
+        } finally {
+            cuda = gpu;
+        }
+    }
+
+    private void sparseProducts() {
+        Matrix z = distinct(B, F), w = random(F, D), bias = random(1, D), dense = random(B, D);
+        SparseCodes hc = cpuCodes(c -> cpu.selectTopK(z, K, null, c), F);
+        SparseCodes dc = cuda.newCodes(B, F, 1);
+        cuda.selectTopK(on(z), K, null, dc);
+        Matrix dw = on(w);
+        // each decoded element sums K products of |v| < 1 and |w| < 1, plus the bias
+        Matrix out = Matrix.allocate(arena, B, D), dOut = cuda.allocate(arena, B, D);
+        cpu.sparseDecode(hc, w, bias, out);
+        cuda.sparseDecode(dc, dw, on(bias), dOut);
+        assertWithin("sparseDecode", out.toArray(), host(dOut), 2 * gamma(K + 1) * (K + 1));
+        cpu.sparseDecode(hc, w, null, out);
+        cuda.sparseDecode(dc, dw, null, dOut);
+        assertWithin("sparseDecode without bias", out.toArray(), host(dOut), 2 * gamma(K) * K);
+
+        Matrix grad = random(F, D);
+        Matrix dGrad = on(grad);
+        cpu.sparseTransposeProduct(hc, 0.5f, dense, grad);
+        cuda.sparseTransposeProduct(dc, 0.5f, on(dense), dGrad);
+        assertWithin("sparseTransposeProduct", grad.toArray(), host(dGrad), 2 * gamma(B + 1) * (0.5 * B + 1));
+
+        SparseCodes hDots = new SparseCodes(B, F, 1), dDots = cuda.newCodes(B, F, 1);
+        cpu.sampledDot(hc, dense, w, hDots);
+        cuda.sampledDot(dc, on(dense), dw, dDots);
+        SparseCodes dots = download(dDots, F);
+        assertSamePattern("sampledDot", hDots, dots);
+        for (long e = 0; e < hDots.nnz(); e++) assertEquals(hDots.value(e), dots.value(e), 2 * gamma(D) * D, "sampledDot entry " + e);
+
+        Matrix perLatent = random(1, F);
+        check("sparseColumnSums", perLatent, m -> cpu.sparseColumnSums(hc, 0.75f, m), m -> cuda.sparseColumnSums(dc, 0.75f, m), 2 * gamma(B + 1) * (B + 1));
+        check("sparseColumnCounts", perLatent, m -> cpu.sparseColumnCounts(hc, 0.75f, m), m -> cuda.sparseColumnCounts(dc, 0.75f, m), 2 * gamma(B + 1) * (B + 1));
+        check("sparseColumnProducts", perLatent, m -> cpu.sparseColumnProducts(hc, hDots, -0.5f, m),
+                m -> cuda.sparseColumnProducts(dc, dDots, -0.5f, m), 4 * U * (0.5 * B * D + 1) + 2 * gamma(D) * D * B);
+
+        Matrix since = random(1, F);
+        since.fill(7f);
+        check("updateSinceFired", since, m -> cpu.updateSinceFired(hc, 4096f, m), m -> cuda.updateSinceFired(dc, 4096f, m), 0);
+
+        cpu.sparseAddByLatent(hDots, 0.25f, perLatent);
+        cuda.sparseAddByLatent(dDots, 0.25f, on(perLatent));
+        SparseCodes added = download(dDots, F);
+        for (long e = 0; e < hDots.nnz(); e++) assertEquals(hDots.value(e), added.value(e), 2 * gamma(D) * D + 4 * U * 2, "sparseAddByLatent entry " + e);
+        for (SparseCodes c : new SparseCodes[] {hc, dc, hDots, dDots, dots, added}) c.close();
+    }
+
+    @Test
+    void codesWrittenAndReadOnTheHostReachTheKernels() {
+        // Written on the host the way CompositeSaeRunner writes its codes, then decoded on the device.
+        Matrix w = random(F, D);
+        SparseCodes host = new SparseCodes(B, F, 1), device = cuda.newCodes(B, F, 1);
+        for (SparseCodes c : new SparseCodes[] {host, device}) {
+            Random r = new Random(5);
+            c.reset(B, (long) B * 3);
+            int e = 0;
+            for (int row = 0; row < B; row++) {
+                c.setRowStart(row, e);
+                for (int j = 0; j < row % 4; j++) {
+                    c.setIndex(e, (row * 7 + j * 11) % F);
+                    c.setValue(e++, r.nextFloat() * 2 - 1);
+                }
+            }
+            c.setRowStart(B, e);
+        }
+        Matrix out = Matrix.allocate(arena, B, D), dOut = cuda.allocate(arena, B, D);
+        cpu.sparseDecode(host, w, null, out);
+        cuda.sparseDecode(device, on(w), null, dOut);
+        assertWithin("decode of host-written codes", out.toArray(), host(dOut), 2 * gamma(3) * 3);
+        // Read back on the host after a kernel wrote them: the same as a download.
+        cuda.selectTopK(on(distinct(B, F)), K, null, device);
+        SparseCodes downloaded = download(device, F);
+        assertEquals(downloaded.nnz(), device.nnz());
+        for (int r = 0; r <= B; r++) assertEquals(downloaded.rowStart(r), device.rowStart(r), "row start " + r);
+        for (long e = 0; e < downloaded.nnz(); e++) {
+            assertEquals(downloaded.index(e), device.index(e), "index " + e);
+            assertEquals(downloaded.value(e), device.value(e), "value " + e);
+        }
+        for (SparseCodes c : new SparseCodes[] {host, device, downloaded}) c.close();
+    }
+
+    // ---- optimiser ----
+
+    @Test
+    void adamAndDecoderRows() {
+        Matrix p = random(F, D), g = random(F, D), m = random(F, D), v = random(F, D);
+        for (long i = 0; i < v.size(); i++) v.setFlat(i, Math.abs(v.getFlat(i)));  // a second moment is never negative
+        Matrix dp = on(p), dg = on(g), dm = on(m), dv = on(v);
+        cpu.adam(p, g, m, v, 1e-3f, 0.9f, 0.999f, 1e-8f, 7);
+        cuda.adam(dp, dg, dm, dv, 1e-3f, 0.9f, 0.999f, 1e-8f, 7);
+        assertWithin("adam m", m.toArray(), host(dm), 4 * U * 2);
+        assertWithin("adam v", v.toArray(), host(dv), 4 * U * 2);
+        // the step is lr/(1−β1^t)·m̂/(sqrt(v̂)+eps), under 1e-3/(1−0.9⁷)·(a few) in size
+        assertWithin("adam param", p.toArray(), host(dp), 4 * U * 1 + 1e-6);
+
+        check("normaliseRows", p, cpu::normaliseRows, cuda::normaliseRows, 4 * U);
+        check("removeParallelComponent", g, x -> cpu.removeParallelComponent(p, x), x -> cuda.removeParallelComponent(on(p), x), 8 * U * D);
+    }
+
+    @Test
+    void fusedDecoderStepEqualsTheThreeOps() {
+        Matrix p = random(F, D), g = random(F, D), m = random(F, D), v = random(F, D);
+        for (long i = 0; i < v.size(); i++) v.setFlat(i, Math.abs(v.getFlat(i)));
+        cpu.normaliseRows(p);
+        Matrix dp = on(p), dg = on(g), dm = on(m), dv = on(v);
+        cpu.removeParallelComponent(p, g);
+        cpu.adam(p, g, m, v, 1e-2f, 0.9f, 0.999f, 1e-8f, 3);
+        cpu.normaliseRows(p);
+        cuda.adamUnitRows(dp, dg, dm, dv, 1e-2f, 0.9f, 0.999f, 1e-8f, 3);
+        assertWithin("projected grad", g.toArray(), host(dg), 8 * U * D);
+        assertWithin("rows", p.toArray(), host(dp), 1e-5);
+        assertWithin("m", m.toArray(), host(dm), 8 * U * D);
+    }
+
+    @Test
+    void maxCosineInBothDirections() {
+        int fa = 45, fb = 59;
+        Matrix a = random(fa, D), b = random(fb, D);
+        cpu.normaliseRows(a);
+        cpu.normaliseRows(b);
+        // Tiles that do not divide the sizes: 13 columns (scalar reads), 28 (float4 reads, then a scalar tail of 3).
+        for (int tileCols : new int[] {13, 28}) checkMaxCosine(a, b, cuda.maxCosine(on(a), on(b), 16, tileCols));
+    }
+
+    private static void checkMaxCosine(Matrix a, Matrix b, CudaBackend.TileMaxima t) {
+        int fa = a.rows(), fb = b.rows();
+        double bound = 2 * gamma(D) * 1.0;
+        for (int i = 0; i < fa; i++) {
+            double best = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < fb; j++) best = Math.max(best, cosine(a, i, b, j));
+            assertEquals(best, t.maxOverB()[i], bound, "max over B of row " + i);
+            assertEquals(best, cosine(a, i, b, t.argmaxInB()[i]), 2 * bound, "argmax in B of row " + i);
+        }
+        for (int j = 0; j < fb; j++) {
+            double best = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < fa; i++) best = Math.max(best, cosine(a, i, b, j));
+            assertEquals(best, t.maxOverA()[j], bound, "max over A of row " + j);
+            assertEquals(best, cosine(a, t.argmaxInA()[j], b, j), 2 * bound, "argmax in A of row " + j);
+        }
+    }
+
+    // ---- helpers ----
+
+    private interface Op { void run(Matrix m); }
+    private interface CodesOp { void run(SparseCodes c); }
+
+    /** Runs the op on a host copy (CPU) and a device copy (GPU) of {@code start} and compares. */
+    private void check(String what, Matrix start, Op onCpu, Op onGpu, double bound) {
+        Matrix h = copy(start), d = on(start);
+        onCpu.run(h);
+        onGpu.run(d);
+        float[] expected = h.toArray(), actual = host(d);
+        double scale = 0;
+        for (float e : expected) scale = Math.max(scale, Math.abs(e));
+        assertWithin(what, expected, actual, bound * Math.max(1, scale));
+    }
+
+    private static void assertWithin(String what, float[] expected, float[] actual, double bound) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.isNaN(actual[i])) fail(what + ": NaN at " + i);
+            if (Math.abs(expected[i] - actual[i]) > bound)
+                fail(what + ": element " + i + " is " + actual[i] + ", the CPU backend gives " + expected[i] + " (bound " + bound + ")");
+        }
+    }
+
+    private SparseCodes cpuCodes(CodesOp op, int latents) {
+        SparseCodes c = new SparseCodes(1, latents, 1);
+        op.run(c);
+        return c;
+    }
+
+    private SparseCodes gpuCodes(CodesOp op, int latents) {
+        SparseCodes d = cuda.newCodes(1, latents, 1);
+        op.run(d);
+        SparseCodes h = download(d, latents);
+        d.close();
+        return h;
+    }
+
+    private SparseCodes download(SparseCodes device, int latents) {
+        SparseCodes h = new SparseCodes(device.rows(), latents, 1);
+        cuda.downloadCodes(device, h);
+        return h;
+    }
+
+    private static void assertSamePattern(String what, SparseCodes expected, SparseCodes actual) {
+        assertEquals(expected.rows(), actual.rows(), what + ": rows");
+        for (int r = 0; r <= expected.rows(); r++) assertEquals(expected.rowStart(r), actual.rowStart(r), what + ": row start " + r);
+        for (long e = 0; e < expected.nnz(); e++) assertEquals(expected.index(e), actual.index(e), what + ": index of entry " + e);
+    }
+
+    private static void assertSameCodes(String what, SparseCodes expected, SparseCodes actual) {
+        assertTrue(expected.nnz() > 0, what + ": the CPU selected nothing, the test would prove little");
+        assertSamePattern(what, expected, actual);
+        for (long e = 0; e < expected.nnz(); e++) assertEquals(expected.value(e), actual.value(e), what + ": value of entry " + e);
+    }
+
+    private Matrix random(int rows, int cols) {
+        float[] v = new float[rows * cols];
+        for (int i = 0; i < v.length; i++) v[i] = random.nextFloat() * 2 - 1;
+        return Matrix.of(arena, rows, cols, v);
+    }
+
+    /** Distinct values in [-1, 1) in random order: no ties for the selections. */
+    private Matrix distinct(int rows, int cols) {
+        int n = rows * cols;
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) ((i + 0.5) / n * 2 - 1);
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            float t = v[i];
+            v[i] = v[j];
+            v[j] = t;
+        }
+        return Matrix.of(arena, rows, cols, v);
+    }
+
+    private Matrix copy(Matrix m) {
+        Matrix c = Matrix.allocate(arena, m.rows(), m.cols());
+        c.copyFrom(m);
+        return c;
+    }
+
+    /** A device copy of a host matrix. */
+    private Matrix on(Matrix host) {
+        Matrix d = cuda.allocate(arena, host.rows(), host.cols());
+        cuda.upload(host, d);
+        return d;
+    }
+
+    private float[] host(Matrix device) {
+        Matrix h = Matrix.allocate(arena, device.rows(), device.cols());
+        cuda.download(device, h);
+        return h.toArray();
+    }
+
+    private static double cosine(Matrix a, int i, Matrix b, int j) {
+        double s = 0;
+        for (int c = 0; c < a.cols(); c++) s += (double) a.get(i, c) * b.get(j, c);
+        return s;
+    }
+
+    private static double gamma(int n) { return n * U / (1 - n * U); }
+}
