@@ -1,6 +1,7 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.bindings.cuda.CudaLibraries;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,7 +28,8 @@ final class InfoCommand implements Callable<Integer> {
                     .put("cpus", Runtime.getRuntime().availableProcessors())
                     .put("max_heap_mib", Runtime.getRuntime().maxMemory() >> 20)
                     .put("backend", backend.name())
-                    .put("backend_detail", backend.describe());
+                    .put("backend_detail", backend.describe())
+                    .put("cuda_libraries", CudaLibraries.report());
             if (json) report.print(spec.commandLine().getOut());
             else report.fields().forEach((k, v) -> spec.commandLine().getOut().printf("%-14s %s%n", k, v));
         }
