@@ -34,7 +34,7 @@ final class ActivationsCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "MODEL.onnx", description = "ONNX model taking input_ids (and attention_mask, token_type_ids). Default: bundled all-MiniLM-L6-v2.")
+    @Option(names = "--model", paramLabel = "MODEL.onnx", description = "ONNX model taking input_ids (and any of attention_mask, token_type_ids, position_ids). Default: bundled all-MiniLM-L6-v2.")
     Path model;
     @Option(names = "--tokenizer", paramLabel = "tokenizer.json", description = "Hugging Face tokenizer.json of the model (required with --model).")
     Path tokenizer;

@@ -21,9 +21,9 @@ import java.util.Set;
  */
 public final class ActivationModel implements AutoCloseable {
 
-    /** Inputs we know how to fill: token ids, the padding mask, and BERT's segment ids (all zero). */
-    private static final String IDS = "input_ids", MASK = "attention_mask", SEGMENTS = "token_type_ids";
-    private static final Set<String> KNOWN_INPUTS = Set.of(IDS, MASK, SEGMENTS);
+    /** Inputs we know how to fill: token ids, the padding mask, BERT's segment ids (all zero) and positions (0, 1, … per window). */
+    private static final String IDS = "input_ids", MASK = "attention_mask", SEGMENTS = "token_type_ids", POSITIONS = "position_ids";
+    private static final Set<String> KNOWN_INPUTS = Set.of(IDS, MASK, SEGMENTS, POSITIONS);
 
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final OrtSession session;
@@ -86,9 +86,10 @@ public final class ActivationModel implements AutoCloseable {
     /** Runs {@code windows} (token ids, special tokens included) padded on the right to the longest. */
     public Activations run(List<int[]> windows) {
         int b = windows.size(), t = windows.stream().mapToInt(w -> w.length).max().orElse(0);
-        long[] ids = new long[b * t], mask = new long[b * t];
+        long[] ids = new long[b * t], mask = new long[b * t], positions = new long[b * t];
         for (int w = 0; w < b; w++) {
             int[] window = windows.get(w);
+            for (int i = 0; i < t; i++) positions[w * t + i] = i;
             for (int i = 0; i < window.length; i++) {
                 ids[w * t + i] = window[i];
                 mask[w * t + i] = 1;
@@ -100,6 +101,7 @@ public final class ActivationModel implements AutoCloseable {
             inputs.put(IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape));
             if (session.getInputNames().contains(MASK)) inputs.put(MASK, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape));
             if (session.getInputNames().contains(SEGMENTS)) inputs.put(SEGMENTS, OnnxTensor.createTensor(env, LongBuffer.wrap(new long[b * t]), shape));
+            if (session.getInputNames().contains(POSITIONS)) inputs.put(POSITIONS, OnnxTensor.createTensor(env, LongBuffer.wrap(positions), shape));
             try (OrtSession.Result result = session.run(inputs)) {
                 OnnxTensor out = (OnnxTensor) result.get(0);
                 long[] outShape = out.getInfo().getShape();

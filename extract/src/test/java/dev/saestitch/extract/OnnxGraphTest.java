@@ -69,6 +69,19 @@ class OnnxGraphTest {
         assertTrue(LayerNames.modules(minilm).containsAll(List.of("embeddings", "encoder.layer.0", "encoder.layer.5")));
     }
 
+    /** Ids and positions are fed as a transformer export expects: positions count from 0 in every window; padding is not read back here. */
+    @Test
+    void theModelIsFedIdsAndPositionsPerWindow() {
+        try (ActivationModel model = new ActivationModel(TinyOnnx.idsPlusPositions(), "tiny", null)) {
+            ActivationModel.Activations acts = model.run(List.of(new int[] {5, 6, 7}, new int[] {9}));
+            assertEquals(2, acts.windows());
+            assertEquals(3, acts.tokens());
+            assertEquals(1, acts.dim());
+            float[] v = acts.values();
+            assertEquals(List.of(5f, 7f, 9f, 9f), List.of(v[0], v[1], v[2], v[3]));
+        }
+    }
+
     private static float[] run(byte[] model, String output, float[] x) throws OrtException {
         try (OrtSession session = ENV.createSession(model, new OrtSession.SessionOptions());
              OnnxTensor in = OnnxTensor.createTensor(ENV, FloatBuffer.wrap(x), new long[] {TinyOnnx.ROWS, TinyOnnx.IN});

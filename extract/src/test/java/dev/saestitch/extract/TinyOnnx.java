@@ -6,7 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A two-node ONNX model written byte by byte for tests, independently of {@link ProtoWire}:
+ * Small ONNX models written byte by byte for tests, independently of {@link ProtoWire}. The first:
  * X (2, 3) → MatMul W (3, 4) → H → Relu → Y (the only graph output), plus an initializer no
  * node reads. Node names carry scopes as PyTorch's exporter writes them.
  */
@@ -27,6 +27,36 @@ final class TinyOnnx {
                 field(12, valueInfo("Y", new long[] {ROWS, OUT})));
         byte[] opset = cat(field(1, text("")), varintField(2, 13));
         return cat(varintField(1, 8), field(7, graph), field(8, opset));
+    }
+
+    /**
+     * A model with the inputs a transformer export has, computing (input_ids + position_ids) as
+     * float, shaped (batch, tokens, 1): what {@link ActivationModel} feeds it can be read back.
+     */
+    static byte[] idsPlusPositions() {
+        ByteBuffer axes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(2);
+        byte[] axesTensor = cat(varintField(1, 1), varintField(2, 7), field(8, text("axes")), field(9, axes.array())); // INT64 [1]
+        byte[] graph = cat(
+                field(1, cat(node("/ids/Cast", "Cast", new String[] {"input_ids"}, "idf"), field(5, toFloat()))),
+                field(1, cat(node("/pos/Cast", "Cast", new String[] {"position_ids"}, "posf"), field(5, toFloat()))),
+                field(1, node("/sum/Add", "Add", new String[] {"idf", "posf"}, "sum")),
+                field(1, node("/out/Unsqueeze", "Unsqueeze", new String[] {"sum", "axes"}, "y")),
+                field(2, text("ids-plus-positions")),
+                field(5, axesTensor),
+                field(11, int64Input("input_ids")),
+                field(11, int64Input("position_ids")),
+                field(12, cat(field(1, text("y")))));
+        byte[] opset = cat(field(1, text("")), varintField(2, 13));
+        return cat(varintField(1, 8), field(7, graph), field(8, opset));
+    }
+
+    /** Cast's attribute to = FLOAT. */
+    private static byte[] toFloat() { return cat(field(1, text("to")), varintField(3, 1), varintField(20, 2)); }
+
+    /** An int64 input of shape (batch, tokens), both symbolic. */
+    private static byte[] int64Input(String name) {
+        byte[] shape = cat(field(1, field(2, text("batch"))), field(1, field(2, text("tokens"))));
+        return cat(field(1, text(name)), field(2, field(1, cat(varintField(1, 7), field(2, shape)))));
     }
 
     private static byte[] node(String name, String op, String[] inputs, String output) {
