@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares .device/bundle.tgz (ignored by git) for bench/gpu/run.sh on the GPU machine, which has
 # nvcc and PyTorch but no JDK, no Maven and no network: a Java 25 runtime (made by
-# ../shared/tools/device-jre), the modules' classes (engine test classes included), their
+# ../shared/tools/device-jre), the modules' classes (engine and bindings test classes included), their
 # dependencies without OpenBLAS (the GPU run needs none) and the JUnit console launcher (which
 # brings JUnit itself). Packed
 # as one tar.gz (about 40 MB) to stay inside the 64 MiB a device call carries. Run it here, then
@@ -27,6 +27,7 @@ mkdir -p "$stage/classes" "$stage/lib"
   -DexcludeGroupIds=dev.saestitch,org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian -DexcludeArtifactIds=openblas,javacpp -DoutputDirectory="$stage/lib"
 for m in native bindings engine bench; do cp -r "$m/target/classes" "$stage/classes/$m"; done
 cp -r engine/target/test-classes "$stage/classes/engine-test"
+cp -r bindings/target/test-classes "$stage/classes/bindings-test"
 junit="$HOME/.m2/repository/org/junit/platform/junit-platform-console-standalone/1.11.4/junit-platform-console-standalone-1.11.4.jar"
 [ -f "$junit" ] || ./mvnw -B -q dependency:get -Dartifact=org.junit.platform:junit-platform-console-standalone:1.11.4
 cp "$junit" "$stage/junit-console.jar"

@@ -41,7 +41,7 @@ status=0
 if [[ " $steps " == *" all "* || " $steps " == *" tests "* ]]; then
   log "tests: CUDA bindings and backend parity"
   "$java" "${jvm[@]}" -jar "$dev/junit-console.jar" execute --disable-banner --disable-ansi-colors --details=tree --class-path "$cp" \
-    --select-package dev.saestitch.backend.cuda --select-class dev.saestitch.train.CudaTrainingParityTest \
+    --select-package dev.saestitch.bindings.cuda --select-package dev.saestitch.backend.cuda --select-class dev.saestitch.train.CudaTrainingParityTest \
     --select-class dev.saestitch.dict.CudaComparisonParityTest \
     --reports-dir "$out/junit" > "$out/tests.log" 2>&1
   rc=$?; status=$((status | rc))

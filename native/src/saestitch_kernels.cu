@@ -711,8 +711,10 @@ constexpr int TILE_STRIP = 32;       // rows of the tile per block
 constexpr int TILE_GROUP = 4;        // consecutive columns per thread (one float4 when aligned)
 
 // (value, index) → a key whose unsigned order is value first, then the smaller index; 0 = none.
+// −0 is keyed as +0 (v + 0 is +0 for both zeros): the two compare equal on the CPU, so an index
+// that ties at zero must not win by the sign of its zero.
 __device__ __forceinline__ unsigned long long max_key(float v, int32_t index) {
-    uint32_t b = __float_as_uint(v);
+    uint32_t b = __float_as_uint(v + 0.f);
     uint32_t ordered = (b & 0x80000000u) ? ~b : (b | 0x80000000u);
     return (static_cast<unsigned long long>(ordered) << 32) | (0xffffffffu - static_cast<uint32_t>(index));
 }
@@ -1052,13 +1054,20 @@ int sae_tile_max(const float* s, int32_t tile_rows, int32_t tile_cols, int32_t l
                  uint64_t* row_keys, uint64_t* col_keys, void* stream) {
     if (tile_rows <= 0 || tile_cols <= 0) return 0;
     int groups = (tile_cols + TILE_GROUP - 1) / TILE_GROUP;
-    dim3 grid((groups + THREADS - 1) / THREADS, (tile_rows + TILE_STRIP - 1) / TILE_STRIP);
     auto* rk = reinterpret_cast<unsigned long long*>(row_keys);
     auto* ck = reinterpret_cast<unsigned long long*>(col_keys);
     bool aligned = ld % TILE_GROUP == 0 && reinterpret_cast<uintptr_t>(s) % 16 == 0;
-    if (aligned) k_tile_max<true><<<grid, THREADS, 0, as_stream(stream)>>>(s, tile_rows, tile_cols, ld, row_offset, col_offset, rk, ck);
-    else k_tile_max<false><<<grid, THREADS, 0, as_stream(stream)>>>(s, tile_rows, tile_cols, ld, row_offset, col_offset, rk, ck);
-    return launched();
+    // gridDim.y is at most 65535: a tall tile (a narrow B gives tiles of millions of rows) goes in slices.
+    constexpr int32_t MAX_SLICE = 65535 * TILE_STRIP;
+    for (int32_t r0 = 0; r0 < tile_rows; r0 += MAX_SLICE) {
+        int32_t rows = min(MAX_SLICE, tile_rows - r0);
+        const float* slice = s + static_cast<int64_t>(r0) * ld;
+        dim3 grid((groups + THREADS - 1) / THREADS, (rows + TILE_STRIP - 1) / TILE_STRIP);
+        if (aligned) k_tile_max<true><<<grid, THREADS, 0, as_stream(stream)>>>(slice, rows, tile_cols, ld, row_offset + r0, col_offset, rk, ck);
+        else k_tile_max<false><<<grid, THREADS, 0, as_stream(stream)>>>(slice, rows, tile_cols, ld, row_offset + r0, col_offset, rk, ck);
+        if (int st = launched()) return st;
+    }
+    return 0;
 }
 
 int sae_unpack_max_keys(const uint64_t* keys, int32_t n, float* max, int32_t* arg, void* stream) {

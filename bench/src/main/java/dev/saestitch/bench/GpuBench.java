@@ -109,13 +109,13 @@ public final class GpuBench {
     private void maxCosine(int rows, int d, int tile, GemmPrecision precision) throws IOException {
         try (Arena arena = Arena.ofShared(); CudaBackend backend = new CudaBackend(precision, "benchmark")) {
             Matrix a = unitRows(backend, arena, rows, d, 1), b = unitRows(backend, arena, rows, d, 2);
-            backend.maxCosine(a, b, tile, tile);  // warm-up: handles, kernels, cuBLAS heuristics
+            backend.maxDots(a, b, tile, tile);  // warm-up: handles, kernels, cuBLAS heuristics
             double[] fused = new double[3], bare = new double[3];
             Matrix out = backend.allocate(arena, tile, tile);
             for (int r = 0; r < fused.length; r++) {
                 backend.synchronize();
                 long t0 = System.nanoTime();
-                backend.maxCosine(a, b, tile, tile);
+                backend.maxDots(a, b, tile, tile);
                 fused[r] = (System.nanoTime() - t0) / 1e6;
                 t0 = System.nanoTime();
                 for (int i0 = 0; i0 < rows; i0 += tile)

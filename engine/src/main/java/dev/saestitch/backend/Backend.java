@@ -154,5 +154,31 @@ public interface Backend extends AutoCloseable {
     /** out[0, i] += alpha·(number of entries with index i). */
     void sparseColumnCounts(SparseCodes codes, float alpha, Matrix out);
 
+    // ---- fused steps: each default composes the ops above; a backend may override it with one pass ----
+
+    /**
+     * The decoder's Adam step under the unit-norm constraint, as {@link #removeParallelComponent}
+     * (grad keeps the projected gradient), then {@link #adam}, then {@link #normaliseRows}.
+     */
+    default void adamUnitRows(Matrix rows, Matrix grad, Matrix m, Matrix v, float lr, float beta1, float beta2, float eps, long t) {
+        removeParallelComponent(rows, grad);
+        adam(rows, grad, m, v, lr, beta1, beta2, eps, t);
+        normaliseRows(rows);
+    }
+
+    /**
+     * The row and column maxima of a·bᵀ and their arguments (ties to the smallest index), computed
+     * in tiles of at most (tileRows, tileCols) so that the (F_A, F_B) product is never held.
+     * The default downloads each tile ({@link TiledProducts}) and folds it on the host.
+     *
+     * @param a (F_A, D) in this backend's memory, finite
+     * @param b (F_B, D) in this backend's memory, finite
+     */
+    default DotMaxima maxDots(Matrix a, Matrix b, int tileRows, int tileCols) {
+        HostTileMaxima maxima = new HostTileMaxima(a.rows(), b.rows());
+        TiledProducts.forEachTile(this, a, b, tileRows, tileCols, maxima::fold);
+        return maxima.result();
+    }
+
     @Override default void close() {}
 }

@@ -41,10 +41,15 @@ public class SparseCodes implements AutoCloseable {
         this.memory = memory;
         this.arena = Arena.ofShared();
         this.batch = batch;
-        this.rowStart = memory.allocate(arena, (batch + 1L) * Integer.BYTES);
         this.capacity = Math.max(1, capacity);
-        this.indices = memory.allocate(arena, this.capacity * Integer.BYTES);
-        this.values = memory.allocate(arena, this.capacity * Float.BYTES);
+        try {
+            this.rowStart = memory.allocate(arena, (batch + 1L) * Integer.BYTES);
+            this.indices = memory.allocate(arena, this.capacity * Integer.BYTES);
+            this.values = memory.allocate(arena, this.capacity * Float.BYTES);
+        } catch (RuntimeException e) {  // e.g. device memory exhausted: free what was allocated
+            arena.close();
+            throw e;
+        }
     }
 
     /** Makes room for {@code rows} rows and {@code nnz} entries, dropping the current contents if it must grow. */
@@ -52,13 +57,22 @@ public class SparseCodes implements AutoCloseable {
         if (rows > batch || nnz > capacity) {
             long newCapacity = Math.max(nnz, capacity + capacity / 2);
             int newBatch = Math.max(rows, batch);
-            Arena old = arena;
-            arena = Arena.ofShared();
-            rowStart = memory.allocate(arena, (newBatch + 1L) * Integer.BYTES);
-            indices = memory.allocate(arena, newCapacity * Integer.BYTES);
-            values = memory.allocate(arena, newCapacity * Float.BYTES);
+            Arena grown = Arena.ofShared();
+            MemorySegment newRowStart, newIndices, newValues;
+            try {
+                newRowStart = memory.allocate(grown, (newBatch + 1L) * Integer.BYTES);
+                newIndices = memory.allocate(grown, newCapacity * Integer.BYTES);
+                newValues = memory.allocate(grown, newCapacity * Float.BYTES);
+            } catch (RuntimeException e) {  // the codes keep their old arrays; the partial new ones are freed
+                grown.close();
+                throw e;
+            }
+            arena.close();
+            arena = grown;
+            rowStart = newRowStart;
+            indices = newIndices;
+            values = newValues;
             capacity = newCapacity;
-            old.close();
         }
         batch = rows;
     }

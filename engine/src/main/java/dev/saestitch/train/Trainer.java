@@ -141,13 +141,14 @@ public final class Trainer implements AutoCloseable {
             thresholdSum += objective.smallestKept();
             thresholdCount++;
         }
-        if (cfg.constrainsDecoder()) backend.removeParallelComponent(weights.wDec(), grads.wDec());
-        float lr = (float) schedule.lr(step);
+        float lr = (float) schedule.lr(step), beta1 = (float) cfg.adamBeta1(), beta2 = (float) cfg.adamBeta2(), eps = (float) cfg.adamEps();
         List<ParameterSet.Named> w = weights.named(), g = grads.named(), m = adamM.named(), v = adamV.named();
-        for (int i = 0; i < w.size(); i++)
-            backend.adam(w.get(i).matrix(), g.get(i).matrix(), m.get(i).matrix(), v.get(i).matrix(), lr,
-                    (float) cfg.adamBeta1(), (float) cfg.adamBeta2(), (float) cfg.adamEps(), step + 1);
-        if (cfg.constrainsDecoder()) backend.normaliseRows(weights.wDec());
+        for (int i = 0; i < w.size(); i++) {
+            Matrix p = w.get(i).matrix(), gp = g.get(i).matrix(), mp = m.get(i).matrix(), vp = v.get(i).matrix();
+            // Unit-norm decoder rows: gradient projected onto the tangent space, Adam, rows renormalised (one pass where the backend fuses it).
+            if (cfg.constrainsDecoder() && p == weights.wDec()) backend.adamUnitRows(p, gp, mp, vp, lr, beta1, beta2, eps, step + 1);
+            else backend.adam(p, gp, mp, vp, lr, beta1, beta2, eps, step + 1);
+        }
         if (weights.theta() != null) backend.clampMin(weights.theta(), MIN_THRESHOLD);
         step++;
         windowCodes += stats.activeCodes();

@@ -59,6 +59,11 @@ class CudaComparisonParityTest {
             double bound = 2 * MaxCosine.errorBound(D);
             float[] c = onCpu.maxCosine().maxOverB(), g = onGpu.maxCosine().maxOverB();
             for (int i = 0; i < FL; i++) assertEquals(c[i], g[i], bound, precision + ": max cosine of L-latent " + i);
+            // Without pairs MaxCosine takes Backend.maxDots: on CUDA the tile-max kernel, no tile downloaded.
+            MaxCosine fused = MaxCosine.compute(gpu, large, small, tile);
+            float[] back = onCpu.maxCosine().maxOverA();
+            for (int i = 0; i < FL; i++) assertEquals(c[i], fused.maxOverB()[i], bound, precision + ": fused max cosine of L-latent " + i);
+            for (int j = 0; j < FS; j++) assertEquals(back[j], fused.maxOverA()[j], bound, precision + ": fused max cosine of S-latent " + j);
         }
     }
 }

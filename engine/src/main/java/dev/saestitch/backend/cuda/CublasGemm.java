@@ -30,11 +30,16 @@ final class CublasGemm implements AutoCloseable {
             MemorySegment out = call.allocate(ValueLayout.ADDRESS);
             checkCublas(cublasCreate_v2(out), "cublasCreate_v2");
             handle = out.get(ValueLayout.ADDRESS, 0);
-            MemorySegment v = call.allocate(ValueLayout.JAVA_INT);
-            checkCublas(cublasGetVersion_v2(handle, v), "cublasGetVersion_v2");
-            version = v.get(ValueLayout.JAVA_INT, 0);
+            try {
+                MemorySegment v = call.allocate(ValueLayout.JAVA_INT);
+                checkCublas(cublasGetVersion_v2(handle, v), "cublasGetVersion_v2");
+                version = v.get(ValueLayout.JAVA_INT, 0);
+                checkCublas(cublasSetStream_v2(handle, stream), "cublasSetStream_v2");
+            } catch (RuntimeException e) {
+                cublasDestroy_v2(handle);  // the handle is nobody's yet; its status would hide the reason thrown here
+                throw e;
+            }
         }
-        checkCublas(cublasSetStream_v2(handle, stream), "cublasSetStream_v2");
     }
 
     GemmPrecision precision() { return precision; }

@@ -2,6 +2,7 @@ package dev.saestitch.backend.cuda;
 
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.Backends;
+import dev.saestitch.backend.DotMaxima;
 import dev.saestitch.backend.cpu.Gemm;
 import dev.saestitch.bindings.cuda.CudaException;
 import dev.saestitch.bindings.cuda.CudaLibraries;
@@ -78,7 +79,7 @@ public final class CudaBackend implements Backend {
         try {
             cublas = new CublasGemm(stream, precision);
         } catch (CudaException e) {  // e.g. CUBLAS_STATUS_NOT_INITIALIZED when the device's memory is taken
-            check(cudaStreamDestroy(stream), "cudaStreamDestroy");
+            cudaStreamDestroy(stream);  // its status would only hide the reason reported here
             throw new Backends.UnavailableException("cuBLAS does not start: " + e.getMessage());
         }
         workspace = new DeviceBuffer(memory);
@@ -134,10 +135,17 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void close() {
-        memory.synchronize();
-        for (DeviceBuffer b : new DeviceBuffer[] {workspace, rowScratch, scalar, latentScratch, transposeWorkspace, denseScratch}) b.close();
-        cublas.close();
-        check(cudaStreamDestroy(stream), "cudaStreamDestroy");
+        // Everything is released even when the synchronize reports an earlier kernel's error (and that error is then thrown).
+        try {
+            memory.synchronize();
+        } finally {
+            for (DeviceBuffer b : new DeviceBuffer[] {workspace, rowScratch, scalar, latentScratch, transposeWorkspace, denseScratch}) b.close();
+            try {
+                cublas.close();
+            } finally {
+                check(cudaStreamDestroy(stream), "cudaStreamDestroy");
+            }
+        }
     }
 
     // ---- dense ----
@@ -449,7 +457,7 @@ public final class CudaBackend implements Backend {
                 "sae_sparse_column_sums(counts)");
     }
 
-    // ---- CUDA-only operations (not in Backend yet) ----
+    // ---- fused steps of Backend, and CUDA-only operations ----
 
     /** Bytes of device memory in use (by this process and any other), from cudaMemGetInfo. */
     public long deviceMemoryInUse() {
@@ -462,9 +470,10 @@ public final class CudaBackend implements Backend {
 
     /**
      * The decoder step in one pass per row: {@link #removeParallelComponent}, {@link #adam} and
-     * {@link #normaliseRows} fused, reading and writing each row once (the trainer's three calls
-     * read it three times). The projected gradient is written back to {@code grad}.
+     * {@link #normaliseRows} fused, reading and writing each row once (the three ops read it three
+     * times). The projected gradient is written back to {@code grad}.
      */
+    @Override
     public void adamUnitRows(Matrix rows, Matrix grad, Matrix m, Matrix v, float lr, float beta1, float beta2, float eps, long t) {
         requireSameShape(rows, grad);
         requireSameShape(rows, m);
@@ -474,20 +483,17 @@ public final class CudaBackend implements Backend {
                 beta1, beta2, eps, stream), "sae_adam_unit_rows");
     }
 
-    /** Row and column maxima of Â·B̂ᵀ with their arguments (−1 where a dictionary is empty). */
-    public record TileMaxima(float[] maxOverB, int[] argmaxInB, float[] maxOverA, int[] argmaxInA) {}
-
     /**
-     * Max cosine in both directions between unit rows {@code unitA} (F_A, D) and {@code unitB}
-     * (F_B, D), both on this device, without holding the F_A×F_B matrix: per tile one cuBLAS GEMM
-     * into a (tileRows, tileCols) buffer and one {@code sae_tile_max} pass that folds the tile into
-     * both directions' running maxima (packed value-and-index keys). Ties go to the smallest
-     * index, as in {@code dict.CosineScan}.
+     * Both directions' maxima without downloading the product: per tile one cuBLAS GEMM into a
+     * (tileRows, tileCols) buffer and one {@code sae_tile_max} pass that folds the tile into both
+     * directions' running maxima (packed value-and-index keys, ties to the smallest index, as the
+     * host fold). Only the maxima and their arguments come back.
      */
-    public TileMaxima maxCosine(Matrix unitA, Matrix unitB, int tileRows, int tileCols) {
-        requireColumns(unitB, unitA.cols(), "dictionary B");
+    @Override
+    public DotMaxima maxDots(Matrix a, Matrix b, int tileRows, int tileCols) {
+        requireColumns(b, a.cols(), "second factor");
         if (tileRows <= 0 || tileCols <= 0) throw new IllegalArgumentException("tile " + tileRows + "x" + tileCols + " must be positive");
-        int fa = unitA.rows(), fb = unitB.rows(), ta = Math.min(tileRows, fa), tb = Math.min(tileCols, fb);
+        int fa = a.rows(), fb = b.rows(), ta = Math.min(tileRows, fa), tb = Math.min(tileCols, fb);
         try (Arena arena = Arena.ofShared()) {
             Matrix tile = allocate(arena, Math.max(1, ta), Math.max(1, tb));
             MemorySegment rowKeys = memory.allocate(arena, (long) fa * Long.BYTES), colKeys = memory.allocate(arena, (long) fb * Long.BYTES);  // zero: none yet
@@ -495,8 +501,8 @@ public final class CudaBackend implements Backend {
                 int rows = Math.min(ta, fa - i0);
                 for (int j0 = 0; j0 < fb; j0 += tb) {
                     int cols = Math.min(tb, fb - j0);
-                    Matrix s = new Matrix(tile.data(), rows, cols);  // (rows, cols) cosines packed at the buffer's start
-                    gemm(false, true, 1f, unitA.rows(i0, rows), unitB.rows(j0, cols), 0f, s);
+                    Matrix s = new Matrix(tile.data(), rows, cols);  // (rows, cols) products packed at the buffer's start
+                    gemm(false, true, 1f, a.rows(i0, rows), b.rows(j0, cols), 0f, s);
                     check(sae_tile_max(s.data(), rows, cols, cols, i0, j0, rowKeys, colKeys, stream), "sae_tile_max");
                 }
             }
@@ -512,7 +518,7 @@ public final class CudaBackend implements Backend {
                 max[k] = hostMax.toArray();
                 arg[k] = readInts(deviceArg, counts[k], arena);
             }
-            return new TileMaxima(max[0], arg[0], max[1], arg[1]);
+            return new DotMaxima(max[0], arg[0], max[1], arg[1]);
         }
     }
 

@@ -45,35 +45,35 @@ record CudaDevice(String name, int major, int minor, int multiprocessors, long t
         }
         try (Arena call = Arena.ofConfined()) {
             MemorySegment i = call.allocate(ValueLayout.JAVA_INT);
-            int status = cudaGetDeviceCount(i);
-            if (status != 0) {
-                try {
-                    check(status, "cudaGetDeviceCount");
-                } catch (CudaException e) {
-                    throw new Backends.UnavailableException("no usable CUDA device: " + e.getMessage());
-                }
-            }
+            check(cudaGetDeviceCount(i), "cudaGetDeviceCount");
             if (i.get(ValueLayout.JAVA_INT, 0) == 0) throw new Backends.UnavailableException("no CUDA device: cudaGetDeviceCount found none");
-            check(cudaSetDevice(0), "cudaSetDevice(0)");
-            int major = attribute(call, cudaDevAttrComputeCapabilityMajor()), minor = attribute(call, cudaDevAttrComputeCapabilityMinor());
-            MemorySegment properties = call.allocate(PROPERTIES_BYTES);
-            check(cudaGetDeviceProperties(properties, 0), "cudaGetDeviceProperties(0)");
-            String name = properties.getString(0);
-            if (major < 8)
-                throw new Backends.UnavailableException(name + " has compute capability " + major + "." + minor + "; the kernels are built for 8.0 and newer");
-            MemorySegment free = call.allocate(ValueLayout.JAVA_LONG), total = call.allocate(ValueLayout.JAVA_LONG);
-            check(cudaMemGetInfo(free, total), "cudaMemGetInfo");
-            check(cudaRuntimeGetVersion(i), "cudaRuntimeGetVersion");
-            int runtime = i.get(ValueLayout.JAVA_INT, 0);
-            check(cudaDriverGetVersion(i), "cudaDriverGetVersion");
-            int driver = i.get(ValueLayout.JAVA_INT, 0);
-            check(sae_abi_version(i), "sae_abi_version");
-            int abi = i.get(ValueLayout.JAVA_INT, 0);
-            if (abi != KERNELS_ABI)
-                throw new Backends.UnavailableException(CudaLibraries.kernels().location() + " has kernel ABI " + abi + ", this engine needs "
-                        + KERNELS_ABI + ": rebuild native/ from the same checkout");
-            return new CudaDevice(name, major, minor, attribute(call, cudaDevAttrMultiProcessorCount()), total.get(ValueLayout.JAVA_LONG, 0), runtime, driver);
+            return open(call, i);
+        } catch (CudaException e) {  // no device, or one that does not answer (busy, prohibited, a broken driver): the CPU runs instead
+            throw new Backends.UnavailableException("no usable CUDA device: " + e.getMessage());
         }
+    }
+
+    /** Device 0's description, after cudaGetDeviceCount found it; {@code i} is an int of scratch. */
+    private static CudaDevice open(Arena call, MemorySegment i) {
+        check(cudaSetDevice(0), "cudaSetDevice(0)");
+        int major = attribute(call, cudaDevAttrComputeCapabilityMajor()), minor = attribute(call, cudaDevAttrComputeCapabilityMinor());
+        MemorySegment properties = call.allocate(PROPERTIES_BYTES);
+        check(cudaGetDeviceProperties(properties, 0), "cudaGetDeviceProperties(0)");
+        String name = properties.getString(0);
+        if (major < 8)
+            throw new Backends.UnavailableException(name + " has compute capability " + major + "." + minor + "; the kernels are built for 8.0 and newer");
+        MemorySegment free = call.allocate(ValueLayout.JAVA_LONG), total = call.allocate(ValueLayout.JAVA_LONG);
+        check(cudaMemGetInfo(free, total), "cudaMemGetInfo");
+        check(cudaRuntimeGetVersion(i), "cudaRuntimeGetVersion");
+        int runtime = i.get(ValueLayout.JAVA_INT, 0);
+        check(cudaDriverGetVersion(i), "cudaDriverGetVersion");
+        int driver = i.get(ValueLayout.JAVA_INT, 0);
+        check(sae_abi_version(i), "sae_abi_version");
+        int abi = i.get(ValueLayout.JAVA_INT, 0);
+        if (abi != KERNELS_ABI)
+            throw new Backends.UnavailableException(CudaLibraries.kernels().location() + " has kernel ABI " + abi + ", this engine needs "
+                    + KERNELS_ABI + ": rebuild native/ from the same checkout");
+        return new CudaDevice(name, major, minor, attribute(call, cudaDevAttrMultiProcessorCount()), total.get(ValueLayout.JAVA_LONG, 0), runtime, driver);
     }
 
     private static int attribute(Arena call, int attribute) {

@@ -1,6 +1,8 @@
 package dev.saestitch.backend.cuda;
 
 import dev.saestitch.backend.Backends;
+import dev.saestitch.backend.DotMaxima;
+import dev.saestitch.backend.FusedStepsTest;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
 import dev.saestitch.tensor.Matrix;
@@ -179,6 +181,39 @@ class CudaBackendTest {
         assertTrue(Float.isNaN(cuda.selectBatchTopK(on(negative), 3, cuda.newCodes(5, 17, 15))), "NaN when nothing is positive");
     }
 
+    @Test
+    void batchTopKKeepsExactlyBTimesKWithTiesInRowMajorOrder() {
+        // Values on a grid of 1/8: many ties at the cut, which the CPU takes in row-major order.
+        Matrix z = random(41, WIDE);
+        for (long i = 0; i < z.size(); i++) z.setFlat(i, Math.round(z.getFlat(i) * 8) / 8f);
+        float[] cuts = new float[2];
+        SparseCodes expected = cpuCodes(c -> cuts[0] = cpu.selectBatchTopK(z, 7, c), WIDE);
+        SparseCodes actual = gpuCodes(c -> cuts[1] = cuda.selectBatchTopK(on(z), 7, c), WIDE);
+        assertEquals(41L * 7, expected.nnz(), "the CPU keeps B·k");
+        assertSameCodes("BatchTopK with ties", expected, actual);
+        assertEquals(cuts[0], cuts[1], "smallest kept value");
+    }
+
+    @Test
+    void topKWithTiesKeepsKValuesOfTheSameSizes() {
+        // Which of several equal values a row keeps at its cut may differ; how many and their sizes may not.
+        Matrix z = random(B, WIDE);
+        for (long i = 0; i < z.size(); i++) z.setFlat(i, Math.round(z.getFlat(i) * 4) / 4f);
+        SparseCodes expected = cpuCodes(c -> cpu.selectTopK(z, 9, null, c), WIDE), actual = gpuCodes(c -> cuda.selectTopK(on(z), 9, null, c), WIDE);
+        for (int r = 0; r <= B; r++) assertEquals(expected.rowStart(r), actual.rowStart(r), "row start " + r);
+        for (int r = 0; r < B; r++) {
+            float[] e = new float[expected.rowStart(r + 1) - expected.rowStart(r)], a = new float[e.length];
+            for (int j = 0; j < e.length; j++) {
+                e[j] = expected.value(expected.rowStart(r) + j);
+                a[j] = actual.value(actual.rowStart(r) + j);
+                assertEquals(a[j], z.get(r, actual.index(actual.rowStart(r) + j)), "value of entry " + j + " of row " + r + " is z's");
+            }
+            java.util.Arrays.sort(e);
+            java.util.Arrays.sort(a);
+            assertArrayEquals(e, a, "kept values of row " + r);
+        }
+    }
+
     // ---- sparse products ----
 
     @ParameterizedTest(name = "dense above {0}")
@@ -312,10 +347,44 @@ class CudaBackendTest {
         cpu.normaliseRows(a);
         cpu.normaliseRows(b);
         // Tiles that do not divide the sizes: 13 columns (scalar reads), 28 (float4 reads, then a scalar tail of 3).
-        for (int tileCols : new int[] {13, 28}) checkMaxCosine(a, b, cuda.maxCosine(on(a), on(b), 16, tileCols));
+        for (int tileCols : new int[] {13, 28}) checkMaxCosine(a, b, cuda.maxDots(on(a), on(b), 16, tileCols));
     }
 
-    private static void checkMaxCosine(Matrix a, Matrix b, CudaBackend.TileMaxima t) {
+    @Test
+    void maxDotsBreaksTiesAsTheHostFold() {
+        // Basis vectors: products exactly 0 or 1 in any precision; ties across tiles, zeros included.
+        Matrix a = FusedStepsTest.basisRows(arena, new int[] {3, 0, 5, 3, 1}, 6), b = FusedStepsTest.basisRows(arena, new int[] {2, 3, 4, 0, 3, 1, 3}, 6);
+        for (int[] tile : new int[][] {{2, 3}, {1, 1}, {5, 7}, {4, 2}}) {
+            DotMaxima expected = cpu.maxDots(a, b, tile[0], tile[1]), actual = cuda.maxDots(on(a), on(b), tile[0], tile[1]);
+            String at = "tile " + tile[0] + "x" + tile[1];
+            assertArrayEquals(expected.maxOverB(), actual.maxOverB(), at);
+            assertArrayEquals(expected.argmaxInB(), actual.argmaxInB(), at);
+            assertArrayEquals(expected.maxOverA(), actual.maxOverA(), at);
+            assertArrayEquals(expected.argmaxInA(), actual.argmaxInA(), at);
+        }
+    }
+
+    @Test
+    void maxDotsOfATileTallerThanOneGridOfRowStrips() {
+        // 65535 strips of 32 rows is the most one launch covers (gridDim.y): this tile needs two.
+        int fa = 65535 * 32 + 77, fb = 3, d = 3;
+        Matrix a = random(fa, d), b = random(fb, d);
+        DotMaxima t = cuda.maxDots(on(a), on(b), fa, fb);
+        double bound = 2 * gamma(d) * d;
+        for (int i = 0; i < fa; i += 997) {
+            double best = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < fb; j++) best = Math.max(best, cosine(a, i, b, j));
+            assertEquals(best, t.maxOverB()[i], bound, "max over B of row " + i);
+        }
+        for (int j = 0; j < fb; j++) {
+            double best = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < fa; i++) best = Math.max(best, cosine(a, i, b, j));
+            assertEquals(best, t.maxOverA()[j], bound, "max over A of row " + j);
+            assertEquals(best, cosine(a, t.argmaxInA()[j], b, j), 2 * bound, "argmax in A of row " + j);
+        }
+    }
+
+    private static void checkMaxCosine(Matrix a, Matrix b, DotMaxima t) {
         int fa = a.rows(), fb = b.rows();
         double bound = 2 * gamma(D) * 1.0;
         for (int i = 0; i < fa; i++) {
