@@ -221,7 +221,13 @@ public final class CpuBackend implements Backend {
                 TopKHeap heap = new TopKHeap(Math.min(k, f));
                 return (r, row, chunk) -> {
                     heap.clear();
-                    for (int i = 0; i < f; i++) if (row[i] > 0f) heap.offer(row[i], i);
+                    float floor = heap.floor();
+                    for (int i = 0; i < f; i++) {
+                        if (row[i] > floor) {
+                            heap.offer(row[i], i);
+                            floor = heap.floor();
+                        }
+                    }
                     heap.drainInto(chunk);
                 };
             }), z.rows(), out);
@@ -236,9 +242,13 @@ public final class CpuBackend implements Backend {
             return (r, ignored, chunk) -> {
                 heap.clear();
                 long base = (long) r * f;
+                float floor = heap.floor();
                 for (int i : columns) {
                     float v = zd.getAtIndex(FLOAT, base + i);
-                    if (v > 0f) heap.offer(v, i);
+                    if (v > floor) {
+                        heap.offer(v, i);
+                        floor = heap.floor();
+                    }
                 }
                 heap.drainInto(chunk);
             };
