@@ -1,5 +1,6 @@
 package dev.saestitch.cli;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import dev.saestitch.extract.ActivationExtractor;
 import dev.saestitch.extract.ActivationModel;
 import dev.saestitch.extract.ActivationSidecar;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -92,10 +94,8 @@ final class ActivationsCommand implements Callable<Integer> {
             err.printf("activations: %d tokens × %d in %.1f s (%.0f tok/s) → %s%n", result.tokens(), result.dim(), result.seconds(),
                     result.tokensPerSecond(), out);
             if (json) {
-                @SuppressWarnings("unchecked")
-                java.util.Map<String, Object> fields = JsonReport.mapper().readValue(sidecar.toJson(), java.util.LinkedHashMap.class);
                 JsonReport report = new JsonReport();
-                fields.forEach(report::put);
+                JsonReport.mapper().convertValue(sidecar, new TypeReference<LinkedHashMap<String, Object>>() {}).forEach(report::put);
                 report.put("out", out.toString()).put("seconds", result.seconds()).put("tokens_per_s", result.tokensPerSecond()).print(spec.commandLine().getOut());
             }
         }

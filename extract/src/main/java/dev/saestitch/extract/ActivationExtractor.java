@@ -119,9 +119,11 @@ public final class ActivationExtractor {
             ActivationModel.Activations acts = model.run(batch);
             windowsRun += batch.size();
             dim = acts.dim();
-            float[] rows = new float[(bufferedRows - next + batch.stream().mapToInt(w -> w.length).sum()) * dim];
-            System.arraycopy(buffered, next * dim, rows, 0, (bufferedRows - next) * dim);
+            // Rows not yet handed out move to the front; the buffer grows only when a batch needs more room.
             int count = bufferedRows - next;
+            int needed = (count + batch.stream().mapToInt(w -> w.length).sum()) * dim;
+            float[] rows = buffered.length >= needed ? buffered : new float[needed];
+            System.arraycopy(buffered, next * dim, rows, 0, count * dim);
             for (int w = 0; w < batch.size(); w++) {
                 int from = (int) Math.min(toSkip, batch.get(w).length);
                 toSkip -= from;
