@@ -55,6 +55,7 @@ public final class ActivationExtractor {
         long wanted = request.maxTokens() > 0 ? request.skipTokens() + request.maxTokens() : Long.MAX_VALUE;
         long available = countTokens(request.corpus(), tokenizer, request.context(), wanted);
         long rows = Math.min(wanted, available) - request.skipTokens();
+        if (available == 0) throw new IllegalArgumentException("the text has no tokens (no non-blank line)");
         if (rows <= 0) throw new IllegalArgumentException("the text holds " + available + " tokens, none after the " + request.skipTokens() + " skipped");
         listener.counted(rows);
         try (WindowStream windows = new WindowStream(request.corpus(), tokenizer, request.context())) {

@@ -115,7 +115,9 @@ public final class ActivationModel implements AutoCloseable {
                 return new Activations(copy, b, t, Math.toIntExact(outShape[2]));
             }
         } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed on '" + tensor + "': " + e.getMessage(), e);
+            // Usually the input, not us: e.g. windows longer than the model's position table.
+            throw new IllegalArgumentException("ONNX Runtime cannot compute '" + tensor + "' for " + b + " windows of " + t + " tokens (is --context above the model's"
+                    + " maximum length?): " + e.getMessage().lines().findFirst().orElse(""), e);
         } finally {
             inputs.values().forEach(OnnxTensor::close);
         }

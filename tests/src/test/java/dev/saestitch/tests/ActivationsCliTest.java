@@ -96,6 +96,13 @@ class ActivationsCliTest {
         Cli badModel = Cli.run("activations", "--model", junk.toString(), "--tokenizer", junk.toString(), "--text", text.toString(), "--out", out.toString());
         assertEquals(1, badModel.exitCode());
         assertTrue(badModel.lastErrorLine().contains(junk.toString()), badModel.lastErrorLine());
+        Path speech = Files.writeString(dir.resolve("long.txt"), "The House rose and observed a minute's silence. ".repeat(80));
+        Cli tooLong = Cli.run("activations", "--text", speech.toString(), "--out", out.toString(), "--context", "600");
+        assertEquals(1, tooLong.exitCode(), tooLong.err());
+        assertTrue(tooLong.lastErrorLine().contains("is --context above the model's maximum length?"), tooLong.lastErrorLine());
+        Path blank = Files.writeString(dir.resolve("blank.txt"), "\n  \n");
+        Cli noTokens = Cli.run("activations", "--text", blank.toString(), "--out", out.toString());
+        assertEquals("saestitch activations: the text has no tokens (no non-blank line)", noTokens.lastErrorLine());
         assertFalse(Files.exists(out));
         assertFalse(Files.exists(dir.resolve("never.json")));
     }
