@@ -22,6 +22,7 @@ public final class ActivationExtractor {
         public Request {
             if (context < 2) throw new IllegalArgumentException("--context must be at least 2 tokens, got " + context);
             if (skipTokens < 0) throw new IllegalArgumentException("--skip-tokens cannot be negative, got " + skipTokens);
+            if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens cannot be negative, got " + maxTokens + " (0 means every token)");
             if (windowsPerBatch < 1) throw new IllegalArgumentException("--batch must be at least 1 window, got " + windowsPerBatch);
             if (dtype != DType.F32 && dtype != DType.F16) throw new IllegalArgumentException("activations are written as f32 or f16, not " + dtype);
         }

@@ -5,12 +5,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -33,6 +39,7 @@ public final class TextCorpus {
     public static TextCorpus ofFiles(List<Path> files) {
         if (files.isEmpty()) throw new IllegalArgumentException("no text files given");
         for (Path f : files) {
+            if (Files.isDirectory(f)) throw new IllegalArgumentException(f + ": a directory, not a text file");
             if (!Files.isRegularFile(f)) throw new IllegalArgumentException(f + ": no such text file");
             if (!Files.isReadable(f)) throw new IllegalArgumentException(f + ": not readable");
         }
@@ -53,20 +60,50 @@ public final class TextCorpus {
     }
 
     private static Stream<String> lines(Source source) {
+        BufferedReader reader;
         try {
             InputStream raw = source.opener().open();
             InputStream in = source.gzip() ? new GZIPInputStream(raw, 1 << 16) : raw;
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
-            return reader.lines().map(source.document()).onClose(() -> {
-                try {
-                    reader.close();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(source.name() + ": " + e.getMessage(), e);
-                }
-            });
+            // A decoder that reports bad bytes: InputStreamReader(in, UTF_8) would replace them silently.
+            reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()), 1 << 16);
         } catch (IOException e) {
-            throw new UncheckedIOException(source.name() + ": cannot read (" + e.getMessage() + ")", e);
+            throw unreadable(source, e);
         }
+        Iterator<String> lines = new Iterator<>() {
+            private String next = read();
+
+            private String read() {
+                try {
+                    return reader.readLine();
+                } catch (IOException e) {
+                    throw unreadable(source, e);
+                }
+            }
+
+            @Override public boolean hasNext() { return next != null; }
+
+            @Override public String next() {
+                if (next == null) throw new NoSuchElementException();
+                String line = next;
+                next = read();
+                return line;
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(lines, Spliterator.ORDERED | Spliterator.NONNULL), false)
+                .map(source.document())
+                .onClose(() -> {
+                    try {
+                        reader.close();
+                    } catch (IOException e) {
+                        throw unreadable(source, e);
+                    }
+                });
+    }
+
+    /** The error for a source that cannot be read to the end, naming it. */
+    private static UncheckedIOException unreadable(Source source, IOException e) {
+        String why = e instanceof CharacterCodingException ? "not UTF-8 text" : "cannot read";
+        return new UncheckedIOException(new IOException(source.name() + ": " + why + " (" + e + ")", e));
     }
 
     private static String lastColumn(String line) { return line.substring(line.lastIndexOf('\t') + 1); }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +39,30 @@ class TextCorpusTest {
         Path missing = dir.resolve("nope.txt");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TextCorpus.ofFiles(List.of(missing)));
         assertTrue(e.getMessage().startsWith(missing.toString()), e.getMessage());
+    }
+
+    @Test
+    void badBytesAndBrokenGzipAreErrorsNamingTheFile() throws IOException {
+        Path latin1 = Files.write(dir.resolve("latin1.txt"), "caf\u00e9 au lait\n".getBytes(StandardCharsets.ISO_8859_1));
+        Path broken = dir.resolve("broken.txt.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(broken))) {
+            out.write("some text that will be cut short\n".repeat(100).getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] whole = Files.readAllBytes(broken);
+        Files.write(broken, java.util.Arrays.copyOf(whole, whole.length / 2));
+        for (Path bad : List.of(latin1, broken)) {
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> {
+                try (Stream<String> docs = TextCorpus.ofFiles(List.of(bad)).documents()) {
+                    docs.forEach(d -> {});
+                }
+            });
+            assertTrue(e.getCause().getMessage().startsWith(bad + ": "), e.getCause().getMessage());
+        }
+        assertTrue(assertThrows(UncheckedIOException.class, () -> {
+            try (Stream<String> docs = TextCorpus.ofFiles(List.of(latin1)).documents()) {
+                docs.forEach(d -> {});
+            }
+        }).getCause().getMessage().contains("not UTF-8 text"));
     }
 
     @Test
