@@ -37,21 +37,70 @@ public final class AtomicFiles {
 
     /** Writes {@code target} atomically, replacing any file already there. */
     public static void write(Path target, Content content) {
-        Path dir = parentOf(target);
-        Path tmp = null;
-        try {
-            Files.createDirectories(dir);
-            tmp = freshName(dir, target, ".tmp");
-            writeDurably(tmp, content);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            tmp = null;
-            syncDirectory(dir);
-        } catch (IOException e) {
-            throw new SaeFileException(target, "cannot write: " + e, e);
-        } finally {
+        try (Pending file = create(target)) {
+            try {
+                content.writeTo(file.channel());
+            } catch (IOException e) {
+                throw new SaeFileException(target, "cannot write: " + e, e);
+            }
+            file.commit();
+        }
+    }
+
+    /**
+     * A file written under a temporary name beside its target, for writers that produce it piece
+     * by piece: {@link #commit} flushes it and renames it over the target; {@link #close} without
+     * a commit deletes it, so an error or an exception leaves no half-written file.
+     */
+    public static final class Pending implements AutoCloseable {
+        private final Path target, dir, tmp;
+        private final FileChannel channel;
+        private boolean committed;
+
+        private Pending(Path target) {
+            this.target = target;
+            this.dir = parentOf(target);
+            try {
+                Files.createDirectories(dir);
+                this.tmp = freshName(dir, target, ".tmp");
+                this.channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+            } catch (IOException e) {
+                throw new SaeFileException(target, "cannot write: " + e, e);
+            }
+        }
+
+        public Path target() { return target; }
+
+        /** Where the content goes, in order. */
+        public FileChannel channel() { return channel; }
+
+        /** Makes the file the target, durably. */
+        public void commit() {
+            try {
+                channel.force(true);
+                channel.close();
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                committed = true;
+                syncDirectory(dir);
+            } catch (IOException e) {
+                throw new SaeFileException(target, "cannot write: " + e, e);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (committed) return;
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // Abandoning the file: the error that brought us here is the one to report.
+            }
             deleteQuietly(tmp);
         }
     }
+
+    /** Starts writing {@code target}; see {@link Pending}. */
+    public static Pending create(Path target) { return new Pending(target); }
 
     /** Writes {@code bytes} to {@code target} atomically (reports, plots, CSV files). */
     public static void write(Path target, byte[] bytes) {

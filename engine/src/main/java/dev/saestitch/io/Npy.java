@@ -2,6 +2,7 @@ package dev.saestitch.io;
 
 import dev.saestitch.tensor.Matrix;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -104,11 +105,74 @@ public final class Npy {
      * {@code blocks} for its rows a block at a time so that arrays larger than memory stream to disk.
      */
     public static void write(Path target, long rows, int cols, DType dtype, RowBlocks blocks) {
-        String descr = switch (dtype) {
-            case F32 -> "<f4";
-            case F16 -> "<f2";
-            default -> throw new IllegalArgumentException("writing " + dtype + " .npy files is not supported (F32 or F16)");
-        };
+        int blockRows = (int) Math.max(1, Math.min(rows, BLOCK_BYTES / ((long) Math.max(1, cols) * Float.BYTES)));
+        try (Writer writer = writer(target, rows, cols, dtype); Arena arena = Arena.ofConfined()) {
+            Matrix block = Matrix.allocate(arena, blockRows, cols);
+            for (long first = 0; first < rows; first += blockRows) {
+                Matrix view = block.rows(0, (int) Math.min(blockRows, rows - first));
+                blocks.fill(first, view);
+                writer.append(view);
+            }
+            writer.commit();
+        }
+    }
+
+    /** Starts an (rows, cols) array of {@code dtype} (F32 or F16), version 1, whose rows are then appended in order. */
+    public static Writer writer(Path target, long rows, int cols, DType dtype) { return new Writer(target, rows, cols, dtype); }
+
+    /**
+     * An array being written a block of rows at a time, for producers that push rows (several
+     * arrays filled from one computation). {@link #commit} after the last row puts the file in
+     * place; closing without a commit leaves nothing behind.
+     */
+    public static final class Writer implements AutoCloseable {
+        private final AtomicFiles.Pending file;
+        private final long rows;
+        private final int cols;
+        private final DType dtype;
+        private long written;
+
+        private Writer(Path target, long rows, int cols, DType dtype) {
+            String descr = switch (dtype) {
+                case F32 -> "<f4";
+                case F16 -> "<f2";
+                default -> throw new IllegalArgumentException("writing " + dtype + " .npy files is not supported (F32 or F16)");
+            };
+            this.rows = rows;
+            this.cols = cols;
+            this.dtype = dtype;
+            this.file = AtomicFiles.create(target);
+            try {
+                TensorBytes.write(file.channel(), header(descr, rows, cols));
+            } catch (IOException e) {
+                file.close();
+                throw new SaeFileException(target, "cannot write: " + e, e);
+            }
+        }
+
+        /** Appends {@code block}'s rows after those already written. */
+        public void append(Matrix block) {
+            if (block.cols() != cols) throw new IllegalArgumentException("rows of " + block.cols() + " values for an array of " + cols + " columns");
+            if (written + block.rows() > rows) throw new IllegalArgumentException("more than the " + rows + " rows declared in the header of " + file.target());
+            try {
+                TensorBytes.write(file.channel(), block, dtype);
+            } catch (IOException e) {
+                throw new SaeFileException(file.target(), "cannot write: " + e, e);
+            }
+            written += block.rows();
+        }
+
+        /** Puts the file in place; every declared row must have been appended. */
+        public void commit() {
+            if (written != rows) throw new IllegalStateException(file.target() + ": " + written + " of " + rows + " rows written");
+            file.commit();
+        }
+
+        @Override public void close() { file.close(); }
+    }
+
+    /** A version 1.0 header for a C-order (rows, cols) array, padded so the data starts on a 64-byte boundary. */
+    private static byte[] header(String descr, long rows, int cols) {
         String text = new NpyHeader(descr, false, new long[] {rows, cols}).format();
         int preamble = MAGIC.length + 2 + 2;
         int total = (preamble + text.length() + 1 + HEADER_ALIGNMENT - 1) / HEADER_ALIGNMENT * HEADER_ALIGNMENT;
@@ -121,17 +185,6 @@ public final class Npy {
         head[8] = (byte) headerBytes;
         head[9] = (byte) (headerBytes >>> 8);
         System.arraycopy(padded.getBytes(StandardCharsets.ISO_8859_1), 0, head, preamble, headerBytes);
-        int blockRows = (int) Math.max(1, Math.min(rows, BLOCK_BYTES / ((long) Math.max(1, cols) * Float.BYTES)));
-        AtomicFiles.write(target, ch -> {
-            TensorBytes.write(ch, head);
-            try (Arena arena = Arena.ofConfined()) {
-                Matrix block = Matrix.allocate(arena, blockRows, cols);
-                for (long first = 0; first < rows; first += blockRows) {
-                    Matrix view = block.rows(0, (int) Math.min(blockRows, rows - first));
-                    blocks.fill(first, view);
-                    TensorBytes.write(ch, view, dtype);
-                }
-            }
-        });
+        return head;
     }
 }

@@ -67,6 +67,33 @@ class NpyTest {
         }
     }
 
+    /** Rows pushed in blocks of any size give the same bytes as the pull-style writer; a short or aborted array leaves no file. */
+    @Test void pushedRowsMatchThePulledWriterAndIncompleteArraysVanish() throws IOException {
+        SplittableRandom rnd = new SplittableRandom(5);
+        float[] v = RawFiles.gaussians(rnd, 11 * 7);
+        Path pulled = tmp.resolve("pulled.npy"), pushed = tmp.resolve("pushed.npy"), shortOne = tmp.resolve("short.npy");
+        try (Arena arena = Arena.ofConfined()) {
+            Matrix m = Matrix.of(arena, 11, 7, v);
+            Npy.write(pulled, m, DType.F16);
+            try (Npy.Writer w = Npy.writer(pushed, 11, 7, DType.F16)) {
+                w.append(m.rows(0, 4));
+                w.append(m.rows(4, 1));
+                w.append(m.rows(5, 6));
+                assertThrows(IllegalArgumentException.class, () -> w.append(m.rows(0, 1)), "a row past the header's count");
+                w.commit();
+            }
+            try (Npy.Writer w = Npy.writer(shortOne, 11, 7, DType.F32)) {
+                w.append(m.rows(0, 10));
+                assertThrows(IllegalStateException.class, w::commit);
+            }
+        }
+        assertArrayEquals(Files.readAllBytes(pulled), Files.readAllBytes(pushed));
+        assertFalse(Files.exists(shortOne));
+        try (var left = Files.list(tmp)) {
+            assertEquals(2, left.count(), "no temporary file is left behind");
+        }
+    }
+
     /**
      * float16 encodings derived from IEEE 754 binary16 by hand: 1 = 0x3C00, −2 = 0xC000, the largest
      * finite 65504 = 0x7BFF, the smallest normal 2^−14 = 0x0400, the smallest subnormal 2^−24 = 0x0001,
