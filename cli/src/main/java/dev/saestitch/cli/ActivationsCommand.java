@@ -23,8 +23,11 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** Text to per-token activations of an ONNX transformer, as a memory-mappable .npy with a sidecar JSON. */
@@ -44,8 +47,9 @@ final class ActivationsCommand implements Callable<Integer> {
     List<Path> text;
     @Option(names = "--out", paramLabel = "ACTS.npy", description = "Output .npy; ACTS.json is written beside it.")
     Path out;
-    @Option(names = "--layer", paramLabel = "NAME", description = "A graph output, any tensor of the graph, or a module such as encoder.layer.3 (its output). Default: the first graph output.")
-    String layer;
+    @Option(names = "--layer", arity = "1..*", paramLabel = "NAME", description = {"A graph output, any tensor of the graph, or a module such as encoder.layer.3 (its output).",
+            "Several names: one pass of the model, one file per layer, ACTS.<layer>.npy. Default: the first graph output."})
+    List<String> layers = List.of();
     @Option(names = "--max-tokens", defaultValue = "0", paramLabel = "N", description = "Rows to write (default: every token of the text).")
     long maxTokens;
     @Option(names = "--skip-tokens", defaultValue = "0", paramLabel = "N", description = "Corpus tokens to pass over first, e.g. to write a held-out file after a training file (default: ${DEFAULT-VALUE}).")
@@ -79,27 +83,46 @@ final class ActivationsCommand implements Callable<Integer> {
             default -> throw new UserInputException("--dtype must be f32 or f16, not '" + dtype + "'");
         };
         TextCorpus corpus = text != null ? TextCorpus.ofFiles(text) : TextCorpus.europarl();
-        try (TextTokenizer tok = openTokenizer(); ActivationModel onnx = new ActivationModel(modelBytes, modelName, layer)) {
-            err.println("activations: " + modelName + ", tensor " + onnx.tensor() + ", from " + String.join(", ", corpus.sourceNames()));
+        try (TextTokenizer tok = openTokenizer(); ActivationModel onnx = new ActivationModel(modelBytes, modelName, layers)) {
+            List<Path> outs = outputFiles(onnx.tensors().size());
+            err.println("activations: " + modelName + ", " + String.join(", ", onnx.tensors()) + ", from " + String.join(", ", corpus.sourceNames()));
             err.println("activations: counting the text's tokens");
             ProgressListener progress = new ProgressListener(err);
             ActivationExtractor.Result result = ActivationExtractor.extract(
-                    new ActivationExtractor.Request(corpus, context, skipTokens, maxTokens, batch, type, out), tok, onnx, progress);
+                    new ActivationExtractor.Request(corpus, context, skipTokens, maxTokens, batch, type, outs), tok, onnx, progress);
             progress.done();
-            ActivationSidecar sidecar = new ActivationSidecar(modelName, sha256(modelBytes),
-                    tokenizer != null ? tokenizer.toString() : BundledAssets.TOKENIZER.describe(), layer, onnx.tensor(),
-                    result.tokens(), result.dim(), type == DType.F32 ? "float32" : "float16", context, skipTokens,
-                    tok.prefix(), tok.suffix(), result.documents(), result.windows(), corpus.sourceNames());
-            sidecar.writeBeside(out);
-            err.printf("activations: %d tokens × %d in %.1f s (%.0f tok/s) → %s%n", result.tokens(), result.dim(), result.seconds(),
-                    result.tokensPerSecond(), out);
+            List<Map<String, Object>> written = new ArrayList<>();
+            for (int t = 0; t < outs.size(); t++) {
+                ActivationSidecar sidecar = new ActivationSidecar(modelName, sha256(modelBytes),
+                        tokenizer != null ? tokenizer.toString() : BundledAssets.TOKENIZER.describe(), layers.isEmpty() ? null : layers.get(t),
+                        onnx.tensors().get(t), result.tokens(), result.dims()[t], type == DType.F32 ? "float32" : "float16", context, skipTokens,
+                        tok.prefix(), tok.suffix(), result.documents(), result.windows(), corpus.sourceNames());
+                sidecar.writeBeside(outs.get(t));
+                Map<String, Object> fields = JsonReport.mapper().convertValue(sidecar, new TypeReference<LinkedHashMap<String, Object>>() {});
+                fields.put("out", outs.get(t).toString());
+                written.add(fields);
+                err.printf("activations: %d tokens × %d → %s%n", result.tokens(), result.dims()[t], outs.get(t));
+            }
+            err.printf("activations: %.1f s (%.0f tok/s)%n", result.seconds(), result.tokensPerSecond());
             if (json) {
                 JsonReport report = new JsonReport();
-                JsonReport.mapper().convertValue(sidecar, new TypeReference<LinkedHashMap<String, Object>>() {}).forEach(report::put);
-                report.put("out", out.toString()).put("seconds", result.seconds()).put("tokens_per_s", result.tokensPerSecond()).print(spec.commandLine().getOut());
+                // One layer: the sidecar's keys at the top level; several: a list of them.
+                if (written.size() == 1) written.getFirst().forEach(report::put);
+                else report.put("layers", written);
+                report.put("seconds", result.seconds()).put("tokens_per_s", result.tokensPerSecond()).print(spec.commandLine().getOut());
             }
         }
         return 0;
+    }
+
+    /** --out itself for one layer; for several, ACTS.<layer>.npy beside it, the layer name in its dotted form, made safe for a file name. */
+    private List<Path> outputFiles(int count) {
+        if (count == 1) return List.of(out);
+        String name = out.getFileName().toString();
+        String base = name.endsWith(".npy") ? name.substring(0, name.length() - 4) : name;
+        List<Path> files = layers.stream().map(l -> out.resolveSibling(base + "." + l.replaceAll("^/+", "").replace('/', '.').replaceAll("[^A-Za-z0-9._-]", "_") + ".npy")).toList();
+        if (Set.copyOf(files).size() != files.size()) throw new UserInputException("--layer names " + layers + " would share a file name; name them apart");
+        return files;
     }
 
     /** A progress line that starts once the number of rows is known. */

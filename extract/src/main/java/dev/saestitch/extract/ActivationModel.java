@@ -9,15 +9,17 @@ import ai.onnxruntime.TensorInfo;
 
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * A transformer in ONNX form, cut at one layer and run by ONNX Runtime on the CPU: windows of
- * token ids in, that layer's (batch, tokens, D) activations out. The graph is rewritten so that
- * the layer is its only output (see {@link OnnxGraph#withOutputs}).
+ * A transformer in ONNX form, cut at the layers asked for and run by ONNX Runtime on the CPU:
+ * windows of token ids in, each layer's (batch, tokens, D) activations out, from one run. The
+ * graph is rewritten so that those layers are its only outputs (see {@link OnnxGraph#withOutputs}).
  */
 public final class ActivationModel implements AutoCloseable {
 
@@ -27,16 +29,16 @@ public final class ActivationModel implements AutoCloseable {
 
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final OrtSession session;
-    private final String tensor;
+    private final List<String> tensors;
 
     /**
-     * @param model     the serialized ONNX model
-     * @param source    names the model in messages
-     * @param layer     a {@code --layer} name (see {@link LayerNames}); null for the graph's first output
-     * @throws IllegalArgumentException when the bytes are no ONNX model, the layer is unknown, or the
-     *                                  model needs inputs other than ids, mask and segments
+     * @param model   the serialized ONNX model
+     * @param source  names the model in messages
+     * @param layers  {@code --layer} names (see {@link LayerNames}); empty for the graph's first output
+     * @throws IllegalArgumentException when the bytes are no ONNX model, a layer is unknown, or the
+     *                                  model needs inputs other than ids, mask, segments and positions
      */
-    public ActivationModel(byte[] model, String source, String layer) {
+    public ActivationModel(byte[] model, String source, List<String> layers) {
         OnnxGraph graph;
         try {
             graph = OnnxGraph.parse(model);
@@ -44,15 +46,16 @@ public final class ActivationModel implements AutoCloseable {
             throw new IllegalArgumentException(source + ": not an ONNX model (" + e.getMessage() + ")", e);
         }
         try {
-            this.tensor = LayerNames.resolve(graph, layer);
+            this.tensors = layers.isEmpty() ? List.of(LayerNames.resolve(graph, null)) : layers.stream().map(l -> LayerNames.resolve(graph, l)).toList();
         } catch (LayerNames.UnknownLayerException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
+        if (Set.copyOf(tensors).size() != tensors.size()) throw new IllegalArgumentException(source + ": two --layer names mean the same tensor: " + tensors);
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
-            this.session = env.createSession(graph.withOutputs(List.of(tensor)), options);
+            this.session = env.createSession(graph.withOutputs(tensors), options);
         } catch (OrtException e) {
-            throw new IllegalArgumentException(source + ": ONNX Runtime cannot load the model cut at '" + tensor + "' (" + e.getMessage() + ")", e);
+            throw new IllegalArgumentException(source + ": ONNX Runtime cannot load the model cut at " + tensors + " (" + e.getMessage() + ")", e);
         }
         if (!session.getInputNames().contains(IDS)) {
             close();
@@ -66,15 +69,17 @@ public final class ActivationModel implements AutoCloseable {
         }
     }
 
-    /** The tensor the activations are read from. */
-    public String tensor() { return tensor; }
+    /** The tensors the activations are read from, one per layer asked for, in that order. */
+    public List<String> tensors() { return tensors; }
 
-    /** D when the graph declares it, else −1 (then known after the first {@link #run}). */
-    public int declaredDim() {
+    /** D of each tensor where the graph declares it, else −1 (then known after the first {@link #run}). */
+    public int[] declaredDims() {
         try {
-            NodeInfo info = session.getOutputInfo().get(tensor);
-            long[] shape = ((TensorInfo) info.getInfo()).getShape();
-            return shape.length == 3 && shape[2] > 0 ? Math.toIntExact(shape[2]) : -1;
+            Map<String, NodeInfo> info = session.getOutputInfo();
+            return tensors.stream().mapToInt(t -> {
+                long[] shape = ((TensorInfo) info.get(t).getInfo()).getShape();
+                return shape.length == 3 && shape[2] > 0 ? Math.toIntExact(shape[2]) : -1;
+            }).toArray();
         } catch (OrtException e) {
             throw new IllegalStateException(e);
         }
@@ -83,8 +88,8 @@ public final class ActivationModel implements AutoCloseable {
     /** Activations of a batch: {@code values} is (windows, tokens, dim), row-major; padded positions hold junk. */
     public record Activations(float[] values, int windows, int tokens, int dim) {}
 
-    /** Runs {@code windows} (token ids, special tokens included) padded on the right to the longest. */
-    public Activations run(List<int[]> windows) {
+    /** Runs {@code windows} (token ids, special tokens included) padded on the right to the longest; one result per tensor. */
+    public List<Activations> run(List<int[]> windows) {
         int b = windows.size(), t = windows.stream().mapToInt(w -> w.length).max().orElse(0);
         long[] ids = new long[b * t], mask = new long[b * t], positions = new long[b * t];
         for (int w = 0; w < b; w++) {
@@ -103,24 +108,29 @@ public final class ActivationModel implements AutoCloseable {
             if (session.getInputNames().contains(SEGMENTS)) inputs.put(SEGMENTS, OnnxTensor.createTensor(env, LongBuffer.wrap(new long[b * t]), shape));
             if (session.getInputNames().contains(POSITIONS)) inputs.put(POSITIONS, OnnxTensor.createTensor(env, LongBuffer.wrap(positions), shape));
             try (OrtSession.Result result = session.run(inputs)) {
-                OnnxTensor out = (OnnxTensor) result.get(0);
-                long[] outShape = out.getInfo().getShape();
-                if (outShape.length != 3 || outShape[0] != b || outShape[1] != t) {
-                    throw new IllegalStateException("'" + tensor + "' has shape " + java.util.Arrays.toString(outShape) + " for " + b + " windows of "
-                            + t + " tokens; activations need (batch, tokens, D)");
-                }
-                FloatBuffer values = out.getFloatBuffer();
-                float[] copy = new float[values.remaining()];
-                values.get(copy);
-                return new Activations(copy, b, t, Math.toIntExact(outShape[2]));
+                List<Activations> out = new ArrayList<>(tensors.size());
+                for (String tensor : tensors) out.add(activations((OnnxTensor) result.get(tensor).orElseThrow(), tensor, b, t));
+                return out;
             }
         } catch (OrtException e) {
             // Usually the input, not us: e.g. windows longer than the model's position table.
-            throw new IllegalArgumentException("ONNX Runtime cannot compute '" + tensor + "' for " + b + " windows of " + t + " tokens (is --context above the model's"
+            throw new IllegalArgumentException("ONNX Runtime cannot compute " + tensors + " for " + b + " windows of " + t + " tokens (is --context above the model's"
                     + " maximum length?): " + e.getMessage().lines().findFirst().orElse(""), e);
         } finally {
             inputs.values().forEach(OnnxTensor::close);
         }
+    }
+
+    private static Activations activations(OnnxTensor out, String tensor, int b, int t) {
+        long[] outShape = out.getInfo().getShape();
+        if (outShape.length != 3 || outShape[0] != b || outShape[1] != t) {
+            throw new IllegalStateException("'" + tensor + "' has shape " + Arrays.toString(outShape) + " for " + b + " windows of "
+                    + t + " tokens; activations need (batch, tokens, D)");
+        }
+        FloatBuffer values = out.getFloatBuffer();
+        float[] copy = new float[values.remaining()];
+        values.get(copy);
+        return new Activations(copy, b, t, Math.toIntExact(outShape[2]));
     }
 
     @Override

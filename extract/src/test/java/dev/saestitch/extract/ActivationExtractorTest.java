@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,7 +44,7 @@ class ActivationExtractorTest {
         try (InputStream in = BundledAssets.TOKENIZER.open()) {
             tokenizer = TextTokenizer.read(in, "bundled");
         }
-        layer3 = new ActivationModel(BundledAssets.MODEL.readAll(), "bundled", "encoder.layer.3");
+        layer3 = new ActivationModel(BundledAssets.MODEL.readAll(), "bundled", List.of("encoder.layer.3"));
         text = Files.write(dir.resolve("docs.txt"), DOCUMENTS);
     }
 
@@ -60,7 +61,7 @@ class ActivationExtractorTest {
         Path out = dir.resolve("all.npy");
         ActivationExtractor.Result result = extract(0, 0, out);
         assertEquals(tokens, result.tokens());
-        assertEquals(384, result.dim());
+        assertArrayEquals(new int[] {384}, result.dims());
         assertEquals(DOCUMENTS.size(), result.documents());
         assertEquals(windows.size(), result.windows());
         try (Arena arena = Arena.ofShared()) {
@@ -68,7 +69,7 @@ class ActivationExtractorTest {
             assertEquals(tokens, rows.rows());
             int row = 0;
             for (int[] window : windows) {
-                ActivationModel.Activations alone = layer3.run(List.of(window));
+                ActivationModel.Activations alone = layer3.run(List.of(window)).getFirst();
                 for (int t = 0; t < window.length; t++, row++) assertRowEquals(alone.values(), t * alone.dim(), rows, row);
             }
         }
@@ -104,12 +105,35 @@ class ActivationExtractorTest {
     @Test
     void theLastBlockOfBertIsTheModelsOutput() {
         byte[] model = BundledAssets.MODEL.readAll();
-        try (ActivationModel whole = new ActivationModel(model, "bundled", null);
-             ActivationModel block5 = new ActivationModel(model, "bundled", "encoder.layer.5")) {
+        try (ActivationModel whole = new ActivationModel(model, "bundled", List.of());
+             ActivationModel block5 = new ActivationModel(model, "bundled", List.of("encoder.layer.5"))) {
             int[] window = windows().getFirst();
-            float[] a = whole.run(List.of(window)).values(), b = block5.run(List.of(window)).values();
+            float[] a = whole.run(List.of(window)).getFirst().values(), b = block5.run(List.of(window)).getFirst().values();
             assertEquals(a.length, b.length);
             for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-5f);
+        }
+    }
+
+    /** Two layers from one pass equal each layer extracted alone, row for row. */
+    @Test
+    void severalLayersInOnePassEqualEachAlone() {
+        Path one = dir.resolve("l1.npy"), three = dir.resolve("l3.npy"), alone3 = dir.resolve("alone3.npy");
+        try (ActivationModel both = new ActivationModel(BundledAssets.MODEL.readAll(), "bundled", List.of("encoder.layer.1", "encoder.layer.3"))) {
+            assertEquals(List.of("/encoder/layer.1/output/LayerNorm/Add_1_output_0", "/encoder/layer.3/output/LayerNorm/Add_1_output_0"), both.tensors());
+            ActivationExtractor.Result r = ActivationExtractor.extract(new ActivationExtractor.Request(TextCorpus.ofFiles(List.of(text)), CONTEXT, 5, 0, BATCH,
+                    DType.F32, List.of(one, three)), tokenizer, both, QUIET);
+            assertArrayEquals(new int[] {384, 384}, r.dims());
+        }
+        extract(5, 0, alone3);
+        try (ActivationModel layer1 = new ActivationModel(BundledAssets.MODEL.readAll(), "bundled", List.of("encoder.layer.1"));
+             Arena arena = Arena.ofShared()) {
+            Matrix l1 = Npy.open(one, arena).readFloat32(arena), l3 = Npy.open(three, arena).readFloat32(arena), a3 = Npy.open(alone3, arena).readFloat32(arena);
+            assertEquals(a3.rows(), l3.rows());
+            for (int r = 0; r < l3.rows(); r++) assertRowEquals(a3.row(r), 0, l3, r);
+            // Layer 1 against its own model run on the first window, past the 5 skipped tokens.
+            int[] first = windows().getFirst();
+            ActivationModel.Activations alone = layer1.run(List.of(first)).getFirst();
+            for (int t = 5; t < first.length; t++) assertRowEquals(alone.values(), t * alone.dim(), l1, t - 5);
         }
     }
 
@@ -118,12 +142,14 @@ class ActivationExtractorTest {
         assertEquals(dir.resolve("acts.json"), ActivationSidecar.pathFor(dir.resolve("acts.npy")));
     }
 
+    private static final ActivationExtractor.Listener QUIET = new ActivationExtractor.Listener() {
+        @Override public void counted(long rows) {}
+        @Override public void written(long rows) {}
+    };
+
     private static ActivationExtractor.Result extract(long skip, long max, Path out) {
-        return ActivationExtractor.extract(new ActivationExtractor.Request(TextCorpus.ofFiles(List.of(text)), CONTEXT, skip, max, BATCH, DType.F32, out),
-                tokenizer, layer3, new ActivationExtractor.Listener() {
-                    @Override public void counted(long rows) {}
-                    @Override public void written(long rows) {}
-                });
+        return ActivationExtractor.extract(new ActivationExtractor.Request(TextCorpus.ofFiles(List.of(text)), CONTEXT, skip, max, BATCH, DType.F32, List.of(out)),
+                tokenizer, layer3, QUIET);
     }
 
     /** The windows, built here from the tokenizer alone: [CLS], up to 14 text tokens, [SEP]. */

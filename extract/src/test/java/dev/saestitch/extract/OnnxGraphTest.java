@@ -72,8 +72,8 @@ class OnnxGraphTest {
     /** Ids and positions are fed as a transformer export expects: positions count from 0 in every window; padding is not read back here. */
     @Test
     void theModelIsFedIdsAndPositionsPerWindow() {
-        try (ActivationModel model = new ActivationModel(TinyOnnx.idsPlusPositions(), "tiny", null)) {
-            ActivationModel.Activations acts = model.run(List.of(new int[] {5, 6, 7}, new int[] {9}));
+        try (ActivationModel model = new ActivationModel(TinyOnnx.idsPlusPositions(), "tiny", List.of())) {
+            ActivationModel.Activations acts = model.run(List.of(new int[] {5, 6, 7}, new int[] {9})).getFirst();
             assertEquals(2, acts.windows());
             assertEquals(3, acts.tokens());
             assertEquals(1, acts.dim());

@@ -56,6 +56,21 @@ class ActivationsCliTest {
     }
 
     @Test
+    void severalLayersGiveOneFileEachFromOnePass() {
+        Path out = dir.resolve("multi.npy");
+        Cli run = Cli.run("activations", "--text", text.toString(), "--out", out.toString(), "--layer", "encoder.layer.1", "/encoder/layer.4", "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode layers = run.json().get("layers");
+        assertEquals(2, layers.size());
+        assertEquals("encoder.layer.1", layers.get(0).get("layer").asText());
+        assertEquals(dir.resolve("multi.encoder.layer.4.npy").toString(), layers.get(1).get("out").asText());
+        assertEquals(layers.get(0).get("tokens").asLong(), layers.get(1).get("tokens").asLong());
+        for (String f : new String[] {"multi.encoder.layer.1.npy", "multi.encoder.layer.1.json", "multi.encoder.layer.4.npy", "multi.encoder.layer.4.json"})
+            assertTrue(Files.isRegularFile(dir.resolve(f)), f);
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
     void aModelAndTokenizerOfYourOwnAreReadFromFiles() throws IOException {
         Path model = Files.write(dir.resolve("model.onnx"), BundledAssets.MODEL.readAll());
         Path tokenizer = dir.resolve("tokenizer.json");
