@@ -53,7 +53,7 @@ public final class ActivationExtractor {
     private ActivationExtractor() {}
 
     /** Tokens the corpus yields (special tokens included), counted without running the model, stopping once {@code enough} are seen. */
-    public static long countTokens(TextCorpus corpus, TextTokenizer tokenizer, int context, long enough) {
+    private static long countTokens(TextCorpus corpus, TextTokenizer tokenizer, int context, long enough) {
         long tokens = 0;
         try (WindowStream windows = new WindowStream(corpus, tokenizer, context)) {
             for (int[] w = windows.next(); w != null && tokens < enough; w = windows.next()) tokens += w.length;

@@ -33,9 +33,10 @@ final class ProtoWire {
 
     private ProtoWire() {}
 
-    /** Calls {@code visit} for each field of the message {@code bytes[from, to)}, in wire order. */
-    static void forEachField(byte[] bytes, int from, int to, Consumer<Field> visit) {
-        int[] at = {from};
+    /** Calls {@code visit} for each field of the message {@code bytes}, in wire order. */
+    static void forEachField(byte[] bytes, Consumer<Field> visit) {
+        int to = bytes.length;
+        int[] at = {0};
         while (at[0] < to) {
             int start = at[0];
             long tag = readVarint(bytes, at);
@@ -58,8 +59,6 @@ final class ProtoWire {
             visit.accept(new Field(number, wireType, bytes, start, valueStart, end));
         }
     }
-
-    static void forEachField(byte[] bytes, Consumer<Field> visit) { forEachField(bytes, 0, bytes.length, visit); }
 
     /** Appends field {@code number} holding the length-delimited {@code payload}. */
     static void writeBytes(ByteArrayOutputStream out, int number, byte[] payload) {
