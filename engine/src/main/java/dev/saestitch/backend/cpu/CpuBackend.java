@@ -8,6 +8,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
+import static dev.saestitch.backend.Shapes.requireColumns;
+import static dev.saestitch.backend.Shapes.requireSameShape;
+import static dev.saestitch.backend.Shapes.requireSize;
 import static dev.saestitch.tensor.Matrix.FLOAT;
 
 /**
@@ -79,7 +82,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void addRowVector(Matrix m, Matrix row, float alpha) {
-        requireCols(row, m.cols(), "row vector");
+        requireSize(row, m.cols(), "row vector");
         int cols = m.cols();
         MemorySegment md = m.data();
         float[] add = row.toArray();
@@ -132,7 +135,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void columnSums(Matrix m, float alpha, float beta, Matrix out) {
-        requireCols(out, m.cols(), "column sums");
+        requireSize(out, m.cols(), "column sums");
         int cols = m.cols(), rows = m.rows();
         MemorySegment md = m.data(), od = out.data();
         Parallel.forRange(cols, 64, (from, to) -> {
@@ -150,7 +153,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void rowNorms(Matrix m, Matrix out) {
-        requireCols(out, m.rows(), "row norms");
+        requireSize(out, m.rows(), "row norms");
         int cols = m.cols();
         MemorySegment md = m.data(), od = out.data();
         Parallel.forRange(m.rows(), ROW_GRAIN, (from, to) -> {
@@ -161,7 +164,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void rowSquaredDistances(Matrix a, Matrix b, Matrix out) {
         requireSameShape(a, b);
-        requireCols(out, a.rows(), "row distances");
+        requireSize(out, a.rows(), "row distances");
         int cols = a.cols();
         MemorySegment ad = a.data(), bd = b.data(), od = out.data();
         Parallel.forRange(a.rows(), ROW_GRAIN, (from, to) -> {
@@ -195,7 +198,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void selectAbove(Matrix z, Matrix threshold, SparseCodes out) {
         int f = z.cols();
-        if (threshold != null) requireCols(threshold, f, "threshold");
+        if (threshold != null) requireSize(threshold, f, "threshold");
         float[] theta = threshold == null ? new float[f] : threshold.toArray();
         RowChunks.write(RowChunks.scan(z, true, () -> (r, row, chunk) -> {
             for (int i = 0; i < f; i++) if (row[i] > theta[i]) chunk.add(i, row[i]);
@@ -205,7 +208,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void selectBand(Matrix z, Matrix centre, float halfWidth, SparseCodes out) {
         int f = z.cols();
-        requireCols(centre, f, "band centre");
+        requireSize(centre, f, "band centre");
         float[] c = centre.toArray();
         RowChunks.write(RowChunks.scan(z, true, () -> (r, row, chunk) -> {
             for (int i = 0; i < f; i++) if (Math.abs(row[i] - c[i]) < halfWidth) chunk.add(i, row[i]);
@@ -233,7 +236,7 @@ public final class CpuBackend implements Backend {
             }), z.rows(), out);
             return;
         }
-        requireCols(eligible, f, "eligibility mask");
+        requireSize(eligible, f, "eligibility mask");
         // Aux-k looks at the dead latents only, usually few: visit just those columns.
         int[] columns = eligibleColumns(eligible);
         MemorySegment zd = z.data();
@@ -277,7 +280,7 @@ public final class CpuBackend implements Backend {
         int d = w.cols();
         requireColumns(out, d, "decode output");
         if (out.rows() != codes.rows()) throw new IllegalArgumentException("decode output has " + out.rows() + " rows for " + codes.rows() + " code rows");
-        if (bias != null) requireCols(bias, d, "decoder bias");
+        if (bias != null) requireSize(bias, d, "decoder bias");
         if (dense(codes)) {
             if (bias == null) gemm.gemm(false, false, 1f, scratch.scatter(codes), w, 0f, out);
             else {
@@ -365,7 +368,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void sparseColumnSums(SparseCodes codes, float alpha, Matrix out) {
-        requireCols(out, codes.latents(), "sparse column sums");
+        requireSize(out, codes.latents(), "sparse column sums");
         MemorySegment od = out.data();
         for (long e = 0, n = codes.nnz(); e < n; e++) {
             int i = codes.index(e);
@@ -375,7 +378,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void sparseColumnProducts(SparseCodes a, SparseCodes b, float alpha, Matrix out) {
-        requireCols(out, a.latents(), "sparse column products");
+        requireSize(out, a.latents(), "sparse column products");
         if (b.rows() != a.rows() || b.nnz() != a.nnz())
             throw new IllegalArgumentException("sparse column products: operands differ in pattern (" + a.rows() + " rows, " + a.nnz() + " entries vs " + b.rows() + ", " + b.nnz() + ")");
         double[] acc = new double[a.latents()];
@@ -386,7 +389,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void updateSinceFired(SparseCodes codes, float tokens, Matrix sinceFired) {
-        requireCols(sinceFired, codes.latents(), "tokens-since-fired counters");
+        requireSize(sinceFired, codes.latents(), "tokens-since-fired counters");
         MemorySegment sd = sinceFired.data();
         // Saturate far above any dead-token threshold so that float rounding never matters.
         for (int i = 0; i < codes.latents(); i++) sd.setAtIndex(FLOAT, i, Math.min(1e12f, sd.getAtIndex(FLOAT, i) + tokens));
@@ -505,7 +508,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void addScaledRows(Matrix src, Matrix perRow, float alpha, Matrix dst) {
         requireSameShape(src, dst);
-        requireCols(perRow, src.rows(), "per-row factors");
+        requireSize(perRow, src.rows(), "per-row factors");
         int d = src.cols();
         MemorySegment sd = src.data(), pd = perRow.data(), dd = dst.data();
         Parallel.forRange(src.rows(), ROW_GRAIN, (from, to) -> {
@@ -520,14 +523,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void sparseAddByLatent(SparseCodes codes, float alpha, Matrix perLatent) {
-        requireCols(perLatent, codes.latents(), "per-latent values");
+        requireSize(perLatent, codes.latents(), "per-latent values");
         MemorySegment pd = perLatent.data();
         for (long e = 0, n = codes.nnz(); e < n; e++) codes.setValue(e, codes.value(e) + alpha * pd.getAtIndex(FLOAT, codes.index(e)));
     }
 
     @Override
     public void sparseColumnCounts(SparseCodes codes, float alpha, Matrix out) {
-        requireCols(out, codes.latents(), "sparse column counts");
+        requireSize(out, codes.latents(), "sparse column counts");
         long[] counts = new long[codes.latents()];
         for (long e = 0, n = codes.nnz(); e < n; e++) counts[codes.index(e)]++;
         MemorySegment od = out.data();
@@ -549,20 +552,5 @@ public final class CpuBackend implements Backend {
         double s = 0;
         for (int i = 0; i < n; i++) s += (double) a.getAtIndex(FLOAT, ao + i) * b.getAtIndex(FLOAT, bo + i);
         return s;
-    }
-
-    private static void requireSameShape(Matrix a, Matrix b) {
-        if (a.rows() != b.rows() || a.cols() != b.cols())
-            throw new IllegalArgumentException("shape mismatch: " + a.shape() + " vs " + b.shape());
-    }
-
-    /** A matrix of any row count with {@code cols} columns. */
-    private static void requireColumns(Matrix m, int cols, String what) {
-        if (m.cols() != cols) throw new IllegalArgumentException(what + " has shape " + m.shape() + ", expected " + cols + " columns");
-    }
-
-    /** A vector of {@code cols} values (1 x cols, or any shape of that size). */
-    private static void requireCols(Matrix v, int cols, String what) {
-        if (v.size() != cols) throw new IllegalArgumentException(what + " has shape " + v.shape() + ", expected " + cols + " values");
     }
 }
