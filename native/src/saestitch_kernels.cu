@@ -534,7 +534,26 @@ __global__ void k_batch_init(uint32_t* hist, uint32_t* state, uint32_t budget) {
 
 constexpr int STAGE = 128;  // entries of a row staged in shared memory at a time
 
-// One block per code row; threads over the output columns.
+// init + Σ over entries [start, end) of value·src[index, c], for this thread's column c (< d or
+// not: every thread of the block must call it, since it stages the entries through shared memory).
+__device__ float staged_gather(float init, const int32_t* index, const float* value, int32_t start, int32_t end,
+                               const float* src, int32_t d, int c, int32_t* s_idx, float* s_val) {
+    float acc = init;
+    for (int e0 = start; e0 < end; e0 += STAGE) {
+        int n = min(STAGE, end - e0);
+        __syncthreads();
+        for (int j = threadIdx.x; j < n; j += THREADS) {
+            s_idx[j] = index[e0 + j];
+            s_val[j] = value[e0 + j];
+        }
+        __syncthreads();
+        if (c < d)
+            for (int j = 0; j < n; j++) acc += s_val[j] * src[static_cast<int64_t>(s_idx[j]) * d + c];
+    }
+    return acc;
+}
+
+// One block per code row; threads over the output columns, in chunks of THREADS.
 __global__ void k_sparse_decode(const int32_t* row_start, const int32_t* indices, const float* values,
                                 const float* w, int32_t d, const float* bias, float* out) {
     __shared__ int32_t s_idx[STAGE];
@@ -542,21 +561,10 @@ __global__ void k_sparse_decode(const int32_t* row_start, const int32_t* indices
     int r = blockIdx.x;
     int32_t start = row_start[r], end = row_start[r + 1];
     float* o = out + static_cast<int64_t>(r) * d;
-    // Columns in chunks of THREADS; each chunk loops over the staged entries.
     for (int c0 = 0; c0 < d; c0 += THREADS) {
         int c = c0 + threadIdx.x;
-        float acc = (bias != nullptr && c < d) ? bias[c] : 0.f;
-        for (int e0 = start; e0 < end; e0 += STAGE) {
-            int n = min(STAGE, end - e0);
-            __syncthreads();
-            for (int j = threadIdx.x; j < n; j += THREADS) {
-                s_idx[j] = indices[e0 + j];
-                s_val[j] = values[e0 + j];
-            }
-            __syncthreads();
-            if (c < d)
-                for (int j = 0; j < n; j++) acc += s_val[j] * w[static_cast<int64_t>(s_idx[j]) * d + c];
-        }
+        // The bias first, as the CPU backend sums.
+        float acc = staged_gather(bias != nullptr && c < d ? bias[c] : 0.f, indices, values, start, end, w, d, c, s_idx, s_val);
         if (c < d) o[c] = acc;
     }
 }
@@ -627,18 +635,7 @@ __global__ void k_gather_latents(const int32_t* offsets, const int32_t* csc_row,
     float* o = out + static_cast<int64_t>(i) * d;
     for (int c0 = 0; c0 < d; c0 += THREADS) {
         int c = c0 + threadIdx.x;
-        float acc = 0.f;
-        for (int e0 = start; e0 < end; e0 += STAGE) {
-            int n = min(STAGE, end - e0);
-            __syncthreads();
-            for (int j = threadIdx.x; j < n; j += THREADS) {
-                s_row[j] = csc_row[e0 + j];
-                s_val[j] = csc_value[e0 + j];
-            }
-            __syncthreads();
-            if (c < d)
-                for (int j = 0; j < n; j++) acc += s_val[j] * dense[static_cast<int64_t>(s_row[j]) * d + c];
-        }
+        float acc = staged_gather(0.f, csc_row, csc_value, start, end, dense, d, c, s_row, s_val);
         if (c < d) o[c] += alpha * acc;
     }
 }
