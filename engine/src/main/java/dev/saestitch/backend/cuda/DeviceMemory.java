@@ -5,6 +5,7 @@ import dev.saestitch.tensor.SparseCodes;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.Function;
 
 import static dev.saestitch.bindings.cuda.CudaException.check;
 import static dev.saestitch.bindings.cuda.cuda_runtime_api_h.cudaFree;
@@ -77,26 +78,19 @@ final class DeviceMemory implements SparseCodes.Memory {
     void synchronize() { check(cudaStreamSynchronize(stream), "cudaStreamSynchronize"); }
 
     int readInt(MemorySegment device, long index) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment host = call.allocate(ValueLayout.JAVA_INT);
-            deviceToHost(device.asSlice(index * Integer.BYTES, Integer.BYTES), host, Integer.BYTES);
-            return host.get(ValueLayout.JAVA_INT, 0);
-        }
+        return copyOut(device.asSlice(index * Integer.BYTES, Integer.BYTES), host -> host.get(ValueLayout.JAVA_INT, 0));
     }
 
-    float readFloat(MemorySegment device) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment host = call.allocate(ValueLayout.JAVA_FLOAT);
-            deviceToHost(device, host, Float.BYTES);
-            return host.get(ValueLayout.JAVA_FLOAT, 0);
-        }
-    }
+    float readFloat(MemorySegment device) { return copyOut(device.asSlice(0, Float.BYTES), host -> host.get(ValueLayout.JAVA_FLOAT, 0)); }
 
-    double readDouble(MemorySegment device) {
+    double readDouble(MemorySegment device) { return copyOut(device.asSlice(0, Double.BYTES), host -> host.get(ValueLayout.JAVA_DOUBLE, 0)); }
+
+    /** A small device value copied into host memory (waiting for the stream), read there by {@code read}. */
+    private <T> T copyOut(MemorySegment device, Function<MemorySegment, T> read) {
         try (Arena call = Arena.ofConfined()) {
-            MemorySegment host = call.allocate(ValueLayout.JAVA_DOUBLE);
-            deviceToHost(device, host, Double.BYTES);
-            return host.get(ValueLayout.JAVA_DOUBLE, 0);
+            MemorySegment host = call.allocate(device.byteSize(), Long.BYTES);
+            deviceToHost(device, host, device.byteSize());
+            return read.apply(host);
         }
     }
 }
