@@ -1,5 +1,6 @@
 package dev.saestitch.cli;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.data.ActivationFiles;
@@ -47,14 +48,14 @@ final class RealDataDemo {
             for (int width : demo.widths) ladder.add(saes.train(demo.ladderName(width), width, demo.seed, trainRows, heldOutRows));
             saes.train(demo.secondSeedName(), demo.widths[0], demo.seed + 1, trainRows, heldOutRows);
         }
-        Map<String, Object> about = new LinkedHashMap<>();
-        about.put("activations", sidecar(train));
+        Map<String, Object> trainSidecar = sidecar(train), about = new LinkedHashMap<>();
+        about.put("activations", trainSidecar);
         about.put("held_out", sidecar(heldOut));
         DemoReport.write(demo.out.resolve("report"), "SAE ladder on all-MiniLM-L6-v2 activations (Europarl)", about, ladder);
         JsonReport report = new JsonReport()
                 .put("data", train.toString())
                 .put("held_out", heldOut.toString())
-                .put("layer", about.get("activations") instanceof Map<?, ?> m ? m.get("tensor") : demo.layer)
+                .put("layer", trainSidecar.get("tensor"))
                 .put("ladder", ladder);
         List<Map<String, Object>> pairs = new ArrayList<>();
         for (int i = 0; i + 1 < demo.widths.length; i++) pairs.add(demo.comparePair(demo.ladderName(demo.widths[i]), demo.ladderName(demo.widths[i + 1]), heldOut));
@@ -91,7 +92,7 @@ final class RealDataDemo {
         }
     }
 
-    private static Object sidecar(Path file) throws IOException {
-        return JsonReport.mapper().readValue(ActivationSidecar.pathFor(file).toFile(), Map.class);
+    private static Map<String, Object> sidecar(Path file) throws IOException {
+        return JsonReport.mapper().readValue(ActivationSidecar.pathFor(file).toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
     }
 }
