@@ -56,10 +56,10 @@ public class DictionaryBench {
         arena = Arena.ofShared();
         backend = Backends.select("cpu");
         SplittableRandom random = new SplittableRandom(7);
-        small = gaussian(F_SMALL, D, random);
-        large = gaussian(F_LARGE, D, random);
+        small = RandomMatrices.gaussian(arena, F_SMALL, D, 1, random);
+        large = RandomMatrices.gaussian(arena, F_LARGE, D, 1, random);
         products = Matrix.allocate(arena, F_LARGE, F_SMALL);
-        residual = gaussian(N, D, random);
+        residual = RandomMatrices.gaussian(arena, N, D, 1, random);
         codes = backend.newCodes(N, F_LARGE, (long) N * K);
         codes.reset(N, (long) N * K);
         for (int r = 0; r < N; r++) {
@@ -71,12 +71,6 @@ public class DictionaryBench {
             }
         }
         codes.setRowStart(N, N * K);
-    }
-
-    private Matrix gaussian(int rows, int cols, SplittableRandom random) {
-        Matrix m = Matrix.allocate(arena, rows, cols);
-        for (long i = 0; i < m.size(); i++) m.setFlat(i, (float) random.nextGaussian());
-        return m;
     }
 
     @TearDown(Level.Trial)

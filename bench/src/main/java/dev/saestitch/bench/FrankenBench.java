@@ -62,9 +62,7 @@ public class FrankenBench {
     }
 
     static Matrix activations(Arena arena, SplittableRandom rnd) {
-        Matrix x = Matrix.allocate(arena, BATCH, D);
-        for (long i = 0; i < x.size(); i++) x.setFlat(i, (float) rnd.nextGaussian());
-        return x;
+        return RandomMatrices.gaussian(arena, BATCH, D, 1, rnd);
     }
 
     @State(Scope.Benchmark)
@@ -108,8 +106,7 @@ public class FrankenBench {
                     gram.add(c, activations(arena, rnd));
                 }
             }
-            Matrix w = Matrix.allocate(arena, solveLatents, D), bias = Matrix.allocate(arena, 1, D);
-            for (long i = 0; i < w.size(); i++) w.setFlat(i, (float) rnd.nextGaussian());
+            Matrix w = RandomMatrices.gaussian(arena, solveLatents, D, 1, rnd), bias = Matrix.allocate(arena, 1, D);
             start = new Decoder(w, bias);
         }
 

@@ -136,9 +136,7 @@ public final class GpuBench {
 
     /** (rows, d) Gaussian rows scaled to unit norm, on the device. */
     private static Matrix unitRows(Backend backend, Arena arena, int rows, int d, long seed) {
-        Matrix host = Matrix.allocate(arena, rows, d);
-        SplittableRandom random = new SplittableRandom(seed);
-        for (long i = 0; i < host.size(); i++) host.setFlat(i, (float) random.nextGaussian());
+        Matrix host = RandomMatrices.gaussian(arena, rows, d, 1, new SplittableRandom(seed));
         Matrix device = backend.allocate(arena, rows, d);
         backend.upload(host, device);
         backend.normaliseRows(device);

@@ -45,9 +45,7 @@ public class SelectionBench {
         arena = Arena.ofShared();
         backend = Backends.select("cpu");
         SplittableRandom random = new SplittableRandom(7);
-        Matrix x = Matrix.allocate(arena, B, D), wEnc = Matrix.allocate(arena, F, D);
-        for (long i = 0; i < x.size(); i++) x.setFlat(i, (float) random.nextGaussian());
-        for (long i = 0; i < wEnc.size(); i++) wEnc.setFlat(i, (float) (random.nextGaussian() / Math.sqrt(D)));
+        Matrix x = RandomMatrices.gaussian(arena, B, D, 1, random), wEnc = RandomMatrices.gaussian(arena, F, D, 1 / Math.sqrt(D), random);
         z = Matrix.allocate(arena, B, F);
         backend.gemm(false, true, 1f, x, wEnc, 0f, z);
         sums = Matrix.allocate(arena, 1, F);

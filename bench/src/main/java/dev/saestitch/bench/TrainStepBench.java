@@ -110,9 +110,7 @@ public class TrainStepBench {
             CyclingFeed feed = new CyclingFeed(arena, 1);
             x = Matrix.allocate(arena, B, D);
             feed.next(x);
-            wEnc = Matrix.allocate(arena, F, D);
-            java.util.SplittableRandom random = new java.util.SplittableRandom(1);
-            for (long i = 0; i < wEnc.size(); i++) wEnc.setFlat(i, (float) (random.nextGaussian() / Math.sqrt(D)));
+            wEnc = RandomMatrices.gaussian(arena, F, D, 1 / Math.sqrt(D), new java.util.SplittableRandom(1));
             z = Matrix.allocate(arena, B, F);
         }
 
