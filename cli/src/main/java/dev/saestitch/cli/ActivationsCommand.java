@@ -11,6 +11,7 @@ import dev.saestitch.extract.TextCorpus;
 import dev.saestitch.extract.TextTokenizer;
 import dev.saestitch.io.DType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -62,8 +63,7 @@ final class ActivationsCommand implements Callable<Integer> {
     String dtype;
     @Option(names = "--list-layers", description = "Print the graph's outputs and modules, and exit.")
     boolean listLayers;
-    @Option(names = "--json", description = "Print the sidecar, with seconds and tokens_per_s, as one JSON object on stdout.")
-    boolean json;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() throws IOException {
@@ -104,7 +104,7 @@ final class ActivationsCommand implements Callable<Integer> {
                 err.printf("activations: %d tokens × %d → %s%n", result.tokens(), result.dims()[t], outs.get(t));
             }
             err.printf("activations: %.1f s (%.0f tok/s)%n", result.seconds(), result.tokensPerSecond());
-            if (json) {
+            if (json.enabled) {
                 JsonReport report = new JsonReport();
                 // One layer: the sidecar's keys at the top level; several: a list of them.
                 if (written.size() == 1) written.getFirst().forEach(report::put);

@@ -55,8 +55,7 @@ final class CompareCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--report", paramLabel = "DIR", description = "Write summary.json, latents.csv and PNG plots into DIR.")
     Path reportDir;
-    @Option(names = "--json", description = "Print one JSON object with the results on stdout.")
-    boolean json;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {
@@ -90,7 +89,7 @@ final class CompareCommand implements Callable<Integer> {
                 report.put("report", reportDir.toString());
                 writeReport(new ReportDir(reportDir), report, classes, families, cosines, scan);
             }
-            Evaluations.print(report, json, spec.commandLine().getOut());
+            Evaluations.print(report, json.enabled, spec.commandLine().getOut());
         }
         return 0;
     }

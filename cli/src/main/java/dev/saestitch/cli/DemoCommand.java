@@ -67,8 +67,7 @@ final class DemoCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--eval-rows", defaultValue = "65536", description = "Rows for the metrics: written as the world's activations.npy, or with --real the held-out tokens after the training ones (default: ${DEFAULT-VALUE}).")
     int evalRows;
-    @Option(names = "--json", description = "Print one JSON object with the results on stdout.")
-    boolean json;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() throws IOException {
@@ -79,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
         JsonReport report = real ? new RealDataDemo(this).run() : synthetic();
         report.put("report", out.resolve("report").toString());
         PrintWriter stdout = spec.commandLine().getOut();
-        if (json) report.print(stdout);
+        if (json.enabled) report.print(stdout);
         else DemoReport.printTable(stdout, ladderOf(report), out, report.fields());
         return 0;
     }

@@ -36,8 +36,7 @@ final class EvalCommand implements Callable<Integer> {
     int batch;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the row order (default: ${DEFAULT-VALUE}).")
     long seed;
-    @Option(names = "--json", description = "Print one JSON object with the results on stdout.")
-    boolean json;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {
@@ -51,7 +50,7 @@ final class EvalCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("eval: " + sae + " on " + data.description() + "; " + backend.describe());
             int evalRows = (int) Math.min(rows, data.source().rows());
             Evaluation ev = Evaluations.evaluate(backend, sae, data.source(), seed, evalRows, batch);
-            Evaluations.print(Evaluations.report(ev, sae, data.truth()).put("sae", saeDir.toString()), json, spec.commandLine().getOut());
+            Evaluations.print(Evaluations.report(ev, sae, data.truth()).put("sae", saeDir.toString()), json.enabled, spec.commandLine().getOut());
         }
         return 0;
     }
@@ -68,7 +67,7 @@ final class EvalCommand implements Callable<Integer> {
             int evalRows = (int) Math.min(rows, data.source().rows());
             Evaluation ev = Evaluations.evaluate(b -> new CompositeSaeRunner(backend, sae, b), data.source(), seed, evalRows, batch);
             Evaluations.print(Evaluations.report(ev, "composite", sae.dIn(), sae.width(), sae.wDec(), data.truth()).put("sae", saeDir.toString()),
-                    json, spec.commandLine().getOut());
+                    json.enabled, spec.commandLine().getOut());
         }
         return 0;
     }

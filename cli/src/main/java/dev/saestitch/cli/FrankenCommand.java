@@ -70,8 +70,7 @@ final class FrankenCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--report", paramLabel = "DIR", description = "Write summary.json, stages.csv and the mse-vs-F and mse-vs-l0 plots here.")
     Path report;
-    @Option(names = "--json", description = "Print one JSON object with the results on stdout.")
-    boolean json;
+    @Mixin JsonOption json;
 
     private final Map<Sae, Path> pathOf = new IdentityHashMap<>();
 
@@ -101,7 +100,7 @@ final class FrankenCommand implements Callable<Integer> {
                     String export = out == null ? null : export(f.result());
                     JsonReport result = report(f, plainRows, split, data, export);
                     if (report != null) FrankenReport.write(report, result, options);
-                    if (json) result.print(spec.commandLine().getOut());
+                    if (json.enabled) result.print(spec.commandLine().getOut());
                     else FrankenReport.printTable(spec.commandLine().getOut(), result);
                 }
             }

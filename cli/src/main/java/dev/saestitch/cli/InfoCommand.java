@@ -4,7 +4,6 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.bindings.cuda.CudaLibraries;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -17,7 +16,7 @@ final class InfoCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
     @Mixin BackendOption backendOption;
-    @Option(names = "--json", description = "Print one JSON object on stdout.") boolean json;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {
@@ -30,7 +29,7 @@ final class InfoCommand implements Callable<Integer> {
                     .put("backend", backend.name())
                     .put("backend_detail", backend.describe())
                     .put("cuda_libraries", CudaLibraries.report());
-            if (json) report.print(spec.commandLine().getOut());
+            if (json.enabled) report.print(spec.commandLine().getOut());
             else report.fields().forEach((k, v) -> spec.commandLine().getOut().printf("%-14s %s%n", k, v));
         }
         return 0;

@@ -40,8 +40,7 @@ final class MatchCommand implements Callable<Integer> {
     double threshold;
     @Option(names = "--report", paramLabel = "DIR", description = "Write summary.json, matches CSV and matched-cosine plots into DIR.")
     Path report;
-    @Option(names = "--json", description = "Print one JSON object with the results on stdout.")
-    boolean json;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {
@@ -66,7 +65,7 @@ final class MatchCommand implements Callable<Integer> {
                 MatchReport.write(report, result, summary);
                 result.put("report", report.toString());
             }
-            if (json) result.print(spec.commandLine().getOut());
+            if (json.enabled) result.print(spec.commandLine().getOut());
             else summary.printText(spec.commandLine().getOut(), saePaths, result);
         } finally {
             for (Sae s : saes) s.close();

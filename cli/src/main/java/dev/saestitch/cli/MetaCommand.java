@@ -60,8 +60,7 @@ final class MetaCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--report", paramLabel = "DIR", description = "Report folder: summary.json and, with --compare, meta_max_cos_hist.png (default: DIR.report beside --out).")
     Path report;
-    @Option(names = "--json", description = "Print one JSON object with the results on stdout.")
-    boolean json;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() throws IOException {
@@ -111,7 +110,7 @@ final class MetaCommand implements Callable<Integer> {
                             .put("compare_mean_max_cos", comparison.plainMeanMaxCosine());
                 result.put("out", out.toString()).put("report", reportDir.toString());
                 MetaReport.write(reportDir, result, comparison);
-                Evaluations.print(result, json, spec.commandLine().getOut());
+                Evaluations.print(result, json.enabled, spec.commandLine().getOut());
             }
         }
         return 0;

@@ -72,8 +72,7 @@ final class StitchCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--report", paramLabel = "DIR", description = "Write summary.json, path.csv and PNG plots into DIR.")
     Path reportDir;
-    @Option(names = "--json", description = "Print one JSON object with the results on stdout.")
-    boolean json;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {
@@ -143,7 +142,7 @@ final class StitchCommand implements Callable<Integer> {
                 report.put("report", reportDir.toString());
                 writeReport(new ReportDir(reportDir), report, steps, l, large.width());
             }
-            Evaluations.print(report, json, spec.commandLine().getOut());
+            Evaluations.print(report, json.enabled, spec.commandLine().getOut());
         }
         return 0;
     }

@@ -6,6 +6,7 @@ import dev.saestitch.synth.SyntheticConfig;
 import dev.saestitch.synth.SyntheticWorld;
 import dev.saestitch.tensor.Matrix;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,8 +35,7 @@ final class SynthCommand implements Callable<Integer> {
     Path truth;
     @Option(names = "--float16", description = "Write the activations as float16 instead of float32.")
     boolean float16;
-    @Option(names = "--json", description = "Print one JSON object on stdout.")
-    boolean json;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {
@@ -60,7 +60,7 @@ final class SynthCommand implements Callable<Integer> {
                 .put("dim", dim)
                 .put("true_features", world.config().trueFeatureCount())
                 .put("seed", seed);
-        if (json) report.print(spec.commandLine().getOut());
+        if (json.enabled) report.print(spec.commandLine().getOut());
         else spec.commandLine().getOut().printf("wrote %d×%d activations to %s and %d true features to %s%n",
                 rows, dim, out, world.config().trueFeatureCount(), truthFile);
         return 0;

@@ -57,8 +57,7 @@ final class TrainCommand implements Callable<Integer> {
     int evalRows;
     @Option(names = "--synth-dim", defaultValue = "128", paramLabel = "D", description = "Dimension of the synthetic world when there is no --data (default: ${DEFAULT-VALUE}).")
     int synthDim;
-    @Option(names = "--json", description = "Print one JSON object with the results on stdout.")
-    boolean json;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() throws IOException {
@@ -80,7 +79,7 @@ final class TrainCommand implements Callable<Integer> {
                         .put("seconds", run.seconds())
                         .put("tokens_per_s", run.tokensPerSecond())
                         .put("out", out.toString());
-                Evaluations.print(report, json, spec.commandLine().getOut());
+                Evaluations.print(report, json.enabled, spec.commandLine().getOut());
             }
         }
         return 0;
