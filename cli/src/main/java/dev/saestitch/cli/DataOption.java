@@ -3,6 +3,7 @@ package dev.saestitch.cli;
 import dev.saestitch.data.ActivationFiles;
 import dev.saestitch.data.ActivationSource;
 import dev.saestitch.io.Npy;
+import dev.saestitch.io.SaeFiles;
 import dev.saestitch.synth.SyntheticWorld;
 import dev.saestitch.tensor.Matrix;
 import picocli.CommandLine.Option;
@@ -51,6 +52,16 @@ final class DataOption {
             }
         }
         return new Dataset(source, truthDirections, source.describe());
+    }
+
+    /**
+     * The one input-dimension check: fails unless the data's rows have the SAE's d_in, naming the
+     * data file, or on the synthetic world (built with the first SAE's D) the SAE.
+     */
+    void checkInputDim(int dIn, Path saePath, Dataset dataset) {
+        int dim = dataset.source().dim();
+        if (data != null) SaeFiles.checkInputDim(dIn, saePath, dim, data);
+        else if (dIn != dim) throw new UserInputException(saePath + ": the SAE has d_in=" + dIn + " but the synthetic world has " + dim);
     }
 
     /** The file the data came from, for messages. */

@@ -3,10 +3,7 @@ package dev.saestitch.cli;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.io.DType;
 import dev.saestitch.io.Npy;
-import dev.saestitch.io.SaeFiles;
-import dev.saestitch.metrics.NovelLatentTruth;
 import dev.saestitch.sae.Architecture;
-import dev.saestitch.sae.Sae;
 import dev.saestitch.synth.SyntheticWorld;
 import dev.saestitch.tensor.Matrix;
 import picocli.CommandLine.Command;
@@ -19,8 +16,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -32,9 +27,9 @@ import java.util.concurrent.Callable;
                 "With --real: the same pipeline on activations of the bundled all-MiniLM-L6-v2 over Europarl text."})
 final class DemoCommand implements Callable<Integer> {
 
-    static final String SYNTHETIC_WIDTHS = "512,1024,2048", REAL_WIDTHS = "768,1536,3072";
-    static final int SYNTHETIC_K = 16, REAL_K = 32;
-    static final long SYNTHETIC_TOKENS = 3_000_000;
+    private static final String SYNTHETIC_WIDTHS = "512,1024,2048", REAL_WIDTHS = "768,1536,3072";
+    private static final int SYNTHETIC_K = 16, REAL_K = 32;
+    private static final long SYNTHETIC_TOKENS = 3_000_000;
 
     @Spec CommandSpec spec;
     @Mixin BackendOption backendOption;
@@ -72,10 +67,18 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (widths == null) widths = parseWidths(real ? REAL_WIDTHS : SYNTHETIC_WIDTHS);
-        if (k == null) k = real ? REAL_K : SYNTHETIC_K;
-        if (tokens == null) tokens = real ? realTokens : SYNTHETIC_TOKENS;
         if (widths.length == 0) throw new UserInputException("--widths needs at least one width");
-        JsonReport report = real ? new RealDataDemo(this).run() : synthetic();
+        if (real && realTokens < 1) throw new UserInputException("--real-tokens must be at least 1, got " + realTokens);
+        var recipe = new DemoPipeline.Recipe(Architecture.parse(arch), widths, k != null ? k : real ? REAL_K : SYNTHETIC_K,
+                tokens != null ? tokens : real ? realTokens : SYNTHETIC_TOKENS, batch, lr, deadTokens, seed, evalRows);
+        PrintWriter err = spec.commandLine().getErr();
+        Path data = out.resolve("data");
+        JsonReport report;
+        // The real demo's files come first: extracting them needs no backend.
+        RealDataDemo.Files files = real ? RealDataDemo.extract(spec, data, layer, realTokens, evalRows) : null;
+        try (Backend backend = backendOption.open(); DemoPipeline pipeline = new DemoPipeline(backend, recipe, out, err)) {
+            report = real ? RealDataDemo.run(pipeline, files, realTokens, backend, err) : synthetic(pipeline, recipe, backend, err);
+        }
         report.put("report", out.resolve("report").toString());
         PrintWriter stdout = spec.commandLine().getOut();
         if (json.enabled) report.print(stdout);
@@ -84,102 +87,37 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** The ladder, compare/stitch of the two smallest, Frankenstein and two seeds on the synthetic world. */
-    private JsonReport synthetic() throws IOException {
-        Architecture architecture = Architecture.parse(arch);
-        PrintWriter err = spec.commandLine().getErr();
+    private JsonReport synthetic(DemoPipeline pipeline, DemoPipeline.Recipe recipe, Backend backend, PrintWriter err) throws IOException {
         SyntheticWorld world = new SyntheticWorld(SyntheticDefaults.world(dim, seed));
-        List<Map<String, Object>> ladder = new ArrayList<>();
-        try (Arena arena = Arena.ofShared(); Backend backend = backendOption.open()) {
+        try (Arena arena = Arena.ofShared()) {
             err.println("demo: " + world.describe());
             err.println("demo: " + backend.describe());
             Matrix truth = world.trueFeatures().directions(arena);
-            writeWorld(world, truth);
-            DemoLadder saes = ladder(backend, truth);
-            for (int width : widths) ladder.add(saes.train(ladderName(width), width, seed, world, world));
-            saes.train(secondSeedName(), widths[0], seed + 1, world, world);
-        }
-        DemoReport.write(out.resolve("report"), "SAE ladder on the synthetic world",
-                Map.of("world", world.describe(), "world_config", world.config()), ladder);
-        JsonReport report = new JsonReport()
-                .put("world", world.describe())
-                .put("true_features", world.config().trueFeatureCount())
-                .put("ladder", ladder);
-        Path data = out.resolve("world").resolve("activations.npy");
-        if (widths.length >= 2) {
-            Map<String, Object> pair = comparePair(ladderName(widths[0]), ladderName(widths[1]), data);
-            pair.put("novel_vs_truth", novelVsTruth(ladderName(widths[0]), ladderName(widths[1]), world));
-            report.put("pair", pair);
-            report.put("frankenstein", frankenstein("--synth-seed", Long.toString(seed), "--tokens", "1000000"));
-        }
-        report.put("seeds", matchSeeds());
-        return report;
-    }
-
-    DemoLadder ladder(Backend backend, Matrix truth) {
-        return new DemoLadder(backend, out.resolve("saes"), Architecture.parse(arch), k, tokens, batch, lr, deadTokens, evalRows, truth,
-                spec.commandLine().getErr());
-    }
-
-    /** compare and stitch of SMALL against LARGE on {@code data} with the commands themselves; their reports go under report/. */
-    Map<String, Object> comparePair(String small, String large, Path data) {
-        Path reports = out.resolve("report");
-        String pairName = small + "-vs-" + large;
-        Map<String, Object> pair = new LinkedHashMap<>();
-        pair.put("small", small);
-        pair.put("large", large);
-        pair.put("compare", Subcommand.json(spec, "compare", saeDir(small), saeDir(large), "--data", data.toString(),
-                "--rows", Integer.toString(evalRows), "--report", reports.resolve("compare-" + pairName).toString(), "--json"));
-        pair.put("stitch", Subcommand.json(spec, "stitch", saeDir(small), saeDir(large), "--data", data.toString(),
-                "--rows", Integer.toString(Math.min(evalRows, 16384)), "--report", reports.resolve("stitch-" + pairName).toString(), "--json"));
-        return pair;
-    }
-
-    /** The novel latents of the pair scored against the world's true features. */
-    private Map<String, Object> novelVsTruth(String small, String large, SyntheticWorld world) {
-        Path reports = out.resolve("report");
-        boolean[] novel = DemoReport.novelMask(reports.resolve("compare-" + small + "-vs-" + large).resolve("latents.csv"));
-        try (Arena arena = Arena.ofShared(); Sae s = SaeFiles.load(out.resolve("saes").resolve(small)); Sae l = SaeFiles.load(out.resolve("saes").resolve(large))) {
-            NovelLatentTruth t = NovelLatentTruth.score(world.trueFeatures().directions(arena), s.wDec(), l.wDec(), novel);
-            Map<String, Object> truth = new LinkedHashMap<>();
-            truth.put("novel", t.novel());
-            truth.put("hits", t.hits());
-            truth.put("precision", CompareCommand.finite(t.precision()));
-            truth.put("missed_by_small", t.missedBySmall());
-            truth.put("missed_found_by_large", t.missedFoundByLarge());
-            truth.put("missed_found_by_novel", t.missedFoundByNovel());
-            truth.put("recall", CompareCommand.finite(t.recall()));
-            return truth;
+            Path activations = writeWorld(world, truth);
+            List<Map<String, Object>> ladder = pipeline.trainLadder(world, world, truth);
+            DemoReport.write(pipeline.reports(), "SAE ladder on the synthetic world",
+                    Map.of("world", world.describe(), "world_config", world.config()), ladder);
+            JsonReport report = new JsonReport()
+                    .put("world", world.describe())
+                    .put("true_features", world.config().trueFeatureCount())
+                    .put("ladder", ladder);
+            if (widths.length >= 2) {
+                DemoPipeline.Pair pair = pipeline.comparePair(pipeline.ladderName(widths[0]), pipeline.ladderName(widths[1]), activations);
+                Map<String, Object> fields = pair.fields();
+                fields.put("novel_vs_truth", pipeline.novelVsTruth(pair, truth));
+                report.put("pair", fields);
+                report.put("frankenstein", pipeline.frankenstein(new DataOption.Dataset(world, truth, world.describe()), 1_000_000));
+            }
+            return report.put("seeds", pipeline.matchSeeds());
         }
     }
 
-    String saeDir(String name) { return out.resolve("saes").resolve(name).toString(); }
-
-    /** A Frankenstein SAE from the whole ladder (SPEC §3), its decoder refitted exactly; {@code data} says where its rows come from. */
-    Map<String, Object> frankenstein(String... data) {
-        List<String> args = new ArrayList<>(List.of("frankenstein"));
-        for (int width : widths) args.add(saeDir(ladderName(width)));
-        args.addAll(List.of(data));
-        args.addAll(List.of("--retrain", "exact", "--eval-rows", Integer.toString(evalRows),
-                "--out", out.resolve("saes").resolve("frankenstein").toString(),
-                "--report", out.resolve("report").resolve("frankenstein").toString(), "--json"));
-        return Subcommand.json(spec, args.toArray(String[]::new));
-    }
-
-    /** The smallest SAE against its second seed. */
-    Map<String, Object> matchSeeds() {
-        return Subcommand.json(spec, "match", saeDir(ladderName(widths[0])), saeDir(secondSeedName()),
-                "--report", out.resolve("report").resolve("match-seeds").toString(), "--json");
-    }
-
-    String ladderName(int width) { return Architecture.parse(arch).cliName() + "-" + width; }
-
-    String secondSeedName() { return ladderName(widths[0]) + "-seed" + (seed + 1); }
-
-    /** The truth and an evaluation slice of activations, so that eval and compare can be run on them. */
-    private void writeWorld(SyntheticWorld world, Matrix truth) {
+    /** The truth and an evaluation slice of activations, so that eval and compare can be run on them; returns the slice's file. */
+    private Path writeWorld(SyntheticWorld world, Matrix truth) {
         Path dir = out.resolve("world");
         Npy.write(dir.resolve("activations.truth.npy"), truth, DType.F32);
         Npy.write(dir.resolve("activations.npy"), evalRows, world.dim(), DType.F32, world::writeRows);
+        return dir.resolve("activations.npy");
     }
 
     @SuppressWarnings("unchecked")

@@ -85,21 +85,6 @@ final class DemoReport {
         return value instanceof Number n ? String.format(pattern, n.doubleValue()) : "n/a";
     }
 
-    /** The novel flags of latents.csv (written by compare; its columns are a contract). */
-    static boolean[] novelMask(Path latentsCsv) {
-        try (var lines = Files.lines(latentsCsv)) {
-            return toBooleans(lines.skip(1).map(l -> l.split(",", -1)[3].equals("novel")).toList());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static boolean[] toBooleans(List<Boolean> flags) {
-        boolean[] b = new boolean[flags.size()];
-        for (int i = 0; i < b.length; i++) b[i] = flags.get(i);
-        return b;
-    }
-
     /** summary.json ({@code about} and the ladder), ladder.csv and ladder.png under {@code dir}. */
     static void write(Path dir, String title, Map<String, Object> about, List<Map<String, Object>> ladder) {
         try {

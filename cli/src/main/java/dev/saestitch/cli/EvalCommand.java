@@ -1,11 +1,10 @@
 package dev.saestitch.cli;
 
+import dev.saestitch.api.Evaluations;
 import dev.saestitch.backend.Backend;
-import dev.saestitch.io.SaeFileException;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.CompositeSae;
-import dev.saestitch.sae.CompositeSaeFiles;
-import dev.saestitch.sae.CompositeSaeRunner;
+import dev.saestitch.io.CompositeSaeFiles;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.train.Evaluation;
 import picocli.CommandLine.Command;
@@ -46,11 +45,10 @@ final class EvalCommand implements Callable<Integer> {
              Arena arena = Arena.ofShared();
              DataOption.Dataset data = dataOption.open(sae.dIn(), arena);
              Backend backend = backendOption.open()) {
-            if (dataOption.path() != null) SaeFiles.checkInputDim(sae, saeDir, data.source().dim(), dataOption.path());
+            dataOption.checkInputDim(sae.dIn(), saeDir, data);
             spec.commandLine().getErr().println("eval: " + sae + " on " + data.description() + "; " + backend.describe());
-            int evalRows = (int) Math.min(rows, data.source().rows());
-            Evaluation ev = Evaluations.evaluate(backend, sae, data.source(), seed, evalRows, batch);
-            Evaluations.print(Evaluations.report(ev, sae, data.truth()).put("sae", saeDir.toString()), json.enabled, spec.commandLine().getOut());
+            Evaluation ev = Evaluations.of(backend, sae, data.source(), seed, rows, batch);
+            EvaluationReport.of(ev, sae, data.truth()).put("sae", saeDir.toString()).print(spec.commandLine().getOut(), json.enabled);
         }
         return 0;
     }
@@ -61,13 +59,11 @@ final class EvalCommand implements Callable<Integer> {
              Arena arena = Arena.ofShared();
              DataOption.Dataset data = dataOption.open(sae.dIn(), arena);
              Backend backend = backendOption.open()) {
-            if (data.source().dim() != sae.dIn())
-                throw new SaeFileException(dataOption.path(), "activations have dimension " + data.source().dim() + " but the SAE at " + saeDir + " has d_in=" + sae.dIn());
+            dataOption.checkInputDim(sae.dIn(), saeDir, data);
             spec.commandLine().getErr().println("eval: " + sae + " on " + data.description() + "; " + backend.describe());
-            int evalRows = (int) Math.min(rows, data.source().rows());
-            Evaluation ev = Evaluations.evaluate(b -> new CompositeSaeRunner(backend, sae, b), data.source(), seed, evalRows, batch);
-            Evaluations.print(Evaluations.report(ev, "composite", sae.dIn(), sae.width(), sae.wDec(), data.truth()).put("sae", saeDir.toString()),
-                    json.enabled, spec.commandLine().getOut());
+            Evaluation ev = Evaluations.of(backend, sae, data.source(), seed, rows, batch);
+            EvaluationReport.of(ev, "composite", sae.dIn(), sae.width(), sae.wDec(), data.truth()).put("sae", saeDir.toString())
+                    .print(spec.commandLine().getOut(), json.enabled);
         }
         return 0;
     }

@@ -1,17 +1,13 @@
 package dev.saestitch.cli;
 
+import dev.saestitch.api.FrankensteinResult;
 import dev.saestitch.backend.Backend;
-import dev.saestitch.franken.DataSplit;
 import dev.saestitch.franken.DecoderRetraining;
 import dev.saestitch.franken.Frankenstein;
 import dev.saestitch.franken.NormalEquations;
 import dev.saestitch.io.SaeFiles;
-import dev.saestitch.metrics.FeatureRecovery;
 import dev.saestitch.sae.CompositeSae;
-import dev.saestitch.sae.CompositeSaeFiles;
 import dev.saestitch.sae.Sae;
-import dev.saestitch.train.Evaluation;
-import dev.saestitch.train.SaeRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -24,7 +20,6 @@ import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -87,18 +82,15 @@ final class FrankenCommand implements Callable<Integer> {
             for (Path p : larger) largerSaes.add(load(p, loaded));
             for (Path p : plain) if (pathOf.values().stream().noneMatch(q -> sameFile(p, q))) load(p, loaded);   // each SAE reported once
             try (DataOption.Dataset data = dataOption.open(baseSae.dIn(), arena); Backend backend = backendOption.open()) {
-                for (Sae s : loaded) checkDim(s, pathOf.get(s), data);
+                for (Sae s : loaded) dataOption.checkInputDim(s.dIn(), pathOf.get(s), data);
                 err.println("frankenstein: " + loaded.size() + " SAEs on " + data.description());
                 err.println("frankenstein: " + backend.describe());
-                DataSplit split = DataSplit.of(data.source(), evalRows, batch, seed);
                 Progress progress = new Progress(err, "frankenstein retrain", options.retrain().steps() * batch, "tok");
-                try (Frankenstein f = Frankenstein.run(backend, baseSae, largerSaes, split, options, n -> progress.status(n, ""))) {
+                try (FrankensteinResult f = FrankensteinResult.build(backend, baseSae, largerSaes, loaded, data.source(), options, evalRows, batch, seed,
+                        n -> progress.status(n, ""))) {
                     if (options.retrain().method() != DecoderRetraining.Method.NONE) progress.done();
-                    List<Map<String, Object>> plainRows = new ArrayList<>();
-                    for (Sae s : loaded.stream().sorted(java.util.Comparator.comparingInt(Sae::width)).toList())
-                        plainRows.add(plainRow(backend, s, pathOf.get(s), split));
-                    String export = out == null ? null : export(f.result());
-                    JsonReport result = report(f, plainRows, split, data, export);
+                    String format = out == null ? null : SaeFiles.save(f.merge().result(), out, Map.of());
+                    JsonReport result = FrankenReport.json(f, options, s -> pathOf.get(s).toString(), data, out, format);
                     if (report != null) FrankenReport.write(report, result, options);
                     if (json.enabled) result.print(spec.commandLine().getOut());
                     else FrankenReport.printTable(spec.commandLine().getOut(), result);
@@ -118,78 +110,4 @@ final class FrankenCommand implements Callable<Integer> {
     }
 
     private static boolean sameFile(Path a, Path b) { return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize()); }
-
-    private void checkDim(Sae sae, Path path, DataOption.Dataset data) {
-        if (dataOption.path() != null) SaeFiles.checkInputDim(sae, path, data.source().dim(), dataOption.path());
-        else if (sae.dIn() != data.source().dim())
-            throw new UserInputException(path + ": the SAE has d_in=" + sae.dIn() + " but the base SAE has " + data.source().dim());
-    }
-
-    private static Map<String, Object> plainRow(Backend backend, Sae sae, Path path, DataSplit split) {
-        try (SaeRunner runner = new SaeRunner(backend, sae, split.evalBatch())) {
-            Evaluation ev = split.evaluate(runner);
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("sae", path.toString());
-            row.put("architecture", sae.architecture().cliName());
-            row.put("F", sae.width());
-            row.put("l0", ev.l0());
-            row.put("mse", ev.mse());
-            row.put("fvu", ev.fvu());
-            return row;
-        }
-    }
-
-    /** Saves the final SAE: one SAELens JumpReLU SAE when no TopK source contributes, else our composite layout. */
-    private String export(CompositeSae result) {
-        if (result.expressibleAsJumpRelu()) {
-            try (Sae sae = result.toJumpRelu()) {
-                SaeFiles.save(sae, out);
-            }
-            return "saelens_jumprelu";
-        }
-        CompositeSaeFiles.save(result, out);
-        return CompositeSaeFiles.ARCHITECTURE;
-    }
-
-    private JsonReport report(Frankenstein f, List<Map<String, Object>> plainRows, DataSplit split, DataOption.Dataset data, String export) {
-        List<Map<String, Object>> stages = new ArrayList<>();
-        for (Frankenstein.StageResult s : f.stages()) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            int index = s.stage().index();
-            row.put("stage", index);
-            row.put("sae", pathOf.get(s.stage().sae()).toString());   // the merge visits SAEs by width, not in the order given
-            row.put("sae_F", s.stage().sae().width());
-            row.put("added", s.stage().addedCount());
-            row.put("F", s.width());
-            row.put("l0", s.retrained().l0());
-            row.put("mse_merged", s.merged().mse());
-            row.put("fvu_merged", s.merged().fvu());
-            row.put("mse", s.retrained().mse());
-            row.put("fvu", s.retrained().fvu());
-            row.put("dead_fraction", s.retrained().deadFraction());
-            stages.add(row);
-        }
-        Frankenstein.StageResult last = f.stages().getLast();
-        JsonReport r = new JsonReport()
-                .put("stages", stages)
-                .put("final_F", last.width())
-                .put("final_l0", last.retrained().l0())
-                .put("final_mse", last.retrained().mse())
-                .put("final_fvu", last.retrained().fvu())
-                .put("final_mse_merged", last.merged().mse())
-                .put("retrain", retrain.toLowerCase(java.util.Locale.ROOT))
-                .put("retrain_tokens", DecoderRetraining.Method.parse(retrain) == DecoderRetraining.Method.NONE ? 0 : tokens / batch * batch)
-                .put("retrain_seconds", f.retrainSeconds())
-                .put("threshold", threshold)
-                .put("bias", bias)
-                .put("eval_rows", split.evaluatedRows())
-                .put("data", data.description())
-                .put("plain", plainRows);
-        if (data.truth() != null)
-            r.put("final_recovered_fraction", FeatureRecovery.score(data.truth(), f.result().wDec()).fractionRecovered());
-        if (export != null) r.put("out", out.toString()).put("out_format", export);
-        if (report != null) r.put("report", report.toString());
-        return r;
-    }
-
 }

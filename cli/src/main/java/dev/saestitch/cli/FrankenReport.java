@@ -1,6 +1,10 @@
 package dev.saestitch.cli;
 
+import dev.saestitch.api.FrankensteinResult;
+import dev.saestitch.franken.DecoderRetraining;
 import dev.saestitch.franken.Frankenstein;
+import dev.saestitch.metrics.FeatureRecovery;
+import dev.saestitch.sae.Sae;
 import dev.saestitch.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -18,6 +22,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The frankenstein command's table on stdout and its report folder: summary.json (the --json
@@ -46,6 +51,63 @@ final class FrankenReport {
         }
     }
 
+    /**
+     * The --json keys (a contract). {@code report}'s folder is added by {@link #write}.
+     * @param pathOf where each SAE was read from
+     * @param out    where the final SAE was saved in {@code format}, or null
+     */
+    static JsonReport json(FrankensteinResult f, Frankenstein.Options options, Function<Sae, String> pathOf, DataOption.Dataset data,
+                           Path out, String format) {
+        List<Map<String, Object>> stages = new ArrayList<>();
+        for (Frankenstein.StageResult s : f.merge().stages()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("stage", s.stage().index());
+            row.put("sae", pathOf.apply(s.stage().sae()));   // the merge visits SAEs by width, not in the order given
+            row.put("sae_F", s.stage().sae().width());
+            row.put("added", s.stage().addedCount());
+            row.put("F", s.width());
+            row.put("l0", s.retrained().l0());
+            row.put("mse_merged", s.merged().mse());
+            row.put("fvu_merged", s.merged().fvu());
+            row.put("mse", s.retrained().mse());
+            row.put("fvu", s.retrained().fvu());
+            row.put("dead_fraction", s.retrained().deadFraction());
+            stages.add(row);
+        }
+        List<Map<String, Object>> plain = new ArrayList<>();
+        for (FrankensteinResult.PlainEvaluation p : f.plain()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("sae", pathOf.apply(p.sae()));
+            row.put("architecture", p.sae().architecture().cliName());
+            row.put("F", p.sae().width());
+            row.put("l0", p.evaluation().l0());
+            row.put("mse", p.evaluation().mse());
+            row.put("fvu", p.evaluation().fvu());
+            plain.add(row);
+        }
+        Frankenstein.StageResult last = f.last();
+        DecoderRetraining.Options retrain = options.retrain();
+        JsonReport r = new JsonReport()
+                .put("stages", stages)
+                .put("final_F", last.width())
+                .put("final_l0", last.retrained().l0())
+                .put("final_mse", last.retrained().mse())
+                .put("final_fvu", last.retrained().fvu())
+                .put("final_mse_merged", last.merged().mse())
+                .put("retrain", retrain.method().cliName())
+                .put("retrain_tokens", retrain.method() == DecoderRetraining.Method.NONE ? 0 : retrain.tokens() / retrain.batchSize() * retrain.batchSize())
+                .put("retrain_seconds", f.merge().retrainSeconds())
+                .put("threshold", options.threshold())
+                .put("bias", options.bias().cliName())
+                .put("eval_rows", f.split().evaluatedRows())
+                .put("data", data.description())
+                .put("plain", plain);
+        if (data.truth() != null)
+            r.put("final_recovered_fraction", FeatureRecovery.score(data.truth(), f.merge().result().wDec()).fractionRecovered());
+        if (out != null) r.put("out", out.toString()).put("out_format", format);
+        return r;
+    }
+
     static void printTable(PrintWriter out, JsonReport result) {
         out.printf("%5s %8s %7s %8s %12s %12s  %s%n", "stage", "F", "added", "l0", "mse merged", "mse " + result.fields().get("retrain"), "from");
         for (Map<String, Object> s : rows(result, "stages"))
@@ -59,7 +121,9 @@ final class FrankenReport {
         out.flush();
     }
 
+    /** Writes the folder; {@code result} gets the folder's name first, so that summary.json holds it as --json does. */
     static void write(Path dir, JsonReport result, Frankenstein.Options options) {
+        result.put("report", dir.toString());
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {

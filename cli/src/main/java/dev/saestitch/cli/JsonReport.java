@@ -30,5 +30,15 @@ final class JsonReport {
         }
     }
 
+    /** The JSON object with {@code json}, else one {@code key value} line per field (numbers to 6 digits). */
+    void print(PrintWriter out, boolean json) {
+        if (json) {
+            print(out);
+            return;
+        }
+        fields.forEach((k, v) -> out.printf("%-18s %s%n", k, v instanceof Double d ? String.format("%.6g", d) : v));
+        out.flush();
+    }
+
     static ObjectMapper mapper() { return MAPPER; }
 }

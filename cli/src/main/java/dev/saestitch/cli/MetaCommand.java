@@ -1,5 +1,6 @@
 package dev.saestitch.cli;
 
+import dev.saestitch.api.Training;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.meta.DecoderRows;
@@ -78,7 +79,9 @@ final class MetaCommand implements Callable<Integer> {
                     + (rows.zeroRows() > 0 ? " (" + rows.zeroRows() + " zero rows left at zero)" : ""));
             err.println(String.format("meta: %.0f epochs, batch %d, %d steps, lr %.3g; %s", (double) cfg.totalTokens() / base.width(),
                     cfg.batchSize(), cfg.steps(), cfg.lr(), backend.describe()));
-            TrainingRun.Result run = TrainingRun.run(backend, cfg, rows, seed, "meta", null, 0, false, err);
+            TrainingLog log = new TrainingLog(err, "meta", null);
+            Training.Result run = Training.run(backend, cfg, rows, seed, Training.Checkpoints.NONE, log);
+            log.done();
             try (Sae meta = run.sae()) {
                 meta.metadata().put("meta_sae_of", saePath.toString());
                 meta.metadata().put("meta_sae_inputs", "unit-norm decoder rows");
@@ -110,7 +113,7 @@ final class MetaCommand implements Callable<Integer> {
                             .put("compare_mean_max_cos", comparison.plainMeanMaxCosine());
                 result.put("out", out.toString()).put("report", reportDir.toString());
                 MetaReport.write(reportDir, result, comparison);
-                Evaluations.print(result, json.enabled, spec.commandLine().getOut());
+                result.print(spec.commandLine().getOut(), json.enabled);
             }
         }
         return 0;

@@ -6,10 +6,10 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.data.ActivationFiles;
 import dev.saestitch.data.ActivationSource;
 import dev.saestitch.extract.ActivationSidecar;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,68 +24,65 @@ import java.util.Map;
  */
 final class RealDataDemo {
 
-    private final DemoCommand demo;
-    private final PrintWriter err;
-    private final Path dataDir;
+    /** The extracted training and held-out files. */
+    record Files(Path train, Path heldOut) {}
 
-    RealDataDemo(DemoCommand demo) {
-        this.demo = demo;
-        this.err = demo.spec.commandLine().getErr();
-        this.dataDir = demo.out.resolve("data");
+    private RealDataDemo() {}
+
+    /** Rows [0, tokens) and [tokens, tokens + evalRows) of the corpus at {@code layer}, under {@code dir}. */
+    static Files extract(CommandSpec spec, Path dir, String layer, long tokens, int evalRows) {
+        return new Files(extractRows(spec, dir.resolve("train.npy"), layer, 0, tokens), extractRows(spec, dir.resolve("heldout.npy"), layer, tokens, evalRows));
     }
 
-    JsonReport run() throws IOException {
-        if (demo.realTokens < 1) throw new UserInputException("--real-tokens must be at least 1, got " + demo.realTokens);
-        Path train = extract("train.npy", 0, demo.realTokens);
-        Path heldOut = extract("heldout.npy", demo.realTokens, demo.evalRows);
-        List<Map<String, Object>> ladder = new ArrayList<>();
-        try (Backend backend = demo.backendOption.open();
-             ActivationSource trainRows = ActivationFiles.open(train, null);
-             ActivationSource heldOutRows = ActivationFiles.open(heldOut, null)) {
+    static JsonReport run(DemoPipeline pipeline, Files files, long realTokens, Backend backend, PrintWriter err) throws IOException {
+        List<Map<String, Object>> ladder;
+        try (ActivationSource trainRows = ActivationFiles.open(files.train(), null);
+             ActivationSource heldOutRows = ActivationFiles.open(files.heldOut(), null)) {
             err.println("demo: training on " + trainRows.describe() + "; metrics on " + heldOutRows.describe());
             err.println("demo: " + backend.describe());
-            DemoLadder saes = demo.ladder(backend, null);
-            for (int width : demo.widths) ladder.add(saes.train(demo.ladderName(width), width, demo.seed, trainRows, heldOutRows));
-            saes.train(demo.secondSeedName(), demo.widths[0], demo.seed + 1, trainRows, heldOutRows);
+            ladder = pipeline.trainLadder(trainRows, heldOutRows, null);
         }
-        Map<String, Object> trainSidecar = sidecar(train), about = new LinkedHashMap<>();
+        Map<String, Object> trainSidecar = sidecar(files.train()), about = new LinkedHashMap<>();
         about.put("activations", trainSidecar);
-        about.put("held_out", sidecar(heldOut));
-        DemoReport.write(demo.out.resolve("report"), "SAE ladder on all-MiniLM-L6-v2 activations (Europarl)", about, ladder);
+        about.put("held_out", sidecar(files.heldOut()));
+        DemoReport.write(pipeline.reports(), "SAE ladder on all-MiniLM-L6-v2 activations (Europarl)", about, ladder);
         JsonReport report = new JsonReport()
-                .put("data", train.toString())
-                .put("held_out", heldOut.toString())
+                .put("data", files.train().toString())
+                .put("held_out", files.heldOut().toString())
                 .put("layer", trainSidecar.get("tensor"))
                 .put("ladder", ladder);
+        int[] widths = pipeline.widths();
         List<Map<String, Object>> pairs = new ArrayList<>();
-        for (int i = 0; i + 1 < demo.widths.length; i++) pairs.add(demo.comparePair(demo.ladderName(demo.widths[i]), demo.ladderName(demo.widths[i + 1]), heldOut));
+        for (int i = 0; i + 1 < widths.length; i++)
+            pairs.add(pipeline.comparePair(pipeline.ladderName(widths[i]), pipeline.ladderName(widths[i + 1]), files.heldOut()).fields());
         if (!pairs.isEmpty()) {
             report.put("pairs", pairs);
-            report.put("frankenstein", demo.frankenstein("--data", train.toString(), "--tokens", Long.toString(Math.min(demo.realTokens, 1_000_000))));
+            try (ActivationSource trainRows = ActivationFiles.open(files.train(), null)) {
+                report.put("frankenstein", pipeline.frankenstein(new DataOption.Dataset(trainRows, null, trainRows.describe()),
+                        Math.min(realTokens, 1_000_000)));
+            }
         }
-        report.put("seeds", demo.matchSeeds());
-        return report;
+        return report.put("seeds", pipeline.matchSeeds());
     }
 
-    /** dataDir/NAME: rows [skip, skip + count) of the corpus's tokens at the demo's layer, extracted unless a matching file is there. */
-    private Path extract(String name, long skip, long count) {
-        Path file = dataDir.resolve(name);
-        if (matches(file, skip, count)) {
-            err.println("demo: reusing " + file + " (its sidecar matches)");
+    /** FILE: rows [skip, skip + count) of the corpus's tokens at {@code layer}, extracted unless a matching file is there. */
+    private static Path extractRows(CommandSpec spec, Path file, String layer, long skip, long count) {
+        if (matches(file, layer, skip, count)) {
+            spec.commandLine().getErr().println("demo: reusing " + file + " (its sidecar matches)");
             return file;
         }
-        Subcommand.json(demo.spec, "activations", "--out", file.toString(), "--layer", demo.layer,
+        Subcommand.json(spec, "activations", "--out", file.toString(), "--layer", layer,
                 "--skip-tokens", Long.toString(skip), "--max-tokens", Long.toString(count), "--json");
         return file;
     }
 
     /** True when FILE and its sidecar exist and describe these rows of this layer. */
-    private boolean matches(Path file, long skip, long count) {
+    private static boolean matches(Path file, String layer, long skip, long count) {
         Path sidecar = ActivationSidecar.pathFor(file);
-        if (!Files.isRegularFile(file) || !Files.isRegularFile(sidecar)) return false;
+        if (!java.nio.file.Files.isRegularFile(file) || !java.nio.file.Files.isRegularFile(sidecar)) return false;
         try {
             JsonNode s = JsonReport.mapper().readTree(sidecar.toFile());
-            return s.path("layer").asText("").equals(demo.layer) && s.path("skipped_tokens").asLong(-1) == skip
+            return s.path("layer").asText("").equals(layer) && s.path("skipped_tokens").asLong(-1) == skip
                     && s.path("tokens").asLong(-1) == count && s.path("sources").toString().contains("europarl");
         } catch (IOException e) {
             return false;

@@ -1,7 +1,7 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.io.SaeFiles;
-import dev.saestitch.sae.CompositeSaeFiles;
+import dev.saestitch.io.CompositeSaeFiles;
 import dev.saestitch.sae.Sae;
 
 import java.nio.file.Path;

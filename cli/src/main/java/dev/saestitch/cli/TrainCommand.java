@@ -1,5 +1,7 @@
 package dev.saestitch.cli;
 
+import dev.saestitch.api.Evaluations;
+import dev.saestitch.api.Training;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.Architecture;
@@ -69,17 +71,19 @@ final class TrainCommand implements Callable<Integer> {
             var err = spec.commandLine().getErr();
             err.println("train: " + cfg.architecture().cliName() + " F=" + cfg.width() + " on " + data.description());
             err.println("train: " + backend.describe());
-            TrainingRun.Result run = TrainingRun.run(backend, cfg, data.source(), seed, "train", checkpoint, checkpointEvery, resume, err);
+            TrainingLog log = new TrainingLog(err, "train", checkpoint);
+            Training.Result run = Training.run(backend, cfg, data.source(), seed, new Training.Checkpoints(checkpoint, checkpointEvery, resume), log);
+            log.done();
             try (Sae sae = run.sae()) {
                 SaeFiles.save(sae, out);
-                Evaluation ev = Evaluations.evaluate(backend, sae, data.source(), seed, evalRows, batch);
-                JsonReport report = Evaluations.report(ev, sae, data.truth())
+                Evaluation ev = Evaluations.of(backend, sae, data.source(), seed, evalRows, batch);
+                JsonReport report = EvaluationReport.of(ev, sae, data.truth())
                         .put("tokens", run.tokens())
                         .put("steps", run.steps())
                         .put("seconds", run.seconds())
                         .put("tokens_per_s", run.tokensPerSecond())
                         .put("out", out.toString());
-                Evaluations.print(report, json.enabled, spec.commandLine().getOut());
+                report.print(spec.commandLine().getOut(), json.enabled);
             }
         }
         return 0;

@@ -6,6 +6,7 @@ import dev.saestitch.train.InferenceRunner;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * The sparse codes of one SAE on a fixed set of N rows, grouped by latent (CSC) on the heap:
@@ -31,12 +32,23 @@ public final class LatentCodes {
      * @param x (N, D) host matrix
      */
     public static LatentCodes encode(InferenceRunner runner, Matrix x, int batch) {
+        return encode(runner, x, batch, (rows, codes) -> {});
+    }
+
+    /**
+     * As {@link #encode(InferenceRunner, Matrix, int)}, handing each batch's rows and codes to
+     * {@code eachBatch} before the runner reuses them, so that a caller measuring the SAE alone
+     * (decode, metrics) needs no second encoding pass.
+     */
+    public static LatentCodes encode(InferenceRunner runner, Matrix x, int batch, BiConsumer<Matrix, SparseCodes> eachBatch) {
         int n = x.rows(), f = runner.width();
         // First pass: copy each batch's codes to the heap (the runner reuses its codes), counting per latent.
         List<SparseCopy> batches = new ArrayList<>();
         int[] start = new int[f + 1];
         for (int from = 0; from < n; from += batch) {
-            SparseCodes codes = runner.encode(x.rows(from, Math.min(batch, n - from)));
+            Matrix rows = x.rows(from, Math.min(batch, n - from));
+            SparseCodes codes = runner.encode(rows);
+            eachBatch.accept(rows, codes);
             SparseCopy c = SparseCopy.of(codes, from);
             for (int i : c.index) start[i + 1]++;
             batches.add(c);

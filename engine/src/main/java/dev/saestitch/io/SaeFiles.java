@@ -1,5 +1,6 @@
 package dev.saestitch.io;
 
+import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.Sae;
 
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Loads SAEs in the SAELens or sparsify layout (told apart by their weight file) and saves them in SAELens's. */
 public final class SaeFiles {
@@ -33,11 +35,32 @@ public final class SaeFiles {
         SaeLensFormat.write(sae, dir);
     }
 
-    /** Fails unless activations of dimension {@code dataDim} (read from {@code dataPath}) fit the SAE loaded from {@code saePath}. */
-    public static void checkInputDim(Sae sae, Path saePath, int dataDim, Path dataPath) {
-        if (sae.dIn() != dataDim)
+    /** What {@link #save(CompositeSae, Path, Map)} reports for a JumpReLU SAE in SAELens layout. */
+    public static final String SAELENS_JUMPRELU = "saelens_jumprelu";
+
+    /**
+     * The one save decision for a composite SAE (stitched, Frankenstein): exactly as a JumpReLU SAE
+     * in SAELens layout, with {@code metadata} in its cfg.json, when every source allows it, else in
+     * our composite layout. Returns the format written: {@link #SAELENS_JUMPRELU} or
+     * {@link CompositeSaeFiles#ARCHITECTURE}.
+     */
+    public static String save(CompositeSae composite, Path dir, Map<String, Object> metadata) {
+        if (!composite.expressibleAsJumpRelu()) {
+            CompositeSaeFiles.save(composite, dir);
+            return CompositeSaeFiles.ARCHITECTURE;
+        }
+        try (Sae sae = composite.toJumpRelu()) {
+            sae.metadata().putAll(metadata);
+            save(sae, dir);
+        }
+        return SAELENS_JUMPRELU;
+    }
+
+    /** Fails unless activations of dimension {@code dataDim} (read from {@code dataPath}) fit the SAE of {@code dIn} loaded from {@code saePath}. */
+    public static void checkInputDim(int dIn, Path saePath, int dataDim, Path dataPath) {
+        if (dIn != dataDim)
             throw new SaeFileException(dataPath, "activations have dimension " + dataDim + " but the SAE at " + saePath
-                    + " has d_in=" + sae.dIn());
+                    + " has d_in=" + dIn);
     }
 
     /** Subdirectories that hold an SAE, e.g. sparsify's one directory per hookpoint. */

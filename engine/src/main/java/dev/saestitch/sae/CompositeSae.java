@@ -114,8 +114,8 @@ public final class CompositeSae implements AutoCloseable {
         return withDecoder(sources, wDec, bDec, false);
     }
 
-    /** As {@link #withDecoder(List, Matrix, Matrix)}; with {@code ownsSources}, closing the composite closes the sources' SAEs. */
-    static CompositeSae withDecoder(List<Source> sources, Matrix wDec, Matrix bDec, boolean ownsSources) {
+    /** As {@link #withDecoder(List, Matrix, Matrix)}; with {@code ownsSources}, closing the composite closes the sources' SAEs (a loader's case). */
+    public static CompositeSae withDecoder(List<Source> sources, Matrix wDec, Matrix bDec, boolean ownsSources) {
         int f = sources.stream().mapToInt(Source::count).sum(), d = sources.isEmpty() ? 0 : sources.getFirst().sae().dIn();
         if (wDec.rows() != f || wDec.cols() != d || bDec.rows() != 1 || bDec.cols() != d)
             throw new IllegalArgumentException("decoder " + wDec.shape() + " and bias " + bDec.shape() + " for a composite of " + f + " latents on d_in=" + d);

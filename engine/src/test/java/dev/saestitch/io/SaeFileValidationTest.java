@@ -197,8 +197,8 @@ class SaeFileValidationTest {
         Path saeDir = saeLens("dim", CFG, saeLensTensors());
         Path data = tmp.resolve("acts.npy");
         try (Sae sae = SaeFiles.load(saeDir)) {
-            SaeFiles.checkInputDim(sae, saeDir, D, data);
-            SaeFileException e = assertThrows(SaeFileException.class, () -> SaeFiles.checkInputDim(sae, saeDir, 64, data));
+            SaeFiles.checkInputDim(sae.dIn(), saeDir, D, data);
+            SaeFileException e = assertThrows(SaeFileException.class, () -> SaeFiles.checkInputDim(sae.dIn(), saeDir, 64, data));
             assertEquals(data + ": activations have dimension 64 but the SAE at " + saeDir + " has d_in=5", e.getMessage());
         }
     }

@@ -3,6 +3,7 @@ package dev.saestitch.sae;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
+import dev.saestitch.io.CompositeSaeFiles;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;

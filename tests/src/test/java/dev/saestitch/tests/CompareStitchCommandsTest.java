@@ -10,7 +10,7 @@ import dev.saestitch.dict.Families;
 import dev.saestitch.dict.LatentClasses;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.Architecture;
-import dev.saestitch.sae.CompositeSaeFiles;
+import dev.saestitch.io.CompositeSaeFiles;
 import dev.saestitch.sae.Sae;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

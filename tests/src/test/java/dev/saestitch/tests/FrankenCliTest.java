@@ -2,7 +2,7 @@ package dev.saestitch.tests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.saestitch.sae.CompositeSae;
-import dev.saestitch.sae.CompositeSaeFiles;
+import dev.saestitch.io.CompositeSaeFiles;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package dev.saestitch.sae;
+package dev.saestitch.io;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -7,11 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.saestitch.io.AtomicFiles;
-import dev.saestitch.io.FloatTensor;
-import dev.saestitch.io.MappedTensor;
-import dev.saestitch.io.SaeFileException;
-import dev.saestitch.io.Safetensors;
+import dev.saestitch.sae.Architecture;
+import dev.saestitch.sae.CompositeSae;
+import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
 
 import java.io.IOException;

@@ -1,0 +1,194 @@
+package dev.saestitch.cli;
+
+import dev.saestitch.api.Comparison;
+import dev.saestitch.api.Evaluations;
+import dev.saestitch.api.FrankensteinResult;
+import dev.saestitch.api.Stitching;
+import dev.saestitch.api.Training;
+import dev.saestitch.backend.Backend;
+import dev.saestitch.data.ActivationFiles;
+import dev.saestitch.data.ActivationSource;
+import dev.saestitch.dict.DictionaryComparison;
+import dev.saestitch.franken.DecoderRetraining;
+import dev.saestitch.franken.Frankenstein;
+import dev.saestitch.franken.NormalEquations;
+import dev.saestitch.io.SaeFiles;
+import dev.saestitch.match.SeedMatching;
+import dev.saestitch.metrics.NovelLatentTruth;
+import dev.saestitch.sae.Architecture;
+import dev.saestitch.sae.CompositeSae;
+import dev.saestitch.sae.Sae;
+import dev.saestitch.tensor.Matrix;
+import dev.saestitch.train.Evaluation;
+import dev.saestitch.train.TrainConfig;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The demo's steps as a script over the engine API, on one backend: the ladder is trained once and
+ * its SAEs stay in memory for the comparisons, the stitching paths, the Frankenstein SAE and the
+ * seed match; each step's JSON and report folder are those of the command of the same name, with
+ * that command's defaults. Shared by the synthetic and the real-data demo. Closing it closes the SAEs.
+ */
+final class DemoPipeline implements AutoCloseable {
+
+    /** The training recipe and measurement sizes of a demo. */
+    record Recipe(Architecture architecture, int[] widths, int k, long tokens, int batch, double lr, long deadTokens, long seed, int evalRows) {}
+
+    /** compare's, stitch's and frankenstein's default batch and stitch's default rows. */
+    private static final int COMMAND_BATCH = 4096, STITCH_ROWS = 16384;
+
+    private final Backend backend;
+    private final Recipe recipe;
+    private final Path out;
+    private final PrintWriter err;
+    private final Map<String, Sae> saes = new LinkedHashMap<>();
+
+    DemoPipeline(Backend backend, Recipe recipe, Path out, PrintWriter err) {
+        this.backend = backend;
+        this.recipe = recipe;
+        this.out = out;
+        this.err = err;
+    }
+
+    int[] widths() { return recipe.widths().clone(); }
+
+    String ladderName(int width) { return recipe.architecture().cliName() + "-" + width; }
+
+    private String secondSeedName() { return ladderName(recipe.widths()[0]) + "-seed" + (recipe.seed() + 1); }
+
+    Path reports() { return out.resolve("report"); }
+
+    private Path saeDir(String name) { return out.resolve("saes").resolve(name); }
+
+    /**
+     * Trains the ladder and the smallest width's second seed on {@code train}; returns each rung's
+     * metrics row, measured on {@code eval} (recovery columns where {@code truth} is known).
+     */
+    List<Map<String, Object>> trainLadder(ActivationSource train, ActivationSource eval, Matrix truth) throws IOException {
+        List<Map<String, Object>> ladder = new ArrayList<>();
+        for (int width : recipe.widths()) ladder.add(train(ladderName(width), width, recipe.seed(), train, eval, truth));
+        train(secondSeedName(), recipe.widths()[0], recipe.seed() + 1, train, eval, truth);
+        return ladder;
+    }
+
+    /**
+     * Trains one SAE, saves it and keeps it in memory as its files hold it (input scale folded into
+     * the weights, as SAELens writes it), so every later step measures exactly the saved SAE.
+     */
+    private Map<String, Object> train(String name, int width, long seed, ActivationSource train, ActivationSource eval, Matrix truth)
+            throws IOException {
+        TrainConfig cfg = TrainConfig.builder(recipe.architecture(), width).k(recipe.k()).batchSize(recipe.batch()).totalTokens(recipe.tokens())
+                .lr(recipe.lr()).deadTokens(recipe.deadTokens()).seed(seed).build();
+        TrainingLog log = new TrainingLog(err, "demo " + name, null);
+        Training.Result run = Training.run(backend, cfg, train, seed, Training.Checkpoints.NONE, log);
+        log.done();
+        try (Sae sae = run.sae()) {
+            SaeFiles.save(sae, saeDir(name));
+            Evaluation ev = Evaluations.of(backend, sae, eval, seed, recipe.evalRows(), recipe.batch());
+            saes.put(name, SaeFiles.load(saeDir(name)));
+            return EvaluationReport.of(ev, sae, truth)
+                    .put("sae", saeDir(name).toString())
+                    .put("seconds", run.seconds())
+                    .put("tokens_per_s", run.tokensPerSecond()).fields();
+        }
+    }
+
+    /** A compared and stitched pair: the comparison itself and the two commands' JSON objects. */
+    record Pair(String small, String large, Comparison comparison, JsonReport compare, JsonReport stitch) {
+
+        Map<String, Object> fields() {
+            Map<String, Object> pair = new LinkedHashMap<>();
+            pair.put("small", small);
+            pair.put("large", large);
+            pair.put("compare", compare.fields());
+            pair.put("stitch", stitch.fields());
+            return pair;
+        }
+    }
+
+    /** compare and stitch of SMALL against LARGE on the activations in {@code data}; their reports go under report/. */
+    Pair comparePair(String small, String large, Path data) {
+        Sae s = saes.get(small), l = saes.get(large);
+        String pairName = small + "-vs-" + large;
+        try (ActivationSource rows = ActivationFiles.open(data, null)) {
+            Comparison comparison = Comparison.of(backend, s, l, DictionaryComparison.DEFAULT_THRESHOLD)
+                    .onData(backend, s, l, rows, 0, recipe.evalRows(), COMMAND_BATCH, n -> {});
+            JsonReport compare = CompareReport.json(comparison, saeDir(small), saeDir(large), s, l, rows.describe());
+            CompareReport.write(reports().resolve("compare-" + pairName), compare, comparison);
+            Stitching.Options options = new Stitching.Options(Stitching.Order.RANDOM, CompositeSae.BiasRule.EQ5,
+                    DictionaryComparison.DEFAULT_THRESHOLD, 0, Math.min(recipe.evalRows(), STITCH_ROWS), COMMAND_BATCH);
+            Stitching.StitchResult path = Stitching.plan(backend, s, l, rows, options).walk(step -> {});
+            JsonReport stitch = StitchReport.json(path, saeDir(small), saeDir(large), rows.describe());
+            StitchReport.write(reports().resolve("stitch-" + pairName), stitch, path);
+            return new Pair(small, large, comparison, compare, stitch);
+        }
+    }
+
+    /** The pair's novel latents scored against the true features. */
+    Map<String, Object> novelVsTruth(Pair pair, Matrix truth) {
+        NovelLatentTruth t = NovelLatentTruth.score(truth, saes.get(pair.small()).wDec(), saes.get(pair.large()).wDec(),
+                pair.comparison().classes().novelMask());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("novel", t.novel());
+        m.put("hits", t.hits());
+        m.put("precision", CompareReport.finite(t.precision()));
+        m.put("missed_by_small", t.missedBySmall());
+        m.put("missed_found_by_large", t.missedFoundByLarge());
+        m.put("missed_found_by_novel", t.missedFoundByNovel());
+        m.put("recall", CompareReport.finite(t.recall()));
+        return m;
+    }
+
+    /**
+     * A Frankenstein SAE from the whole ladder (SPEC §3), its decoder refitted exactly on up to
+     * {@code tokens} rows of {@code data}, saved under saes/frankenstein with its report.
+     */
+    Map<String, Object> frankenstein(DataOption.Dataset data, long tokens) {
+        List<Sae> ladder = new ArrayList<>();
+        Map<Sae, String> pathOf = new IdentityHashMap<>();
+        for (int width : recipe.widths()) {
+            Sae sae = saes.get(ladderName(width));
+            ladder.add(sae);
+            pathOf.put(sae, saeDir(ladderName(width)).toString());
+        }
+        var options = new Frankenstein.Options(DictionaryComparison.DEFAULT_THRESHOLD, CompositeSae.BiasRule.EQ5,
+                new DecoderRetraining.Options(DecoderRetraining.Method.EXACT, tokens, COMMAND_BATCH, DecoderRetraining.Options.DEFAULT_LR,
+                        NormalEquations.DEFAULT_RIDGE));
+        Progress progress = new Progress(err, "frankenstein retrain", options.retrain().steps() * COMMAND_BATCH, "tok");
+        try (FrankensteinResult f = FrankensteinResult.build(backend, ladder.getFirst(), ladder.subList(1, ladder.size()), ladder, data.source(),
+                options, recipe.evalRows(), COMMAND_BATCH, 0, n -> progress.status(n, ""))) {
+            progress.done();
+            Path saved = saeDir("frankenstein");
+            String format = SaeFiles.save(f.merge().result(), saved, Map.of());
+            JsonReport result = FrankenReport.json(f, options, pathOf::get, data, saved, format);
+            FrankenReport.write(reports().resolve("frankenstein"), result, options);
+            return result.fields();
+        }
+    }
+
+    /** The smallest SAE against its second seed. */
+    Map<String, Object> matchSeeds() {
+        String first = ladderName(recipe.widths()[0]), second = secondSeedName();
+        Sae a = saes.get(first), b = saes.get(second);
+        long started = System.nanoTime();
+        MatchSummary summary = MatchSummary.ofPair(SeedMatching.match(backend, a, b, SeedMatching.DEFAULT_THRESHOLD));
+        JsonReport result = summary.report(List.of(saeDir(first), saeDir(second)), List.of(a, b), SeedMatching.DEFAULT_THRESHOLD,
+                (System.nanoTime() - started) / 1e9);
+        Path folder = reports().resolve("match-seeds");
+        MatchReport.write(folder, result, summary);
+        result.put("report", folder.toString());
+        return result.fields();
+    }
+
+    @Override public void close() {
+        for (Sae s : saes.values()) s.close();
+    }
+}
