@@ -1,7 +1,7 @@
 package dev.saestitch.bench;
 
 import dev.saestitch.backend.Backend;
-import dev.saestitch.backend.Backends;
+import dev.saestitch.backend.select.Backends;
 import dev.saestitch.match.Assignment;
 import dev.saestitch.match.LinearAssignment;
 import dev.saestitch.tensor.Matrix;

@@ -1,7 +1,7 @@
 package dev.saestitch.bench;
 
 import dev.saestitch.backend.Backend;
-import dev.saestitch.backend.Backends;
+import dev.saestitch.backend.select.Backends;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,7 +1,7 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.backend.Backend;
-import dev.saestitch.backend.Backends;
+import dev.saestitch.backend.select.Backends;
 import picocli.CommandLine.Option;
 
 /** {@code --backend auto|cpu|cuda}, shared by every command that computes. */

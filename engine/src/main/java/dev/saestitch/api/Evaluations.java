@@ -6,8 +6,8 @@ import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.CompositeSaeRunner;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.train.Evaluation;
-import dev.saestitch.train.InferenceRunner;
-import dev.saestitch.train.SaeRunner;
+import dev.saestitch.sae.InferenceRunner;
+import dev.saestitch.sae.SaeRunner;
 import dev.saestitch.train.ShuffledFeed;
 
 import java.util.function.IntFunction;

@@ -6,7 +6,7 @@ import dev.saestitch.franken.DataSplit;
 import dev.saestitch.franken.Frankenstein;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.train.Evaluation;
-import dev.saestitch.train.SaeRunner;
+import dev.saestitch.sae.SaeRunner;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -14,7 +14,7 @@ import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.CompositeSae.BiasRule;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
-import dev.saestitch.train.SaeRunner;
+import dev.saestitch.sae.SaeRunner;
 import dev.saestitch.train.ShuffledFeed;
 
 import java.lang.foreign.Arena;

@@ -37,9 +37,9 @@ public final class TiledProducts {
                 int rows = Math.min(ta, fa - i0);
                 for (int j0 = 0; j0 < fb; j0 += tb) {
                     int cols = Math.min(tb, fb - j0);
-                    Matrix c = new Matrix(deviceTile.data(), rows, cols);  // (rows, cols) products, packed at the buffer's start
+                    Matrix c = deviceTile.packed(rows, cols);  // (rows, cols) products, packed at the buffer's start
                     backend.gemm(false, true, 1f, a.rows(i0, rows), b.rows(j0, cols), 0f, c);
-                    Matrix h = new Matrix(hostTile.data(), rows, cols);
+                    Matrix h = hostTile.packed(rows, cols);
                     backend.download(c, h);
                     visitor.visit(h, i0, j0);
                 }

@@ -7,7 +7,7 @@ import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
 import dev.saestitch.train.BatchFeed;
-import dev.saestitch.train.SaeRunner;
+import dev.saestitch.sae.SaeRunner;
 
 import java.lang.foreign.Arena;
 import java.util.function.LongConsumer;

@@ -71,7 +71,7 @@ public final class ErrorWhereNovelFires implements AutoCloseable {
         if (residual.rows() != b || residual.cols() != dIn)
             throw new IllegalArgumentException("residual " + residual.shape() + " does not match " + b + " code rows and D=" + dIn);
         // per-sample sse = ‖r_b‖²
-        Matrix norms = new Matrix(rowScratch.data(), 1, b), hostNorms = new Matrix(hostRow.data(), 1, b);
+        Matrix norms = rowScratch.packed(1, b), hostNorms = hostRow.packed(1, b);
         backend.rowNorms(residual, norms);
         backend.download(norms, hostNorms);
         // novel entries per row: the 0/1 indicator of the codes times the novel column

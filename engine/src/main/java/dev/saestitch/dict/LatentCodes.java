@@ -2,7 +2,7 @@ package dev.saestitch.dict;
 
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
-import dev.saestitch.train.InferenceRunner;
+import dev.saestitch.sae.InferenceRunner;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.saestitch.franken;
 import dev.saestitch.data.ActivationSource;
 import dev.saestitch.train.BatchFeed;
 import dev.saestitch.train.Evaluation;
-import dev.saestitch.train.InferenceRunner;
+import dev.saestitch.sae.InferenceRunner;
 import dev.saestitch.train.ShuffledFeed;
 
 /**

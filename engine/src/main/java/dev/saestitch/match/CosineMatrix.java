@@ -43,7 +43,7 @@ final class CosineMatrix {
             Matrix buffer = backend.allocate(work, block, fb);
             for (int r0 = 0; r0 < fa; r0 += block) {
                 int rows = Math.min(block, fa - r0);
-                Matrix part = new Matrix(buffer.data(), rows, fb);   // (rows, F_B), packed at the buffer's start
+                Matrix part = buffer.packed(rows, fb);   // (rows, F_B), packed at the buffer's start
                 backend.gemm(false, true, 1f, unitA.rows(r0, rows), unitB, 0f, part);
                 backend.download(part, c.rows(r0, rows));
             }

@@ -6,7 +6,7 @@ import dev.saestitch.metrics.ReconstructionMetrics;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
-import dev.saestitch.train.SaeRunner;
+import dev.saestitch.sae.SaeRunner;
 
 import java.lang.foreign.Arena;
 

@@ -177,7 +177,7 @@ public final class CompositeSae implements AutoCloseable {
      * threshold); a TopK source's latents depend on each other.
      */
     public boolean expressibleAsJumpRelu() {
-        return sources.stream().noneMatch(s -> s.count() > 0 && s.sae().architecture() == Architecture.TOPK);
+        return sources.stream().noneMatch(s -> s.count() > 0 && s.sae().architecture().selectsTopKAtInference());
     }
 
     /**

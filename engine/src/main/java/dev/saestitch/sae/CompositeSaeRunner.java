@@ -3,8 +3,6 @@ package dev.saestitch.sae;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
-import dev.saestitch.train.InferenceRunner;
-import dev.saestitch.train.SaeRunner;
 
 import java.lang.foreign.Arena;
 

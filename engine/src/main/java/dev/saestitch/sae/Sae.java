@@ -37,7 +37,7 @@ public final class Sae implements AutoCloseable {
      */
     public Sae(Architecture architecture, int dIn, int width, int k, boolean centreInput) {
         if (dIn <= 0 || width <= 0) throw new IllegalArgumentException("SAE shape must be positive: d_in=" + dIn + ", width=" + width);
-        if ((architecture == Architecture.TOPK || architecture == Architecture.BATCHTOPK) && (k <= 0 || k > width))
+        if (architecture.usesK() && (k <= 0 || k > width))
             throw new IllegalArgumentException("k must be in [1, width=" + width + "] for " + architecture.cliName() + ", got " + k);
         this.arena = Arena.ofShared();
         this.architecture = architecture;
@@ -56,7 +56,7 @@ public final class Sae implements AutoCloseable {
     public int dIn() { return wDec.cols(); }
     public int width() { return wDec.rows(); }
     /** Active latents per row for TopK/BatchTopK, 0 for the others. */
-    public int k() { return architecture == Architecture.TOPK || architecture == Architecture.BATCHTOPK ? k : 0; }
+    public int k() { return architecture.usesK() ? k : 0; }
     /** Whether b_dec is subtracted from the input before encoding (SAELens apply_b_dec_to_input). */
     public boolean centreInput() { return centreInput; }
     /** Multiplier applied to inputs before encoding (1 when inputs are not normalised). */

@@ -1,5 +1,6 @@
 package dev.saestitch.train;
 
+import dev.saestitch.sae.InferenceRunner;
 import dev.saestitch.metrics.LatentActivity;
 import dev.saestitch.metrics.ReconstructionMetrics;
 import dev.saestitch.tensor.Matrix;

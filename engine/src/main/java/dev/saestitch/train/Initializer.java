@@ -1,6 +1,5 @@
 package dev.saestitch.train;
 
-import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
 
@@ -51,7 +50,7 @@ final class Initializer {
             case ZERO -> new double[d];
         };
         for (int c = 0; c < d; c++) sae.bDec().set(0, c, (float) bias[c]);
-        if (cfg.architecture() == Architecture.JUMPRELU) sae.threshold().fill((float) cfg.jumpReluInitThreshold());
+        if (cfg.architecture().learnsThreshold()) sae.threshold().fill((float) cfg.jumpReluInitThreshold());
         return sae;
     }
 

@@ -1,7 +1,8 @@
 package dev.saestitch.train;
 
+import dev.saestitch.sae.PreActivations;
+import dev.saestitch.sae.ParameterSet;
 import dev.saestitch.backend.Backend;
-import dev.saestitch.sae.Architecture;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
 
@@ -89,15 +90,20 @@ final class Objective implements AutoCloseable {
     void forward(ParameterSet w, float inputScale) {
         if (inputScale != 1f) backend.scale(x, inputScale);
         encoderInput = PreActivations.compute(backend, w, x, centred, z);
-        smallestKept = Float.NaN;
-        switch (cfg.architecture()) {
-            case RELU -> backend.selectAbove(z, null, codes);
-            case JUMPRELU -> backend.selectAbove(z, w.theta(), codes);
-            case TOPK -> backend.selectTopK(z, cfg.k(), null, codes);
-            case BATCHTOPK -> smallestKept = backend.selectBatchTopK(z, cfg.k(), codes);
-        }
+        smallestKept = switch (cfg.architecture()) {
+            case RELU -> selected(() -> backend.selectAbove(z, null, codes));
+            case JUMPRELU -> selected(() -> backend.selectAbove(z, w.theta(), codes));
+            case TOPK -> selected(() -> backend.selectTopK(z, cfg.k(), null, codes));
+            case BATCHTOPK -> backend.selectBatchTopK(z, cfg.k(), codes);
+        };
         backend.sparseDecode(codes, w.wDec(), w.bDec(), xHat);
         backend.subtract(xHat, x, err);
+    }
+
+    /** Runs a selection that has no smallest kept value to report (every rule but BatchTopK's). */
+    private static float selected(Runnable selection) {
+        selection.run();
+        return Float.NaN;
     }
 
     /**
@@ -113,9 +119,11 @@ final class Objective implements AutoCloseable {
         backend.columnSums(err, a, 0f, g.bDec());
         backend.sparseTransposeProduct(codes, a, err, g.wDec());
         backend.sampledDot(codes, err, w.wDec(), dz); // ⟨E_b, W_dec,i⟩; ∂L/∂z = a·dz after the penalty terms below
-        double sparsityLoss = 0;
-        if (cfg.architecture() == Architecture.RELU) sparsityLoss = l1Penalty(w, g, cfg.l1Coefficient() * sparsityScale, measure);
-        if (cfg.architecture() == Architecture.JUMPRELU) sparsityLoss = thresholdGradient(w, g, cfg.l0Coefficient() * sparsityScale);
+        double sparsityLoss = switch (cfg.architecture()) {
+            case RELU -> l1Penalty(w, g, cfg.l1Coefficient() * sparsityScale, measure);
+            case JUMPRELU -> thresholdGradient(w, g, cfg.l0Coefficient() * sparsityScale);
+            case TOPK, BATCHTOPK -> 0;   // sparse by selection, no penalty
+        };
         backend.sparseTransposeProduct(dz, a, encoderInput, g.wEnc());
         backend.sparseColumnSums(dz, a, g.bEnc());
         double auxLoss = deadMask == null ? 0 : auxK(w, g, deadMask, measure);

@@ -85,7 +85,7 @@ public record TrainConfig(
         if (architecture == null) fail("architecture is required");
         if (width < 1) fail("width must be at least 1, got " + width);
         if (k < 1) fail("k must be at least 1, got " + k);
-        if (usesTopK(architecture) && k > width) fail("k=" + k + " exceeds the width " + width);
+        if (architecture.usesK() && k > width) fail("k=" + k + " exceeds the width " + width);
         if (batchSize < 1) fail("batch size must be at least 1, got " + batchSize);
         if (totalTokens < batchSize) fail("total tokens " + totalTokens + " is less than one batch of " + batchSize);
         positive("lr", lr);
@@ -117,12 +117,10 @@ public record TrainConfig(
     public long steps() { return totalTokens / batchSize; }
 
     /** Whether decoder rows are held at unit norm (all but ReLU, which penalises their norm instead). */
-    public boolean constrainsDecoder() { return architecture != Architecture.RELU; }
+    public boolean constrainsDecoder() { return architecture.constrainsDecoder(); }
 
     /** Whether the aux-k loss applies (TopK, BatchTopK). */
-    public boolean usesAuxK() { return usesTopK(architecture); }
-
-    private static boolean usesTopK(Architecture a) { return a == Architecture.TOPK || a == Architecture.BATCHTOPK; }
+    public boolean usesAuxK() { return architecture.usesK(); }
 
     /** A builder with every option unset; {@link Builder#build} fills the defaults. */
     public static Builder builder(Architecture architecture, int width) { return new Builder(architecture, width); }

@@ -1,5 +1,6 @@
 package dev.saestitch.train;
 
+import dev.saestitch.sae.ParameterSet;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
@@ -54,7 +55,7 @@ public final class Trainer implements AutoCloseable {
         this.dIn = dIn;
         this.inputScale = inputScale;
         this.schedule = Schedule.of(cfg);
-        boolean theta = cfg.architecture() == Architecture.JUMPRELU;
+        boolean theta = cfg.architecture().learnsThreshold();
         int f = cfg.width();
         hostBatch = Matrix.allocate(arena, cfg.batchSize(), dIn);
         weights = ParameterSet.allocate(backend, arena, dIn, f, theta);

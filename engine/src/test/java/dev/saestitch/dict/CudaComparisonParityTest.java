@@ -1,6 +1,6 @@
 package dev.saestitch.dict;
 
-import dev.saestitch.backend.Backends;
+import dev.saestitch.backend.BackendUnavailableException;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
 import dev.saestitch.backend.cuda.CudaBackend;
@@ -36,7 +36,7 @@ class CudaComparisonParityTest {
         CudaBackend gpu;
         try {
             gpu = new CudaBackend(precision, "test");
-        } catch (Backends.UnavailableException e) {
+        } catch (BackendUnavailableException e) {
             abort("no CUDA backend here: " + e.getMessage());
             return;
         }

@@ -12,7 +12,7 @@ import dev.saestitch.sae.SaeReference;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
 import dev.saestitch.train.BatchFeed;
-import dev.saestitch.train.SaeRunner;
+import dev.saestitch.sae.SaeRunner;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package dev.saestitch.franken;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
-import dev.saestitch.data.ActivationSource;
+import dev.saestitch.data.MatrixSource;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.CompositeSaeRunner;
@@ -40,25 +40,15 @@ class DecoderRetrainingTest {
     private static final Backend CPU = new CpuBackend(new JavaGemm(), "test");
     private static Arena arena;
     private static Sae topK, relu;
-    private static RowsSource rows;
+    private static MatrixSource rows;
     private static CompositeSae first, last;   // stage 0: 9 latents of the TopK SAE; stage 1: + 11 of the ReLU SAE
-
-    /** Rows held in native memory. */
-    private record RowsSource(Matrix x) implements ActivationSource {
-        @Override public int dim() { return x.cols(); }
-        @Override public long rows() { return x.rows(); }
-        @Override public void read(long[] ids, int from, Matrix out) {
-            for (int i = 0; i < out.rows(); i++) for (int c = 0; c < dim(); c++) out.set(i, c, x.get((int) ids[from + i], c));
-        }
-        @Override public String describe() { return "test rows"; }
-    }
 
     @BeforeAll
     static void setUp() {
         arena = Arena.ofShared();
         topK = SaeReference.random(Architecture.TOPK, D, 13, 3, true, 1.2f, 1);
         relu = SaeReference.random(Architecture.RELU, D, 15, 0, false, 1f, 2);
-        rows = new RowsSource(SaeReference.rows(arena, N, D, 3));
+        rows = new MatrixSource(SaeReference.rows(arena, N, D, 3));
         CompositeSae.Source a = new CompositeSae.Source(topK, new int[] {0, 2, 3, 5, 6, 7, 9, 11, 12});
         CompositeSae.Source b = new CompositeSae.Source(relu, new int[] {14, 1, 3, 4, 6, 7, 8, 9, 10, 12, 13});
         first = CompositeSae.of(List.of(a), CompositeSae.BiasRule.EQ5);

@@ -1,14 +1,14 @@
 package dev.saestitch.franken;
 
 import dev.saestitch.backend.Backend;
-import dev.saestitch.backend.Backends;
+import dev.saestitch.backend.select.Backends;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.synth.SyntheticConfig;
 import dev.saestitch.synth.SyntheticWorld;
 import dev.saestitch.train.Evaluation;
-import dev.saestitch.train.SaeRunner;
+import dev.saestitch.sae.SaeRunner;
 import dev.saestitch.train.ShuffledFeed;
 import dev.saestitch.train.TrainConfig;
 import dev.saestitch.train.Trainer;

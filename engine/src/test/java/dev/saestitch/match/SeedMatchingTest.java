@@ -1,7 +1,7 @@
 package dev.saestitch.match;
 
 import dev.saestitch.backend.Backend;
-import dev.saestitch.backend.Backends;
+import dev.saestitch.backend.select.Backends;
 import dev.saestitch.dict.MaxCosine;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;

@@ -7,7 +7,6 @@ import dev.saestitch.io.CompositeSaeFiles;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
-import dev.saestitch.train.SaeRunner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

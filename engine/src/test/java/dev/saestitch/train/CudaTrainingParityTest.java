@@ -1,7 +1,7 @@
 package dev.saestitch.train;
 
+import dev.saestitch.backend.BackendUnavailableException;
 import dev.saestitch.backend.Backend;
-import dev.saestitch.backend.Backends;
 import dev.saestitch.backend.cuda.CudaBackend;
 import dev.saestitch.backend.cuda.GemmPrecision;
 import dev.saestitch.sae.Architecture;
@@ -57,7 +57,7 @@ class CudaTrainingParityTest {
         CudaBackend gpu;
         try {
             gpu = new CudaBackend(GemmPrecision.FP32, "test");
-        } catch (Backends.UnavailableException e) {
+        } catch (BackendUnavailableException e) {
             abort("no CUDA backend here: " + e.getMessage());
             return;
         }

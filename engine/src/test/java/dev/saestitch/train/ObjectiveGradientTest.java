@@ -1,5 +1,6 @@
 package dev.saestitch.train;
 
+import dev.saestitch.sae.ParameterSet;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.tensor.Matrix;

@@ -2,6 +2,7 @@ package dev.saestitch.train;
 
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
+import dev.saestitch.sae.SaeRunner;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
 import org.junit.jupiter.params.ParameterizedTest;

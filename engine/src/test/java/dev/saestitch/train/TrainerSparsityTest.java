@@ -1,5 +1,6 @@
 package dev.saestitch.train;
 
+import dev.saestitch.sae.SaeRunner;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package dev.saestitch.tests;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.saestitch.backend.Backend;
-import dev.saestitch.backend.Backends;
+import dev.saestitch.backend.select.Backends;
 import dev.saestitch.cli.Main;
 import dev.saestitch.dict.DictionaryComparison;
 import dev.saestitch.dict.Families;

@@ -1,7 +1,7 @@
 package dev.saestitch.backend.cuda;
 
+import dev.saestitch.backend.BackendUnavailableException;
 import dev.saestitch.backend.Backend;
-import dev.saestitch.backend.Backends;
 import dev.saestitch.backend.DotMaxima;
 import dev.saestitch.backend.cpu.Gemm;
 import dev.saestitch.bindings.cuda.CudaException;
@@ -57,7 +57,7 @@ public final class CudaBackend implements Backend {
      * Opens the backend on device 0.
      *
      * @param reason why this backend was chosen ("" when it was asked for), shown by {@link #describe()}
-     * @throws Backends.UnavailableException when it cannot run here, saying why
+     * @throws BackendUnavailableException when it cannot run here, saying why
      */
     public CudaBackend(GemmPrecision precision, String reason) {
         this(precision, reason, DENSE_DENSITY);
@@ -73,14 +73,14 @@ public final class CudaBackend implements Backend {
             check(cudaStreamCreate(out), "cudaStreamCreate");
             stream = out.get(ValueLayout.ADDRESS, 0);
         } catch (CudaException e) {
-            throw new Backends.UnavailableException("the device does not start: " + e.getMessage());
+            throw new BackendUnavailableException("the device does not start: " + e.getMessage());
         }
         memory = new DeviceMemory(stream);
         try {
             cublas = new CublasGemm(stream, precision);
         } catch (CudaException e) {  // e.g. CUBLAS_STATUS_NOT_INITIALIZED when the device's memory is taken
             cudaStreamDestroy(stream);  // its status would only hide the reason reported here
-            throw new Backends.UnavailableException("cuBLAS does not start: " + e.getMessage());
+            throw new BackendUnavailableException("cuBLAS does not start: " + e.getMessage());
         }
         workspace = new DeviceBuffer(memory);
         rowScratch = new DeviceBuffer(memory);
@@ -103,7 +103,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Matrix allocate(Arena arena, int rows, int cols) {
-        return new Matrix(memory.allocate(arena, (long) rows * cols * Float.BYTES), rows, cols);
+        return Matrix.onDevice(memory.allocate(arena, (long) rows * cols * Float.BYTES), rows, cols);
     }
 
     @Override
@@ -331,7 +331,7 @@ public final class CudaBackend implements Backend {
         memory.deviceToDevice(p.rowStartSegment(), o.rowStartSegment(), (p.rows() + 1L) * Integer.BYTES);
         memory.deviceToDevice(p.indexSegment(), o.indexSegment(), entries * Integer.BYTES);
         if (dense(p)) {
-            Matrix products = new Matrix(denseScratch.atLeast((long) p.rows() * p.latents() * Float.BYTES), p.rows(), p.latents());  // (B, F) a·Wᵀ
+            Matrix products = Matrix.onDevice(denseScratch.atLeast((long) p.rows() * p.latents() * Float.BYTES), p.rows(), p.latents());  // (B, F) a·Wᵀ
             gemm(false, true, 1f, a, w, 0f, products);
             check(sae_gather_dense(p.rowStartSegment(), p.indexSegment(), p.rows(), products.data(), p.latents(), o.valueSegment(), stream),
                     "sae_gather_dense");
@@ -353,7 +353,7 @@ public final class CudaBackend implements Backend {
 
     /** The codes as a dense (B, F) matrix in the backend's scratch. */
     private Matrix scattered(DeviceCodes c) {
-        Matrix f = new Matrix(denseScratch.atLeast((long) c.rows() * c.latents() * Float.BYTES), c.rows(), c.latents());
+        Matrix f = Matrix.onDevice(denseScratch.atLeast((long) c.rows() * c.latents() * Float.BYTES), c.rows(), c.latents());
         check(sae_scatter_dense(c.rowStartSegment(), c.indexSegment(), c.valueSegment(), c.rows(), c.latents(), f.data(), stream), "sae_scatter_dense");
         return f;
     }
@@ -501,7 +501,7 @@ public final class CudaBackend implements Backend {
                 int rows = Math.min(ta, fa - i0);
                 for (int j0 = 0; j0 < fb; j0 += tb) {
                     int cols = Math.min(tb, fb - j0);
-                    Matrix s = new Matrix(tile.data(), rows, cols);  // (rows, cols) products packed at the buffer's start
+                    Matrix s = tile.packed(rows, cols);  // (rows, cols) products packed at the buffer's start
                     gemm(false, true, 1f, a.rows(i0, rows), b.rows(j0, cols), 0f, s);
                     check(sae_tile_max(s.data(), rows, cols, cols, i0, j0, rowKeys, colKeys, stream), "sae_tile_max");
                 }

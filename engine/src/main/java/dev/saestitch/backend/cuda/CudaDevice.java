@@ -1,6 +1,6 @@
 package dev.saestitch.backend.cuda;
 
-import dev.saestitch.backend.Backends;
+import dev.saestitch.backend.BackendUnavailableException;
 import dev.saestitch.bindings.NativeLibraryException;
 import dev.saestitch.bindings.cuda.CudaException;
 import dev.saestitch.bindings.cuda.CudaLibraries;
@@ -24,7 +24,7 @@ import static dev.saestitch.bindings.cuda.saestitch_kernels_h.sae_abi_version;
 
 /**
  * The GPU the CUDA backend runs on (device 0) and the library versions, read once. {@link #probe}
- * throws {@link Backends.UnavailableException} with the reason whenever the backend cannot run
+ * throws {@link BackendUnavailableException} with the reason whenever the backend cannot run
  * here: a library missing, no device, a device older than the kernels' sm_80, or a kernel library
  * of another ABI.
  */
@@ -41,15 +41,15 @@ record CudaDevice(String name, int major, int minor, int multiprocessors, long t
             CudaLibraries.cublas();
             CudaLibraries.kernels();
         } catch (NativeLibraryException e) {
-            throw new Backends.UnavailableException("CUDA libraries: " + e.getMessage());
+            throw new BackendUnavailableException("CUDA libraries: " + e.getMessage());
         }
         try (Arena call = Arena.ofConfined()) {
             MemorySegment i = call.allocate(ValueLayout.JAVA_INT);
             check(cudaGetDeviceCount(i), "cudaGetDeviceCount");
-            if (i.get(ValueLayout.JAVA_INT, 0) == 0) throw new Backends.UnavailableException("no CUDA device: cudaGetDeviceCount found none");
+            if (i.get(ValueLayout.JAVA_INT, 0) == 0) throw new BackendUnavailableException("no CUDA device: cudaGetDeviceCount found none");
             return open(call, i);
         } catch (CudaException e) {  // no device, or one that does not answer (busy, prohibited, a broken driver): the CPU runs instead
-            throw new Backends.UnavailableException("no usable CUDA device: " + e.getMessage());
+            throw new BackendUnavailableException("no usable CUDA device: " + e.getMessage());
         }
     }
 
@@ -61,7 +61,7 @@ record CudaDevice(String name, int major, int minor, int multiprocessors, long t
         check(cudaGetDeviceProperties(properties, 0), "cudaGetDeviceProperties(0)");
         String name = properties.getString(0);
         if (major < 8)
-            throw new Backends.UnavailableException(name + " has compute capability " + major + "." + minor + "; the kernels are built for 8.0 and newer");
+            throw new BackendUnavailableException(name + " has compute capability " + major + "." + minor + "; the kernels are built for 8.0 and newer");
         MemorySegment free = call.allocate(ValueLayout.JAVA_LONG), total = call.allocate(ValueLayout.JAVA_LONG);
         check(cudaMemGetInfo(free, total), "cudaMemGetInfo");
         check(cudaRuntimeGetVersion(i), "cudaRuntimeGetVersion");
@@ -71,7 +71,7 @@ record CudaDevice(String name, int major, int minor, int multiprocessors, long t
         check(sae_abi_version(i), "sae_abi_version");
         int abi = i.get(ValueLayout.JAVA_INT, 0);
         if (abi != KERNELS_ABI)
-            throw new Backends.UnavailableException(CudaLibraries.kernels().location() + " has kernel ABI " + abi + ", this engine needs "
+            throw new BackendUnavailableException(CudaLibraries.kernels().location() + " has kernel ABI " + abi + ", this engine needs "
                     + KERNELS_ABI + ": rebuild native/ from the same checkout");
         return new CudaDevice(name, major, minor, attribute(call, cudaDevAttrMultiProcessorCount()), total.get(ValueLayout.JAVA_LONG, 0), runtime, driver);
     }

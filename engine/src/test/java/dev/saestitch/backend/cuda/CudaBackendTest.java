@@ -1,6 +1,7 @@
 package dev.saestitch.backend.cuda;
 
-import dev.saestitch.backend.Backends;
+import dev.saestitch.backend.BackendUnavailableException;
+import dev.saestitch.backend.select.Backends;
 import dev.saestitch.backend.DotMaxima;
 import dev.saestitch.backend.FusedStepsTest;
 import dev.saestitch.backend.cpu.CpuBackend;
@@ -52,7 +53,7 @@ class CudaBackendTest {
     static void open() {
         try {
             gpu = new CudaBackend(GemmPrecision.FP32, "");
-        } catch (Backends.UnavailableException e) {
+        } catch (BackendUnavailableException e) {
             abort("no CUDA backend here: " + e.getMessage());
         }
     }

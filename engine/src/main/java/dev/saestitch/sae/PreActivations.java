@@ -1,10 +1,10 @@
-package dev.saestitch.train;
+package dev.saestitch.sae;
 
 import dev.saestitch.backend.Backend;
 import dev.saestitch.tensor.Matrix;
 
 /** The first half of every forward pass, shared by training and inference. */
-final class PreActivations {
+public final class PreActivations {
 
     private PreActivations() {}
 
@@ -17,7 +17,7 @@ final class PreActivations {
      * @param z       (B, F) output
      * @return the matrix that was multiplied by W_encᵀ (the encoder's input, needed by dW_enc)
      */
-    static Matrix compute(Backend backend, ParameterSet w, Matrix x, Matrix centred, Matrix z) {
+    public static Matrix compute(Backend backend, ParameterSet w, Matrix x, Matrix centred, Matrix z) {
         Matrix in = x;
         if (centred != null) {
             backend.copy(x, centred);

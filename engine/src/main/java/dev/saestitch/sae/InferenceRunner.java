@@ -1,4 +1,4 @@
-package dev.saestitch.train;
+package dev.saestitch.sae;
 
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;

@@ -1,7 +1,6 @@
-package dev.saestitch.train;
+package dev.saestitch.sae;
 
 import dev.saestitch.backend.Backend;
-import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
 
@@ -54,11 +53,9 @@ public final class SaeRunner implements InferenceRunner {
         backend.upload(hostBatch, xv);
         if (sae.inputScale() != 1f) backend.scale(xv, sae.inputScale());
         PreActivations.compute(backend, weights, xv, centred == null ? null : centred.rows(0, n), zv);
-        switch (sae.architecture()) {
-            case RELU -> backend.selectAbove(zv, null, codes);
-            case TOPK -> backend.selectTopK(zv, sae.k(), null, codes);
-            case BATCHTOPK, JUMPRELU -> backend.selectAbove(zv, weights.theta(), codes);
-        }
+        // Row-local rules only: TopK's k largest, or z above θ (BatchTopK's global θ, JumpReLU's θ_i; none for ReLU).
+        if (sae.architecture().selectsTopKAtInference()) backend.selectTopK(zv, sae.k(), null, codes);
+        else backend.selectAbove(zv, weights.theta(), codes);
         return codes;
     }
 

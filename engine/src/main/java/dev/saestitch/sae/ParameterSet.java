@@ -1,7 +1,6 @@
-package dev.saestitch.train;
+package dev.saestitch.sae;
 
 import dev.saestitch.backend.Backend;
-import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
 
 import java.lang.foreign.Arena;

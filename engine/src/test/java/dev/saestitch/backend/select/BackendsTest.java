@@ -1,5 +1,7 @@
-package dev.saestitch.backend;
+package dev.saestitch.backend.select;
 
+import dev.saestitch.backend.Backend;
+import dev.saestitch.backend.BackendUnavailableException;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.Gemm;
 import org.junit.jupiter.api.Test;
@@ -38,7 +40,7 @@ class BackendsTest {
     void cudaRunsOrSaysWhyNotAndUnknownNamesAreRefused() {
         try (Backend b = Backends.select("cuda")) {
             assertEquals("cuda", b.name());
-        } catch (Backends.UnavailableException e) {
+        } catch (BackendUnavailableException e) {
             // Here without a GPU: the reason names what is missing (a library or the device).
             assertTrue(e.getMessage().startsWith("backend 'cuda' cannot run here: ")
                     && (e.getMessage().contains("CUDA libraries: ") || e.getMessage().contains("CUDA device")), e.getMessage());

@@ -1,5 +1,7 @@
-package dev.saestitch.backend;
+package dev.saestitch.backend.select;
 
+import dev.saestitch.backend.Backend;
+import dev.saestitch.backend.BackendUnavailableException;
 import dev.saestitch.backend.cpu.BlasGemm;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.Gemm;
@@ -31,17 +33,12 @@ public final class Backends {
 
     private static final System.Logger LOG = System.getLogger(Backends.class.getName());
 
-    /** A backend was asked for by name and cannot run in this build or on this machine. */
-    public static final class UnavailableException extends UnsupportedOperationException {
-        public UnavailableException(String message) { super(message); }
-    }
-
     private Backends() {}
 
     /**
      * @param preference "auto", "cpu" or "cuda"; null or blank reads {@value #PROPERTY}, then
      *                   {@value #ENV}, then takes "auto"
-     * @throws UnavailableException when "cuda" is asked for and cannot run here (the message says why)
+     * @throws BackendUnavailableException when "cuda" is asked for and cannot run here (the message says why)
      * @throws IllegalArgumentException for any other name
      */
     public static Backend select(String preference) {
@@ -64,12 +61,12 @@ public final class Backends {
         }
     }
 
-    /** @throws UnavailableException when there is no device or a CUDA library does not load, saying which */
+    /** @throws BackendUnavailableException when there is no device or a CUDA library does not load, saying which */
     private static CudaBackend cuda(String why) {
         try {
             return new CudaBackend(GemmPrecision.configured(), why);
-        } catch (UnavailableException e) {
-            throw new UnavailableException("backend 'cuda' cannot run here: " + e.getMessage());
+        } catch (BackendUnavailableException e) {
+            throw new BackendUnavailableException("backend 'cuda' cannot run here: " + e.getMessage());
         }
     }
 
