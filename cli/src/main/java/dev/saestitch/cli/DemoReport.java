@@ -1,16 +1,9 @@
 package dev.saestitch.cli;
 
-import dev.saestitch.io.AtomicFiles;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -85,36 +78,26 @@ final class DemoReport {
         return value instanceof Number n ? String.format(pattern, n.doubleValue()) : "n/a";
     }
 
-    /** summary.json ({@code about} and the ladder), ladder.csv and ladder.png under {@code dir}. */
-    static void write(Path dir, String title, Map<String, Object> about, List<Map<String, Object>> ladder) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** summary.json ({@code about} and the ladder), ladder.csv and ladder.png under {@code folder}. */
+    static void write(Path folder, String title, Map<String, Object> about, List<Map<String, Object>> ladder) {
+        ReportDir dir = new ReportDir(folder);
         List<String> columns = Arrays.stream(COLUMNS).filter(c -> ladder.getFirst().containsKey(c)).toList();
         StringBuilder csv = new StringBuilder(String.join(",", columns)).append('\n');
         for (Map<String, Object> r : ladder) {
             csv.append(columns.stream().map(c -> String.valueOf(r.get(c))).collect(Collectors.joining(","))).append('\n');
         }
-        writeText(dir.resolve("ladder.csv"), csv.toString());
+        dir.text("ladder.csv", csv.toString());
         Map<String, Object> summary = new LinkedHashMap<>(about);
         summary.put("ladder", ladder);
-        try {
-            writeText(dir.resolve("summary.json"), JsonReport.mapper().writeValueAsString(summary));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise the demo summary", e);
-        }
-        writeChart(dir.resolve("ladder.png"), title, ladder);
+        dir.json("summary.json", summary);
+        dir.png("ladder.png", chart(title, ladder));
     }
 
     /** mse against width, and the recovered fraction where the truth is known: what a ladder shows. */
-    private static void writeChart(Path png, String title, List<Map<String, Object>> ladder) {
-        System.setProperty("java.awt.headless", "true");
+    private static XYChart chart(String title, List<Map<String, Object>> ladder) {
         double[] widths = ladder.stream().mapToDouble(r -> ((Number) r.get("width")).doubleValue()).toArray();
         double[] mse = ladder.stream().mapToDouble(r -> (double) r.get("mse")).toArray();
-        XYChart chart = new XYChartBuilder().width(720).height(440).title(title)
-                .xAxisTitle("latents F").yAxisTitle("mse").build();
+        XYChart chart = Plots.builder(720, 440).title(title).xAxisTitle("latents F").yAxisTitle("mse").build();
         var styler = chart.getStyler();
         styler.setXAxisLogarithmic(true);
         styler.setXAxisLogarithmicDecadeOnly(false);
@@ -129,14 +112,6 @@ final class DemoReport {
             double[] recovered = ladder.stream().mapToDouble(r -> (double) r.get("recovered_fraction")).toArray();
             chart.addSeries("recovered (cos ≥ 0.9)", widths, recovered).setYAxisGroup(1);
         }
-        try {
-            AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot render " + png, e);
-        }
-    }
-
-    private static void writeText(Path file, String text) {
-        AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8));
+        return chart;
     }
 }

@@ -5,17 +5,10 @@ import dev.saestitch.franken.DecoderRetraining;
 import dev.saestitch.franken.Frankenstein;
 import dev.saestitch.metrics.FeatureRecovery;
 import dev.saestitch.sae.Sae;
-import dev.saestitch.io.AtomicFiles;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -122,30 +115,22 @@ final class FrankenReport {
     }
 
     /** Writes the folder; {@code result} gets the folder's name first, so that summary.json holds it as --json does. */
-    static void write(Path dir, JsonReport result, Frankenstein.Options options) {
-        result.put("report", dir.toString());
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    static void write(Path folder, JsonReport result, Frankenstein.Options options) {
+        result.put("report", folder.toString());
+        ReportDir dir = new ReportDir(folder);
         List<Point> points = points(result);
         StringBuilder csv = new StringBuilder(String.join(",", COLUMNS)).append('\n');
         for (Point p : points) {
             for (int i = 0; i < COLUMNS.length; i++) csv.append(i == 0 ? "" : ",").append(csvField(p.get(COLUMNS[i])));
             csv.append('\n');
         }
-        AtomicFiles.write(dir.resolve("stages.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
+        dir.text("stages.csv", csv.toString());
         Map<String, Object> summary = new LinkedHashMap<>(result.fields());
         summary.put("options", options);
-        try {
-            AtomicFiles.write(dir.resolve("summary.json"), JsonReport.mapper().writeValueAsBytes(summary));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise the frankenstein summary", e);
-        }
+        dir.json("summary.json", summary);
         String retrained = "Frankenstein, retrained (" + result.fields().get("retrain") + ")";
-        writeChart(dir.resolve("mse_vs_F.png"), "mse against dictionary size", "latents F", true, points, retrained, Point::width);
-        writeChart(dir.resolve("mse_vs_l0.png"), "mse against l0", "l0 (mean active latents)", false, points, retrained, Point::l0);
+        dir.png("mse_vs_F.png", chart("mse against dictionary size", "latents F", true, points, retrained, Point::width));
+        dir.png("mse_vs_l0.png", chart("mse against l0", "l0 (mean active latents)", false, points, retrained, Point::l0));
     }
 
     private static List<Point> points(JsonReport result) {
@@ -163,10 +148,9 @@ final class FrankenReport {
     }
 
     /** One series per kind, log-scaled mse (merged SAEs before retraining sit far above the rest). */
-    private static void writeChart(Path png, String title, String xTitle, boolean logX, List<Point> points, String retrainedName,
-                                   java.util.function.ToDoubleFunction<Point> x) {
-        System.setProperty("java.awt.headless", "true");
-        XYChart chart = new XYChartBuilder().width(720).height(460).title(title).xAxisTitle(xTitle).yAxisTitle("held-out mse").build();
+    private static XYChart chart(String title, String xTitle, boolean logX, List<Point> points, String retrainedName,
+                                 java.util.function.ToDoubleFunction<Point> x) {
+        XYChart chart = Plots.builder(720, 460).title(title).xAxisTitle(xTitle).yAxisTitle("held-out mse").build();
         var styler = chart.getStyler();
         styler.setXAxisLogarithmic(logX);
         styler.setXAxisLogarithmicDecadeOnly(false);
@@ -181,11 +165,7 @@ final class FrankenReport {
             if (series.isEmpty()) continue;
             chart.addSeries(names.get(kind), series.stream().mapToDouble(x).toArray(), series.stream().mapToDouble(Point::mse).toArray());
         }
-        try {
-            AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot render " + png, e);
-        }
+        return chart;
     }
 
     @SuppressWarnings("unchecked")

@@ -1,15 +1,11 @@
 package dev.saestitch.cli;
 
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Map;
 
 /**
@@ -48,10 +44,9 @@ final class MatchHistogram {
         return Math.max(-1, Math.floor(min / BIN_WIDTH) * BIN_WIDTH);
     }
 
-    /** A PNG of one histogram line per series; {@code threshold} NaN draws no threshold line. */
-    static byte[] png(String title, String xTitle, Map<String, double[]> series, double threshold) {
-        System.setProperty("java.awt.headless", "true");
-        XYChart chart = new XYChartBuilder().width(760).height(460).title(title).xAxisTitle(xTitle).yAxisTitle("latents").build();
+    /** One histogram line per series; {@code threshold} NaN draws no threshold line. */
+    static XYChart chart(String title, String xTitle, Map<String, double[]> series, double threshold) {
+        XYChart chart = Plots.builder(760, 460).title(title).xAxisTitle(xTitle).yAxisTitle("latents").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         chart.getStyler().setYAxisMin(0.0);
         double lo = lowEdge(series);
@@ -75,14 +70,6 @@ final class MatchHistogram {
             t.setLineStyle(SeriesLines.DASH_DASH);
             t.setLineColor(java.awt.Color.GRAY);
         }
-        return encode(chart);
-    }
-
-    static byte[] encode(XYChart chart) {
-        try {
-            return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot render the chart '" + chart.getTitle() + "'", e);
-        }
+        return chart;
     }
 }

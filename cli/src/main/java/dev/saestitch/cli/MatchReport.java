@@ -1,15 +1,12 @@
 package dev.saestitch.cli;
 
-import dev.saestitch.io.AtomicFiles;
 import dev.saestitch.match.PairMatch;
 import dev.saestitch.match.SeedComparison;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,19 +30,16 @@ final class MatchReport {
 
     private MatchReport() {}
 
-    static void write(Path dir, JsonReport summary, MatchSummary matches) {
-        try {
-            AtomicFiles.write(dir.resolve("summary.json"), JsonReport.mapper().writeValueAsBytes(summary.fields()));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise the match summary", e);
-        }
+    static void write(Path folder, JsonReport summary, MatchSummary matches) {
+        ReportDir dir = new ReportDir(folder);
+        dir.json("summary.json", summary);
         boolean single = matches.comparison() == null;
         for (MatchSummary.Pair p : matches.pairs())
-            writeText(dir.resolve(single ? "matches.csv" : "matches_" + p.s() + "_" + p.t() + ".csv"), matchesCsv(p.match()));
-        if (!single) writeText(dir.resolve("shared_with.csv"), sharedWithCsv(matches.comparison()));
+            dir.text(single ? "matches.csv" : "matches_" + p.s() + "_" + p.t() + ".csv", matchesCsv(p.match()));
+        if (!single) dir.text("shared_with.csv", sharedWithCsv(matches.comparison()));
         String pairs = single ? "" : " (" + matches.pairs().size() + " pairs pooled)";
-        AtomicFiles.write(dir.resolve("matched_cos_hist.png"), histogram(matches, pairs));
-        AtomicFiles.write(dir.resolve("matched_cos_scatter.png"), scatter(matches, pairs));
+        dir.png("matched_cos_hist.png", histogram(matches, pairs));
+        dir.png("matched_cos_scatter.png", scatter(matches, pairs));
     }
 
     static String matchesCsv(PairMatch m) {
@@ -66,17 +60,17 @@ final class MatchReport {
         return csv.toString();
     }
 
-    private static byte[] histogram(MatchSummary matches, String pairs) {
+    private static XYChart histogram(MatchSummary matches, String pairs) {
         Map<String, double[]> series = new LinkedHashMap<>();
         series.put("decoder", pooled(matches, true));
         series.put("encoder", pooled(matches, false));
         PairMatch first = matches.pairs().getFirst().match();
-        return MatchHistogram.png("Matched cosines" + pairs + ", shared: " + sharedText(matches), "cosine with the matched latent",
+        return MatchHistogram.chart("Matched cosines" + pairs + ", shared: " + sharedText(matches), "cosine with the matched latent",
                 series, first.threshold());
     }
 
     /** Decoder against encoder matched cosine, one point per matched latent, by whether the two assignments agree. */
-    private static byte[] scatter(MatchSummary matches, String pairs) {
+    private static XYChart scatter(MatchSummary matches, String pairs) {
         List<double[]> agree = new ArrayList<>(), disagree = new ArrayList<>();
         for (MatchSummary.Pair p : matches.pairs()) {
             PairMatch m = p.match();
@@ -86,14 +80,14 @@ final class MatchReport {
                 (m.decoderPartner()[i] == m.encoderPartner()[i] ? agree : disagree).add(point);
             }
         }
-        XYChart chart = new XYChartBuilder().width(620).height(560).title("Matched cosines per latent" + pairs)
+        XYChart chart = Plots.builder(620, 560).title("Matched cosines per latent" + pairs)
                 .xAxisTitle("decoder cosine").yAxisTitle("encoder cosine").build();
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         chart.getStyler().setMarkerSize(3);
         addPoints(chart, "matchings disagree (" + disagree.size() + ")", disagree, new java.awt.Color(255, 127, 14, 140));
         addPoints(chart, "matchings agree (" + agree.size() + ")", agree, new java.awt.Color(31, 119, 180, 160));
-        return MatchHistogram.encode(chart);
+        return chart;
     }
 
     private static void addPoints(XYChart chart, String name, List<double[]> points, java.awt.Color color) {
@@ -122,7 +116,4 @@ final class MatchReport {
     /** A cosine for the CSV: the shortest string that reads back to the same double; empty when there is none. */
     private static String number(double v) { return Double.isNaN(v) ? "" : Double.toString(v); }
 
-    private static void writeText(Path file, String text) {
-        AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8));
-    }
 }

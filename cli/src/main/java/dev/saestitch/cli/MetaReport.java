@@ -1,6 +1,5 @@
 package dev.saestitch.cli;
 
-import dev.saestitch.io.AtomicFiles;
 import dev.saestitch.meta.MetaComparison;
 
 import java.nio.file.Path;
@@ -16,18 +15,15 @@ final class MetaReport {
 
     private MetaReport() {}
 
-    static void write(Path dir, JsonReport summary, MetaComparison comparison) {
-        try {
-            AtomicFiles.write(dir.resolve("summary.json"), JsonReport.mapper().writeValueAsBytes(summary.fields()));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise the meta summary", e);
-        }
+    static void write(Path folder, JsonReport summary, MetaComparison comparison) {
+        ReportDir dir = new ReportDir(folder);
+        dir.json("summary.json", summary);
         if (comparison == null) return;
         Map<String, double[]> series = new LinkedHashMap<>();
         series.put("meta-latents vs plain SAE (" + comparison.maxCosine().length + ")", toDouble(comparison.maxCosine()));
         series.put("plain latents vs meta-SAE (" + comparison.plainMaxCosine().length + ")", toDouble(comparison.plainMaxCosine()));
         String title = String.format("Max decoder cosine, meta-SAE vs plain SAE: mean %.3f", comparison.meanMaxCosine());
-        AtomicFiles.write(dir.resolve("meta_max_cos_hist.png"), MatchHistogram.png(title, "max cosine", series, Double.NaN));
+        dir.png("meta_max_cos_hist.png", MatchHistogram.chart(title, "max cosine", series, Double.NaN));
     }
 
     private static double[] toDouble(float[] v) {

@@ -27,8 +27,11 @@ final class Plots {
 
     private Plots() {}
 
+    /** A chart builder of the given size; every report draws through Plots, so AWT is headless before it starts. */
+    static XYChartBuilder builder(int width, int height) { return new XYChartBuilder().width(width).height(height); }
+
     static XYChart chart(String title, String xLabel, String yLabel) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        XYChart chart = builder(WIDTH, HEIGHT).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
         var styler = chart.getStyler();
         styler.setPlotGridLinesColor(new Color(0xE0, 0xE0, 0xE0));
         styler.setChartBackgroundColor(Color.WHITE);
