@@ -3,9 +3,7 @@ package dev.saestitch.cli;
 import dev.saestitch.api.Evaluations;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.io.SaeFiles;
-import dev.saestitch.sae.CompositeSae;
-import dev.saestitch.io.CompositeSaeFiles;
-import dev.saestitch.sae.Sae;
+import dev.saestitch.sae.Autoencoder;
 import dev.saestitch.train.Evaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,8 +38,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (rows < 1) throw new UserInputException("--rows must be at least 1, got " + rows);
-        if (CompositeSaeFiles.isComposite(saeDir)) return evaluateComposite();
-        try (Sae sae = SaeFiles.load(saeDir);
+        try (Autoencoder sae = SaeFiles.loadAny(saeDir);
              Arena arena = Arena.ofShared();
              DataOption.Dataset data = dataOption.open(sae.dIn(), arena);
              Backend backend = backendOption.open()) {
@@ -49,21 +46,6 @@ final class EvalCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("eval: " + sae + " on " + data.description() + "; " + backend.describe());
             Evaluation ev = Evaluations.of(backend, sae, data.source(), seed, rows, batch);
             EvaluationReport.of(ev, sae, data.truth()).put("sae", saeDir.toString()).print(spec.commandLine().getOut(), json.enabled);
-        }
-        return 0;
-    }
-
-    /** A composite SAE (stitched, Frankenstein) in our own layout, through its composite runner. */
-    private Integer evaluateComposite() {
-        try (CompositeSae sae = CompositeSaeFiles.load(saeDir);
-             Arena arena = Arena.ofShared();
-             DataOption.Dataset data = dataOption.open(sae.dIn(), arena);
-             Backend backend = backendOption.open()) {
-            dataOption.checkInputDim(sae.dIn(), saeDir, data);
-            spec.commandLine().getErr().println("eval: " + sae + " on " + data.description() + "; " + backend.describe());
-            Evaluation ev = Evaluations.of(backend, sae, data.source(), seed, rows, batch);
-            EvaluationReport.of(ev, "composite", sae.dIn(), sae.width(), sae.wDec(), data.truth()).put("sae", saeDir.toString())
-                    .print(spec.commandLine().getOut(), json.enabled);
         }
         return 0;
     }

@@ -2,15 +2,10 @@ package dev.saestitch.api;
 
 import dev.saestitch.backend.Backend;
 import dev.saestitch.data.ActivationSource;
-import dev.saestitch.sae.CompositeSae;
-import dev.saestitch.sae.CompositeSaeRunner;
-import dev.saestitch.sae.Sae;
-import dev.saestitch.train.Evaluation;
+import dev.saestitch.sae.Autoencoder;
 import dev.saestitch.sae.InferenceRunner;
-import dev.saestitch.sae.SaeRunner;
+import dev.saestitch.train.Evaluation;
 import dev.saestitch.train.ShuffledFeed;
-
-import java.util.function.IntFunction;
 
 /** Reconstruction metrics of a plain or composite SAE on rows of a source, read in the order its seed gives. */
 public final class Evaluations {
@@ -21,18 +16,9 @@ public final class Evaluations {
     private Evaluations() {}
 
     /** Metrics of {@code sae} on up to {@code rows} rows of {@code source} ({@link Batches#of}). */
-    public static Evaluation of(Backend backend, Sae sae, ActivationSource source, long seed, long rows, int batch) {
-        return of(b -> new SaeRunner(backend, sae, b), source, seed, rows, batch);
-    }
-
-    /** Metrics of a composite SAE (stitched, Frankenstein), through its composite runner. */
-    public static Evaluation of(Backend backend, CompositeSae sae, ActivationSource source, long seed, long rows, int batch) {
-        return of(b -> new CompositeSaeRunner(backend, sae, b), source, seed, rows, batch);
-    }
-
-    private static Evaluation of(IntFunction<InferenceRunner> runnerForBatch, ActivationSource source, long seed, long rows, int batch) {
+    public static Evaluation of(Backend backend, Autoencoder sae, ActivationSource source, long seed, long rows, int batch) {
         Batches batches = Batches.of(rows, batch, source.rows());
-        try (InferenceRunner runner = runnerForBatch.apply(batches.size())) {
+        try (InferenceRunner runner = sae.runner(backend, batches.size())) {
             return Evaluation.of(runner, new ShuffledFeed(source, seed ^ EVAL_ORDER), batches.count(), batches.size());
         }
     }

@@ -1,5 +1,6 @@
 package dev.saestitch.io;
 
+import dev.saestitch.sae.Autoencoder;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.Sae;
 
@@ -28,6 +29,11 @@ public final class SaeFiles {
         List<String> inside = saeSubdirectories(dir);
         throw new SaeFileException(dir, "holds neither " + SaeLensFormat.WEIGHTS_FILE + " (SAELens) nor " + SparsifyFormat.WEIGHTS_FILE
                 + " (sparsify)" + (inside.isEmpty() ? "" : "; it has SAE subdirectories " + inside + ", pick one"));
+    }
+
+    /** The SAE in {@code path}, plain ({@link #load}) or composite ({@link CompositeSaeFiles}); the caller closes it. */
+    public static Autoencoder loadAny(Path path) {
+        return CompositeSaeFiles.isComposite(path) ? CompositeSaeFiles.load(path) : load(path);
     }
 
     /** Saves {@code sae} in the SAELens layout (see {@link SaeLensFormat#write}). */

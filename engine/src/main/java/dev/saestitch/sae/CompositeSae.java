@@ -1,5 +1,6 @@
 package dev.saestitch.sae;
 
+import dev.saestitch.backend.Backend;
 import dev.saestitch.tensor.Matrix;
 
 import java.lang.foreign.Arena;
@@ -28,7 +29,7 @@ import java.util.Map;
  * <p>The composite owns its decoder through its own arena. It does not own the source SAEs,
  * except when a loader hands it SAEs it read from a file (then closing the composite closes them).
  */
-public final class CompositeSae implements AutoCloseable {
+public final class CompositeSae implements Autoencoder {
 
     /**
      * Latents taken from one SAE.
@@ -164,6 +165,8 @@ public final class CompositeSae implements AutoCloseable {
     }
 
     public List<Source> sources() { return sources; }
+    @Override public String architectureName() { return "composite"; }
+    @Override public InferenceRunner runner(Backend backend, int maxBatch) { return new CompositeSaeRunner(backend, this, maxBatch); }
     public int dIn() { return wDec.cols(); }
     public int width() { return wDec.rows(); }
     /** (F, D) decoder rows in the data's units. */

@@ -1,5 +1,6 @@
 package dev.saestitch.sae;
 
+import dev.saestitch.backend.Backend;
 import dev.saestitch.tensor.Matrix;
 
 import java.lang.foreign.Arena;
@@ -17,7 +18,7 @@ import java.util.Map;
  *   x̂ = (f W_dec + b_dec) / inputScale
  * </pre>
  */
-public final class Sae implements AutoCloseable {
+public final class Sae implements Autoencoder {
 
     private final Arena arena;
     private final Architecture architecture;
@@ -53,6 +54,8 @@ public final class Sae implements AutoCloseable {
     }
 
     public Architecture architecture() { return architecture; }
+    @Override public String architectureName() { return architecture.cliName(); }
+    @Override public InferenceRunner runner(Backend backend, int maxBatch) { return new SaeRunner(backend, this, maxBatch); }
     public int dIn() { return wDec.cols(); }
     public int width() { return wDec.rows(); }
     /** Active latents per row for TopK/BatchTopK, 0 for the others. */
