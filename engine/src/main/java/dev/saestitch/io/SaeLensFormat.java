@@ -206,18 +206,16 @@ public final class SaeLensFormat {
         cfg.put("d_in", sae.dIn());
         cfg.put("d_sae", sae.width());
         cfg.put("dtype", "float32");
-        switch (sae.architecture()) {
-            case RELU -> cfg.put("architecture", "standard");
-            case TOPK -> {
-                cfg.put("architecture", "topk");
-                cfg.put("k", sae.k());
-            }
-            case JUMPRELU -> cfg.put("architecture", "jumprelu");
-            case BATCHTOPK -> {
-                cfg.put("architecture", "jumprelu");
-                cfg.put(ORIGINAL_ARCHITECTURE, Architecture.BATCHTOPK.cliName());
-                cfg.put(ORIGINAL_K, sae.k());
-            }
+        // A switch expression, so that a new architecture does not compile until it has a SAELens name.
+        cfg.put("architecture", switch (sae.architecture()) {
+            case RELU -> "standard";
+            case TOPK -> "topk";
+            case JUMPRELU, BATCHTOPK -> "jumprelu";   // BatchTopK is saved with its global threshold
+        });
+        if (sae.architecture() == Architecture.TOPK) cfg.put("k", sae.k());
+        if (sae.architecture() == Architecture.BATCHTOPK) {
+            cfg.put(ORIGINAL_ARCHITECTURE, Architecture.BATCHTOPK.cliName());
+            cfg.put(ORIGINAL_K, sae.k());
         }
         cfg.put("apply_b_dec_to_input", sae.centreInput());
         cfg.put("normalize_activations", "none"); // the input scale is folded into the weights
