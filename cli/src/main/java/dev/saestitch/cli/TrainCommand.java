@@ -41,11 +41,11 @@ final class TrainCommand implements Callable<Integer> {
     int batch;
     @Option(names = "--lr", description = "Learning rate (default: per architecture, see README).")
     Double lr;
-    @Option(names = "--l1", description = "ReLU: coefficient of the decoder-norm-weighted L1 penalty (default 5).")
+    @Option(names = "--l1", description = "ReLU: coefficient of the decoder-norm-weighted L1 penalty (default " + TrainConfig.DEFAULT_L1_COEFFICIENT + ").")
     Double l1;
-    @Option(names = "--l0-coefficient", description = "JumpReLU: coefficient of the L0 penalty (default 1).")
+    @Option(names = "--l0-coefficient", description = "JumpReLU: coefficient of the L0 penalty (default " + TrainConfig.DEFAULT_L0_COEFFICIENT + ").")
     Double l0Coefficient;
-    @Option(names = "--dead-tokens", description = "A latent is dead when it has not fired in this many tokens (default 10M).")
+    @Option(names = "--dead-tokens", description = "A latent is dead when it has not fired in this many tokens (default " + TrainConfig.DEFAULT_DEAD_TOKENS + ").")
     Long deadTokens;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial weights and of the data order (default: ${DEFAULT-VALUE}).")
     long seed;

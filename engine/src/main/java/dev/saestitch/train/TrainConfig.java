@@ -149,6 +149,10 @@ public record TrainConfig(
         if (!(v >= 0 && Double.isFinite(v))) fail(what + " must be non-negative and finite, got " + v);
     }
 
+    /** Defaults that the command line's help names (README, "Training defaults"). */
+    public static final double DEFAULT_L1_COEFFICIENT = 5.0, DEFAULT_L0_COEFFICIENT = 1.0;
+    public static final long DEFAULT_DEAD_TOKENS = 10_000_000L;
+
     private static void fail(String message) { throw new TrainConfigException("train config: " + message); }
 
     /** Collects options; unset ones (null) take the defaults in {@link #build}. */
@@ -208,12 +212,12 @@ public record TrainConfig(
                     or(adamBeta1, jump ? 0.0 : 0.9), or(adamBeta2, 0.999), or(adamEps, 1e-8),
                     or(lrWarmupSteps, Math.min(1000L, steps / 10)),
                     or(lrDecayFraction, 0.2),
-                    or(l1Coefficient, 5.0),
-                    or(l0Coefficient, 1.0),
+                    or(l1Coefficient, DEFAULT_L1_COEFFICIENT),
+                    or(l0Coefficient, DEFAULT_L0_COEFFICIENT),
                     or(targetL0, (double) kk),
                     or(sparsityWarmupSteps, relu ? steps / 20 : Math.min(2000L, steps / 10)),
                     or(jumpReluBandwidth, 0.001), or(jumpReluInitThreshold, 0.001),
-                    or(kAux, 512), or(auxAlpha, 1.0 / 32), or(deadTokens, 10_000_000L),
+                    or(kAux, 512), or(auxAlpha, 1.0 / 32), or(deadTokens, DEFAULT_DEAD_TOKENS),
                     or(thresholdStartStep, steps - Math.max(1, steps / 5)),
                     or(decoderBiasInit, BiasInit.GEOMETRIC_MEDIAN), or(geometricMedianIterations, 100),
                     or(normaliseInput, true), or(normBatches, 100), or(centreInput, true),
