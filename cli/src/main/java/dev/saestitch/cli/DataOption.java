@@ -64,6 +64,15 @@ final class DataOption {
         else if (dIn != dim) throw new UserInputException(saePath + ": the SAE has d_in=" + dIn + " but the synthetic world has " + dim);
     }
 
+    /**
+     * The check between two SAEs that must read the same activations: fails naming {@code other}
+     * unless its d_in is {@code first}'s; {@code need} says which command needs it.
+     */
+    static void checkSameInput(Path first, int firstDIn, Path other, int otherDIn, String need) {
+        if (otherDIn != firstDIn)
+            throw new UserInputException(other + ": d_in " + otherDIn + " differs from " + first + "'s " + firstDIn + "; " + need + " SAEs on the same activations");
+    }
+
     /** The file the data came from, for messages. */
     Path path() { return data; }
 }

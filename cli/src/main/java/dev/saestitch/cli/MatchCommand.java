@@ -50,9 +50,7 @@ final class MatchCommand implements Callable<Integer> {
         try (Backend backend = backendOption.open()) {
             for (Path p : saePaths) saes.add(SaeFiles.load(p));
             for (int i = 1; i < saes.size(); i++)
-                if (saes.get(i).dIn() != saes.getFirst().dIn())
-                    throw new UserInputException(saePaths.get(i) + ": d_in " + saes.get(i).dIn() + " differs from " + saePaths.getFirst()
-                            + "'s " + saes.getFirst().dIn() + "; matching needs SAEs on the same activations");
+                DataOption.checkSameInput(saePaths.getFirst(), saes.getFirst().dIn(), saePaths.get(i), saes.get(i).dIn(), "matching needs");
             err.println("match: " + saes.size() + " SAEs (" + saes.stream().map(Sae::toString).distinct().reduce((a, b) -> a + ", " + b).orElseThrow()
                     + "), " + saes.size() * (saes.size() - 1) / 2 + " pair(s); " + backend.describe());
             long started = System.nanoTime();

@@ -71,9 +71,7 @@ final class MetaCommand implements Callable<Integer> {
              Sae plain = compare == null ? null : SaeFiles.load(compare);
              DecoderRows rows = DecoderRows.of(base);
              Backend backend = backendOption.open()) {
-            if (plain != null && plain.dIn() != base.dIn())
-                throw new UserInputException(compare + ": d_in " + plain.dIn() + " differs from " + saePath + "'s " + base.dIn()
-                        + "; --compare needs an SAE on the same activations");
+            if (plain != null) DataOption.checkSameInput(saePath, base.dIn(), compare, plain.dIn(), "--compare needs");
             TrainConfig cfg = config(base.width());
             err.println("meta: " + cfg.architecture().cliName() + " width " + cfg.width() + " k " + cfg.k() + " on " + rows.describe()
                     + (rows.zeroRows() > 0 ? " (" + rows.zeroRows() + " zero rows left at zero)" : ""));

@@ -13,10 +13,11 @@ record SaePair(Sae small, Sae large) implements AutoCloseable {
         Sae small = loadPlain(smallDir, "SMALL");
         try {
             Sae large = loadPlain(largeDir, "LARGE");
-            if (large.dIn() != small.dIn()) {
+            try {
+                DataOption.checkSameInput(smallDir, small.dIn(), largeDir, large.dIn(), "SMALL and LARGE must be");
+            } catch (UserInputException e) {
                 large.close();
-                throw new UserInputException("SMALL " + smallDir + " has d_in=" + small.dIn() + " but LARGE " + largeDir + " has d_in=" + large.dIn()
-                        + "; both SAEs must read the same activations");
+                throw e;
             }
             return new SaePair(small, large);
         } catch (RuntimeException e) {

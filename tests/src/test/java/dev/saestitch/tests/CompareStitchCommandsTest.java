@@ -210,7 +210,7 @@ class CompareStitchCommandsTest {
             assertTrue(r.out().isEmpty());
         }
         Run r = run("compare", small.toString(), other.toString());
-        assertTrue(r.err().contains("d_in=" + PlantedSaes.D) && r.err().contains("d_in=" + (PlantedSaes.D + 3)), r.err());
+        assertTrue(r.err().contains(other + ": d_in " + (PlantedSaes.D + 3) + " differs from " + small + "'s " + PlantedSaes.D), r.err());
         assertTrue(run("compare", missing.toString(), large.toString()).err().contains(missing.toString()));
     }
 
