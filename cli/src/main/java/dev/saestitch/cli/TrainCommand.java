@@ -45,8 +45,10 @@ final class TrainCommand implements Callable<Integer> {
     Double l0Coefficient;
     @Option(names = "--dead-tokens", description = "A latent is dead when it has not fired in this many tokens (default 10M).")
     Long deadTokens;
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial weights and of the data order (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial weights (and of the data order unless --data-seed is given; default: ${DEFAULT-VALUE}).")
     long seed;
+    @Option(names = "--data-seed", paramLabel = "SEED", description = "Seed of the data order alone, so that two runs can differ only in their initial weights (default: --seed).")
+    Long dataSeed;
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the SAE (cfg.json + sae_weights.safetensors).")
     Path out;
     @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "STEPS", description = "Save a checkpoint to DIR.checkpoint every STEPS steps (default: never).")
@@ -62,6 +64,8 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TrainConfig cfg = config();
+        // The data order also picks the evaluation rows, so runs that differ only in --seed are scored on the same rows.
+        long order = dataSeed != null ? dataSeed : seed;
         Path checkpoint = out.resolveSibling(out.getFileName() + ".checkpoint");
         try (Arena arena = Arena.ofShared();
              DataOption.Dataset data = dataOption.open(synthDim, arena);
@@ -69,10 +73,10 @@ final class TrainCommand implements Callable<Integer> {
             var err = spec.commandLine().getErr();
             err.println("train: " + cfg.architecture().cliName() + " F=" + cfg.width() + " on " + data.description());
             err.println("train: " + backend.describe());
-            TrainingRun.Result run = TrainingRun.run(backend, cfg, data.source(), seed, "train", checkpoint, checkpointEvery, resume, err);
+            TrainingRun.Result run = TrainingRun.run(backend, cfg, data.source(), order, "train", checkpoint, checkpointEvery, resume, err);
             try (Sae sae = run.sae()) {
                 SaeFiles.save(sae, out);
-                Evaluation ev = Evaluations.evaluate(backend, sae, data.source(), seed, evalRows, batch);
+                Evaluation ev = Evaluations.evaluate(backend, sae, data.source(), order, evalRows, batch);
                 JsonReport report = Evaluations.report(ev, sae, data.truth())
                         .put("tokens", run.tokens())
                         .put("steps", run.steps())
