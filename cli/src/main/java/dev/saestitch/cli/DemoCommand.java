@@ -61,6 +61,8 @@ final class DemoCommand implements Callable<Integer> {
     int batch;
     @Option(names = "--lr", defaultValue = "5e-3", description = "Learning rate; short runs need more than the reference default (default: ${DEFAULT-VALUE}).")
     double lr;
+    @Option(names = "--l1", paramLabel = "C", description = "ReLU: coefficient of the decoder-norm-weighted L1 penalty (default: train's, 5).")
+    Double l1;
     @Option(names = "--dead-tokens", defaultValue = "1000000", description = "Dead-latent window in tokens, scaled down with the short runs (default: ${DEFAULT-VALUE}).")
     long deadTokens;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the world, the weights and the data order (default: ${DEFAULT-VALUE}).")
@@ -116,7 +118,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     DemoLadder ladder(Backend backend, Matrix truth) {
-        return new DemoLadder(backend, out.resolve("saes"), Architecture.parse(arch), k, tokens, batch, lr, deadTokens, evalRows, truth,
+        return new DemoLadder(backend, out.resolve("saes"), Architecture.parse(arch), k, tokens, batch, lr, l1, deadTokens, evalRows, truth,
                 spec.commandLine().getErr());
     }
 
