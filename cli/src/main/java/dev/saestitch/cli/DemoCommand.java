@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Train a ladder of SAEs of growing width on the built-in synthetic world (SPEC §6) and report",
                 "l0, mse, fvu and the recovery of the world's true features; writes the SAEs, the world's files and a report.",
-                "With --real: the same pipeline on activations of the bundled all-MiniLM-L6-v2 over Europarl text."})
+                "With --real: the same pipeline on activations of the bundled all-MiniLM-L6-v2 over the Brown corpus (or --corpus europarl)."})
 final class DemoCommand implements Callable<Integer> {
 
     static final String SYNTHETIC_WIDTHS = "512,1024,2048", REAL_WIDTHS = "768,1536,3072";
@@ -41,8 +41,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--out", defaultValue = "demo-out", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
-    @Option(names = "--real", description = "Run on real activations: all-MiniLM-L6-v2 (bundled) over Europarl (bundled), extracted on first use into DIR/data.")
+    @Option(names = "--real", description = "Run on real activations: all-MiniLM-L6-v2 (bundled) over the --corpus, extracted on first use into DIR/data.")
     boolean real;
+    @Option(names = "--corpus", defaultValue = "brown", paramLabel = "brown|europarl", description = "With --real: the text, the Brown corpus (English, fetched by the build with npm) or Europarl (default: ${DEFAULT-VALUE}).")
+    String corpus;
     @Option(names = "--real-tokens", defaultValue = "1000000", paramLabel = "N", description = "With --real: token activations to extract for training (default: ${DEFAULT-VALUE}).")
     long realTokens;
     @Option(names = "--layer", defaultValue = "encoder.layer.3", paramLabel = "NAME", description = "With --real: the model's layer (default: ${DEFAULT-VALUE}).")

@@ -6,6 +6,7 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.data.ActivationFiles;
 import dev.saestitch.data.ActivationSource;
 import dev.saestitch.extract.ActivationSidecar;
+import dev.saestitch.extract.TextCorpus;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -17,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code demo --real}: activations of the bundled all-MiniLM-L6-v2 over the bundled Europarl text
+ * {@code demo --real}: activations of the bundled all-MiniLM-L6-v2 over the bundled text (--corpus)
  * (a training file, then held-out tokens that follow it in the corpus), the ladder trained on the
  * first and measured on the second, every neighbouring pair compared and stitched, a Frankenstein
  * SAE and two seeds matched. Extracted files are reused while their sidecar still matches.
@@ -35,6 +36,7 @@ final class RealDataDemo {
     }
 
     JsonReport run() throws IOException {
+        TextCorpus.Bundled.parse(demo.corpus); // a misspelt --corpus is refused before anything runs
         if (demo.realTokens < 1) throw new UserInputException("--real-tokens must be at least 1, got " + demo.realTokens);
         Path train = extract("train.npy", 0, demo.realTokens);
         Path heldOut = extract("heldout.npy", demo.realTokens, demo.evalRows);
@@ -51,7 +53,7 @@ final class RealDataDemo {
         Map<String, Object> trainSidecar = sidecar(train), about = new LinkedHashMap<>();
         about.put("activations", trainSidecar);
         about.put("held_out", sidecar(heldOut));
-        DemoReport.write(demo.out.resolve("report"), "SAE ladder on all-MiniLM-L6-v2 activations (Europarl)", about, ladder);
+        DemoReport.write(demo.out.resolve("report"), "SAE ladder on all-MiniLM-L6-v2 activations (" + demo.corpus + ")", about, ladder);
         JsonReport report = new JsonReport()
                 .put("data", train.toString())
                 .put("held_out", heldOut.toString())
@@ -74,7 +76,7 @@ final class RealDataDemo {
             err.println("demo: reusing " + file + " (its sidecar matches)");
             return file;
         }
-        Subcommand.json(demo.spec, "activations", "--out", file.toString(), "--layer", demo.layer,
+        Subcommand.json(demo.spec, "activations", "--out", file.toString(), "--layer", demo.layer, "--corpus", demo.corpus,
                 "--skip-tokens", Long.toString(skip), "--max-tokens", Long.toString(count), "--json");
         return file;
     }
@@ -86,7 +88,7 @@ final class RealDataDemo {
         try {
             JsonNode s = JsonReport.mapper().readTree(sidecar.toFile());
             return s.path("layer").asText("").equals(demo.layer) && s.path("skipped_tokens").asLong(-1) == skip
-                    && s.path("tokens").asLong(-1) == count && s.path("sources").toString().contains("europarl");
+                    && s.path("tokens").asLong(-1) == count && s.path("sources").toString().contains(demo.corpus);
         } catch (IOException e) {
             return false;
         }
