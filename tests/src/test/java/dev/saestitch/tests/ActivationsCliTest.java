@@ -153,7 +153,7 @@ class ActivationsCliTest {
         for (String line : new String[] {"held-out tokens", "Table 2", "stitching path", "compare topk-96 → topk-192", "Frankenstein SAE", "two seeds"})
             assertTrue(demo.out().contains(line), "demo --real output lacks '" + line + "':\n" + demo.out());
         assertFalse(demo.out().contains("recovered"), "no truth is known for real data:\n" + demo.out());
-        for (String f : new String[] {"data/train.npy", "data/train.json", "data/heldout.npy", "data/heldout.json", "report/summary.json",
+        for (String f : new String[] {"data/train.npy", "data/train.json", "data/train.tokens.npy", "data/train.vocab.json", "data/heldout.npy", "data/heldout.json", "report/summary.json",
                 "report/ladder.csv", "report/ladder.png", "saes/topk-48-seed1/cfg.json", "report/compare-topk-48-vs-topk-96/latents.csv",
                 "report/stitch-topk-96-vs-topk-192/path.csv", "report/frankenstein/summary.json", "report/match-seeds/summary.json"})
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
