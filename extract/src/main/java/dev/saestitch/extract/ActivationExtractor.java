@@ -196,7 +196,7 @@ public final class ActivationExtractor {
                 rows += batch.get(w).length - firstRow[w];
             }
             for (int t = 0; t < tensors.length; t++) tensors[t].refill(rows, acts.get(t), batch, firstRow);
-            provenance = new int[rows * TokenProvenance.COLUMNS];
+            if (provenance.length < rows * TokenProvenance.COLUMNS) provenance = new int[rows * TokenProvenance.COLUMNS];
             for (int w = 0, r = 0; w < batch.size(); w++) {
                 for (int i = firstRow[w]; i < batch.get(w).length; i++, r++) {
                     provenance[r * TokenProvenance.COLUMNS + TokenProvenance.DOCUMENT] = windowBatch.get(w).document();
