@@ -14,8 +14,9 @@ import java.lang.foreign.Arena;
  * tr(Pᵀ D₁D₂ᵀ) and the total encoder cosine tr(Pᵀ E₁E₂ᵀ), exactly ({@link LinearAssignment}).
  *
  * <p>The cosine matrices are float32 from the backend's GEMM; the assignments are optimal for
- * them. The matched cosines are then recomputed in float64, so that the threshold decisions are
- * exact. Each (F_A, F_B) matrix lives only while its assignment is solved (1 GiB at 16384²).
+ * the float64 cosines ({@link ExactEntries}: near-ties that float32 cannot order, such as
+ * near-duplicate latents, are decided in float64), and the matched cosines are float64, so that
+ * the threshold decisions are exact. Each (F_A, F_B) matrix lives only while its assignment is solved (1 GiB at 16384²).
  *
  * <p>SAEs of different widths: the narrower SAE's latents are all matched, each to a distinct
  * latent of the wider (a rectangular assignment); the wider SAE's surplus latents stay unmatched.
@@ -57,19 +58,21 @@ public final class SeedMatching {
         static Side solve(Backend backend, Matrix a, Matrix b, String what) {
             boolean aIsRows = a.rows() <= b.rows();   // the assignment's rows are the narrower side
             Matrix rows = aIsRows ? a : b, cols = aIsRows ? b : a;
+            double[] rowNorms = norms(rows), colNorms = norms(cols);
+            ExactEntries exact = new ExactEntries((i, j) -> cosine(rows, i, rowNorms[i], cols, j, colNorms[j]),
+                    CosineMatrix.errorBound(backend, a.cols()));
             int[] partner = new int[a.rows()];
             float[][] maxima;
             try (Arena arena = Arena.ofShared()) {
                 Matrix cos = CosineMatrix.compute(backend, arena, rows, cols, what);   // (F_rows, F_cols)
-                Assignment assignment = LinearAssignment.solve(cos, Objective.MAXIMISE);
+                Assignment assignment = LinearAssignment.solve(cos, Objective.MAXIMISE, exact);
                 maxima = CosineMatrix.maxima(cos);
                 if (aIsRows) System.arraycopy(assignment.colOfRow(), 0, partner, 0, partner.length);
                 else System.arraycopy(assignment.rowOfCol(), 0, partner, 0, partner.length);
             }
             double[] cosine = new double[a.rows()];
-            double[] normsA = norms(a), normsB = norms(b);
             for (int i = 0; i < cosine.length; i++)
-                cosine[i] = partner[i] < 0 ? Double.NaN : cosine(a, i, normsA[i], b, partner[i], normsB[partner[i]]);
+                cosine[i] = partner[i] < 0 ? Double.NaN : aIsRows ? exact.entry().at(i, partner[i]) : exact.entry().at(partner[i], i);
             return aIsRows ? new Side(partner, cosine, maxima[0], maxima[1]) : new Side(partner, cosine, maxima[1], maxima[0]);
         }
 
