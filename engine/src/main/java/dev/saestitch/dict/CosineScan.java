@@ -53,7 +53,7 @@ final class CosineScan {
                 });
                 maxima = folded.result();
             }
-            MaxCosine max = new MaxCosine(maxima.maxOverB(), maxima.argmaxInB(), maxima.maxOverA(), maxima.argmaxInA());
+            MaxCosine max = new MaxCosine(atMostOne(maxima.maxOverB()), maxima.argmaxInB(), atMostOne(maxima.maxOverA()), maxima.argmaxInA());
             return new Result(max, pairs, normsA, normsB);
         }
     }
@@ -74,6 +74,12 @@ final class CosineScan {
             parts[k] = part;
         });
         for (IntPairList part : parts) pairs.addAll(part);
+    }
+
+    /** Caps the values at 1 in place: a float32 cosine of unit rows can round a few units of 2⁻²⁴ above the true one, which never exceeds 1. */
+    private static float[] atMostOne(float[] cosines) {
+        for (int i = 0; i < cosines.length; i++) cosines[i] = Math.min(1f, cosines[i]);
+        return cosines;
     }
 
     /** float64 norms of the rows; rejects non-finite entries. */
