@@ -2,6 +2,7 @@ package dev.saestitch.bench;
 
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.Backends;
+import dev.saestitch.backend.DotMaxima;
 import dev.saestitch.dict.DeltaMse;
 import dev.saestitch.dict.MaxCosine;
 import dev.saestitch.tensor.Matrix;
@@ -26,8 +27,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Comparing dictionaries of F_S = 2048 and F_L = 4096 latents at D = 768 (issue shape):
  * <ul>
- *   <li>{@code maxCosine}: the blockwise max decoder cosine in both directions, next to
- *       {@code bareGemm}, the BLAS product of the same shape (F_L × D)·(D × F_S) that it tiles;</li>
+ *   <li>{@code maxCosine}: the blockwise max decoder cosine in both directions (normalising the
+ *       rows included), and {@code maxDots}, the backend's fused scan alone (row and column
+ *       maxima and arguments of the product), next to {@code bareGemm}, the BLAS product of the
+ *       same shape (F_L × D)·(D × F_S) that they tile;</li>
  *   <li>{@code deltaMseOnePass}: the exact Δmse of adding every LARGE latent, from the residuals
  *       and LARGE's sparse codes of N = 1024 samples (k = 32), next to {@code deltaMseOneAtATime},
  *       the papers' way: for each latent, the reconstruction with it added and its sse over the
@@ -82,6 +85,9 @@ public class DictionaryBench {
 
     @Benchmark
     public MaxCosine maxCosine() { return MaxCosine.compute(backend, large, small); }
+
+    @Benchmark
+    public DotMaxima maxDots() { return backend.maxDots(large, small, F_LARGE, F_SMALL); }
 
     @Benchmark
     public Matrix bareGemm() {

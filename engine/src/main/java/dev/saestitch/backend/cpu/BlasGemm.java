@@ -48,6 +48,24 @@ public final class BlasGemm implements Gemm {
                 alpha, a.data(), leadingDimension(a), b.data(), leadingDimension(b), beta, c.data(), leadingDimension(c));
     }
 
+    /**
+     * OpenBLAS's thread count is process-wide (openblas_set_num_threads_local is the same call in
+     * a pthreads build), so it is set to 1 for the body and restored after; bodies run one at a
+     * time. A product another thread starts meanwhile runs single-threaded: slower, still right.
+     */
+    @Override
+    public void oneThreadPerCall(Runnable body) {
+        synchronized (BlasGemm.class) {
+            int threads = cblas_h.openblas_get_num_threads();
+            cblas_h.openblas_set_num_threads(1);
+            try {
+                body.run();
+            } finally {
+                cblas_h.openblas_set_num_threads(threads);
+            }
+        }
+    }
+
     /** E.g. "OpenBLAS 0.3.30 (DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64), 2 threads (pthreads), from /path". */
     @Override
     public String describe() {
