@@ -1,11 +1,15 @@
 package dev.saestitch.backend.cpu;
 
 import dev.saestitch.backend.DotMaxima;
+import dev.saestitch.backend.DotScan;
+import dev.saestitch.backend.KeyList;
 import dev.saestitch.tensor.Matrix;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.IntStream;
 
 import static dev.saestitch.tensor.Matrix.FLOAT;
@@ -14,7 +18,7 @@ import static dev.saestitch.tensor.Matrix.FLOAT;
  * The row and column maxima of a·bᵀ on the CPU with the scan fused into the product: each task
  * takes a band of rows of a and walks b in blocks, one single-threaded GEMM per (band, block)
  * into a tile small enough to stay in the core's cache, which it scans at once (row maxima, and
- * the band's own column maxima). Tasks run on all cores, so the cores work on separate tiles
+ * the band's own column maxima, and the entries above a cut). Tasks run on all cores, so the cores work on separate tiles
  * rather than sharing each GEMM; the product is never written out to memory.
  *
  * <p>Ties go to the smallest index: within a band, blocks are visited in column order and a
@@ -31,10 +35,11 @@ final class FusedMaxDots {
     private FusedMaxDots() {}
 
     /**
-     * @param a (F_A, D) host matrix in a shared arena
-     * @param b (F_B, D) host matrix in a shared arena
+     * @param a   (F_A, D) host matrix in a shared arena
+     * @param b   (F_B, D) host matrix in a shared arena
+     * @param cut keep the keys i·F_B + j of entries above it (+∞: none)
      */
-    static DotMaxima compute(Gemm gemm, Matrix a, Matrix b, int bandRows, int blockCols) {
+    static DotScan compute(Gemm gemm, Matrix a, Matrix b, int bandRows, int blockCols, float cut) {
         int fa = a.rows(), fb = b.rows();
         float[] rowMax = new float[fa], colMax = new float[fb];
         int[] rowArg = new int[fa], colArg = new int[fb];
@@ -42,24 +47,27 @@ final class FusedMaxDots {
         Arrays.fill(colMax, Float.NEGATIVE_INFINITY);
         Arrays.fill(rowArg, -1);
         Arrays.fill(colArg, -1);
-        if (fa == 0 || fb == 0) return new DotMaxima(rowMax, rowArg, colMax, colArg);
+        if (fa == 0 || fb == 0) return new DotScan(new DotMaxima(rowMax, rowArg, colMax, colArg), new long[0]);
         int bands = (fa + bandRows - 1) / bandRows;
         Band[] done = new Band[bands];
         gemm.oneThreadPerCall(() -> IntStream.range(0, bands).parallel().forEach(k -> {
             int i0 = k * bandRows, rows = Math.min(bandRows, fa - i0);
-            done[k] = scanBand(gemm, a.rows(i0, rows), b, i0, blockCols, rowMax, rowArg);
+            done[k] = scanBand(gemm, a.rows(i0, rows), b, i0, blockCols, cut, rowMax, rowArg);
         }));
-        for (Band band : done)   // in row order, so ties keep the smaller row
+        List<long[]> above = new ArrayList<>(bands);
+        for (Band band : done) {   // in row order, so ties keep the smaller row
             for (int j = 0; j < fb; j++)
                 if (band.colMax[j] > colMax[j]) {
                     colMax[j] = band.colMax[j];
                     colArg[j] = band.colArg[j];
                 }
-        return new DotMaxima(rowMax, rowArg, colMax, colArg);
+            above.add(band.above.toArray());
+        }
+        return new DotScan(new DotMaxima(rowMax, rowArg, colMax, colArg), KeyList.concat(above));
     }
 
     /** One band's column maxima over all of b; its row maxima go straight into the shared arrays (bands own disjoint rows). */
-    private static Band scanBand(Gemm gemm, Matrix band, Matrix b, int i0, int blockCols, float[] rowMax, int[] rowArg) {
+    private static Band scanBand(Gemm gemm, Matrix band, Matrix b, int i0, int blockCols, float cut, float[] rowMax, int[] rowArg) {
         int rows = band.rows(), fb = b.rows(), cols = Math.min(blockCols, fb);
         Band out = new Band(fb);
         float[] tile = new float[rows * cols];
@@ -78,6 +86,7 @@ final class FusedMaxDots {
                         float v = tile[at + t];
                         if (v > best) { best = v; arg = j0 + t; }
                         if (v > out.colMax[j0 + t]) { out.colMax[j0 + t] = v; out.colArg[j0 + t] = i; }
+                        if (v > cut) out.above.add((long) i * fb + j0 + t);
                     }
                     rowMax[i] = best;
                     rowArg[i] = arg;
@@ -87,10 +96,11 @@ final class FusedMaxDots {
         return out;
     }
 
-    /** One band's column maxima. */
+    /** One band's column maxima and entries above the cut. */
     private static final class Band {
         final float[] colMax;
         final int[] colArg;
+        final KeyList above = new KeyList();
 
         Band(int cols) {
             colMax = new float[cols];
