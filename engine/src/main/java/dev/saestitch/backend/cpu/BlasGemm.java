@@ -66,13 +66,24 @@ public final class BlasGemm implements Gemm {
         }
     }
 
-    /** E.g. "OpenBLAS 0.3.30 (DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64), 2 threads (pthreads), from /path". */
+    /**
+     * E.g. "OpenBLAS 0.3.30 (DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64), Haswell kernels
+     * (OPENBLAS_CORETYPE=Haswell), 2 threads (pthreads), from /path". The kernels matter: a
+     * DYNAMIC_ARCH build made to run Haswell kernels on an AVX-512 core does half the sgemm flops.
+     */
     @Override
     public String describe() {
         String[] words = config.split(" ", 3);
         String name = words.length == 3 && words[0].equals("OpenBLAS") ? words[0] + " " + words[1] + " (" + words[2] + ")" : config;
+        String forced = System.getenv("OPENBLAS_CORETYPE");
+        String kernels = coreName() + " kernels" + (forced == null || forced.isBlank() ? "" : " (OPENBLAS_CORETYPE=" + forced.strip() + ")");
         int threads = cblas_h.openblas_get_num_threads();
-        return name + ", " + threads + (threads == 1 ? " thread" : " threads") + " (" + threading() + "), from " + location;
+        return name + ", " + kernels + ", " + threads + (threads == 1 ? " thread" : " threads") + " (" + threading() + "), from " + location;
+    }
+
+    /** The core whose kernels OpenBLAS runs (openblas_get_corename), e.g. "Haswell" or "SkylakeX". */
+    private static String coreName() {
+        return cblas_h.openblas_get_corename().getString(0).strip();
     }
 
     private static String threading() {
