@@ -125,18 +125,21 @@ public final class LinearAssignment {
 
     /**
      * The pricing loop: prices the whole matrix against the sparse solution, adds the offending
-     * edges and solves again until no entry offends (the optimum), or null when the budget runs out.
+     * edges (at most k per row, at their graph costs) and solves again, until the prices are a
+     * feasible dual of the whole problem (the optimum), or null when the budget runs out. Only rows
+     * whose added edges really undercut their dual are freed: with a slack, most entries flagged
+     * are near-ties that the graph's own costs clear.
      *
-     * @param slack an entry offends when its stored cost − slack − v_j &lt; u_i (the error bound of the
-     *              stored costs when the graph holds float64 ones)
+     * @param slack an entry may offend when its stored cost − slack − v_j &lt; u_i (the error bound
+     *              of the stored costs when the graph holds float64 ones; 0 when it holds them)
      */
     private static Assignment settle(Matrix matrix, CostRows costs, CandidateGraph graph, SparseShortestPaths paths, int k, Budget budget,
                                      double slack, EdgeCost price) {
         int n = matrix.rows();
         for (int round = 0; ; round++) {
-            double[] u = paths.rowDuals();
-            for (int i = 0; i < n; i++) u[i] += slack;
-            RowPicks offenders = costs.offenders(k, paths.v, u, graph);
+            double[] u = paths.rowDuals(), bound = u.clone();
+            for (int i = 0; i < n; i++) bound[i] += slack;
+            RowPicks offenders = costs.offenders(k, paths.v, bound, graph);
             if (offenders.count() == 0) return Assignment.of(matrix, paths.x, paths.y, paths.v);
             if (round >= budget.rounds() || graph.edges() + offenders.count() > (long) budget.edgesPerRow() * n) {
                 LOG.log(System.Logger.Level.DEBUG, "linear assignment of a {0} matrix: {1} pricing rounds, {2} edges, {3} more wanted",
@@ -145,12 +148,33 @@ public final class LinearAssignment {
             }
             graph = graph.plus(offenders, price);
             paths.setGraph(graph);
+            boolean[] undercut = undercut(graph, offenders, paths.v, u);
+            boolean anyUndercut = false, rowFull = false;
+            for (int i = 0; i < n; i++) {
+                anyUndercut |= undercut[i];
+                rowFull |= offenders.cols()[i].length == k;
+            }
+            // every entry that could offend is in the graph now (no row was capped at k) and none does: optimal
+            if (!anyUndercut && !rowFull) return Assignment.of(matrix, paths.x, paths.y, paths.v);
+            if (!anyUndercut) continue;
             if (n == matrix.cols()) {
-                for (int i = 0; i < n; i++) if (offenders.cols()[i].length > 0) paths.release(i);
+                for (int i = 0; i < n; i++) if (undercut[i]) paths.release(i);
             } else {
                 paths.reset();   // a column freed with a price below 0 could stay free: the rectangular optimum needs it at 0
             }
             paths.assignFreeRows();
         }
+    }
+
+    /** (n) whether row i got an edge (the last ones of its row in {@code graph}) with cost − v_j &lt; u_i. */
+    private static boolean[] undercut(CandidateGraph graph, RowPicks added, double[] v, double[] u) {
+        boolean[] rows = new boolean[graph.rows];
+        for (int i = 0; i < graph.rows; i++)
+            for (int e = graph.start[i + 1] - added.cols()[i].length; e < graph.start[i + 1]; e++)
+                if (graph.cost[e] - v[graph.col[e]] < u[i]) {
+                    rows[i] = true;
+                    break;
+                }
+        return rows;
     }
 }

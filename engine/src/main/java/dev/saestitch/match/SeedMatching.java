@@ -37,8 +37,8 @@ public final class SeedMatching {
         if (!(threshold > 0 && threshold <= 1)) throw new IllegalArgumentException("cosine threshold must be in (0, 1], got " + threshold);
         if (a.dIn() != b.dIn())
             throw new IllegalArgumentException("cannot match SAEs on different activations: d_in " + a.dIn() + " (" + a + ") vs " + b.dIn() + " (" + b + ")");
-        Side decoder = Side.solve(backend, a.wDec(), b.wDec(), "decoder");
-        Side encoder = Side.solve(backend, a.wEnc(), b.wEnc(), "encoder");
+        Side decoder = Side.solve(backend, a.wDec(), b.wDec(), "decoder", true);
+        Side encoder = Side.solve(backend, a.wEnc(), b.wEnc(), "encoder", false);   // PairMatch's max cosines are the decoder's
         return new PairMatch(decoder.partner, decoder.cosine, encoder.partner, encoder.cosine,
                 decoder.maxA, decoder.maxB, threshold);
     }
@@ -50,23 +50,23 @@ public final class SeedMatching {
 
     /**
      * One assignment: for each row of A its partner in B (−1 when A is wider and the row is left
-     * over) and their float64 cosine, and the float32 max cosines of both sides.
+     * over) and their float64 cosine, and the float32 max cosines of both sides (null when not asked for).
      */
     private record Side(int[] partner, double[] cosine, float[] maxA, float[] maxB) {
 
-        /** @param a (F_A, D) rows; b (F_B, D) */
-        static Side solve(Backend backend, Matrix a, Matrix b, String what) {
+        /** @param a (F_A, D) rows; b (F_B, D); withMaxima: also the max cosines (one more pass over the matrix) */
+        static Side solve(Backend backend, Matrix a, Matrix b, String what, boolean withMaxima) {
             boolean aIsRows = a.rows() <= b.rows();   // the assignment's rows are the narrower side
             Matrix rows = aIsRows ? a : b, cols = aIsRows ? b : a;
             double[] rowNorms = norms(rows), colNorms = norms(cols);
             ExactEntries exact = new ExactEntries((i, j) -> cosine(rows, i, rowNorms[i], cols, j, colNorms[j]),
                     CosineMatrix.errorBound(backend, a.cols()));
             int[] partner = new int[a.rows()];
-            float[][] maxima;
+            float[][] maxima = {null, null};
             try (Arena arena = Arena.ofShared()) {
                 Matrix cos = CosineMatrix.compute(backend, arena, rows, cols, what);   // (F_rows, F_cols)
                 Assignment assignment = LinearAssignment.solve(cos, Objective.MAXIMISE, exact);
-                maxima = CosineMatrix.maxima(cos);
+                if (withMaxima) maxima = CosineMatrix.maxima(cos);
                 if (aIsRows) System.arraycopy(assignment.colOfRow(), 0, partner, 0, partner.length);
                 else System.arraycopy(assignment.rowOfCol(), 0, partner, 0, partner.length);
             }
