@@ -12,10 +12,10 @@ out="$top/bench/results/$(date -u +%Y-%m-%d)-$machine-peers"
 export OPENBLAS_NUM_THREADS=1
 one="taskset -c 0"
 $one "$jdk/bin/java" -jar "$top/bench/target/benchmarks.jar" \
-  'TrainStepBench.step|AssignmentBench|DictionaryBench.(maxDots|bareGemm)' \
-  -p arch=topk,batchtopk -p n=2048,4096 -f 1 -wi 1 -w 5s -i 3 -r 5s \
+  'TrainStepBench.step|AssignmentBench|DictionaryBench.(maxDots|bareGemm)|MatchBench' \
+  -p arch=topk,batchtopk -p n=2048,4096 -p matrix=seeds,uniform -p pair=seeds,hard -f 1 -wi 1 -w 5s -i 3 -r 5s \
   -jvmArgsAppend "-XX:ActiveProcessorCount=1" -rf json -rff "$out.json" | tail -20
 : > "$out.jsonl"
 /usr/bin/python3 "$top/bench/peers/torch_step.py" | tee -a "$out.jsonl"
-python3 "$top/bench/peers/numpy_peers.py" --lap-n 2048,4096 | tee -a "$out.jsonl"
+python3 "$top/bench/peers/numpy_peers.py" --lap-n 2048,4096 --match-n 2048,4096 | tee -a "$out.jsonl"
 python3 "$top/bench/peers/table.py" "$out.json" "$out.jsonl" | tee "$out.md"

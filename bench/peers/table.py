@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Prints the side-by-side table of ours against the peers, from one JMH JSON file of ours and the
 peers' JSON lines (torch_step.py, numpy_peers.py), as a markdown table with the ratio peer / ours
-per row (> 1: ours is faster). Ours is wall time of a JMH run pinned to one core with one BLAS
-thread (bench/peers/run.sh), the peers' is CPU time on one core: under load the wall time only
-grows, so the ratios lean against us.
+per row (> 1: ours is faster). Both sides are wall times on the same pinned core with one BLAS
+thread (bench/peers/run.sh); the peers' CPU time is shown too (on a loaded machine the wall
+time grows with other processes' share of the core, the CPU time does not).
 Usage: python3 bench/peers/table.py OURS.json PEERS.jsonl
 """
 import json
@@ -26,6 +26,9 @@ def ours_for(peer, index):
     if w == "lap":
         return ("AssignmentBench.solve n=%d %s" % (peer["n"], peer["matrix"]),
                 index.get(("AssignmentBench", "solve", ("matrix", peer["matrix"]), ("n", str(peer["n"])))))
+    if w == "match":
+        return ("MatchBench.match n=%d %s" % (peer["n"], peer["pair"]),
+                index.get(("MatchBench", "match", ("n", str(peer["n"])), ("pair", peer["pair"]))))
     if w.startswith("compare-"):
         bench = {"max_dots": "maxDots", "bare_gemm": "bareGemm"}[w[len("compare-"):]]
         return "DictionaryBench." + bench, index.get(("DictionaryBench", bench))
@@ -34,18 +37,18 @@ def ours_for(peer, index):
 
 def main():
     index = ours_index(sys.argv[1])
-    print("| workload | peer | peer ms | ours | ours ms | peer / ours |")
+    print("| workload | peer | peer wall ms (CPU ms) | ours | ours wall ms | peer / ours (wall) |")
     print("|---|---|---|---|---|---|")
     for line in open(sys.argv[2]):
         if not line.strip():
             continue
         peer = json.loads(line)
         what, ours = ours_for(peer, index)
-        shape = {k: peer[k] for k in ("arch", "D", "F", "k", "B", "n", "matrix", "F_L", "F_S") if k in peer}
+        shape = {k: peer[k] for k in ("arch", "D", "F", "k", "B", "n", "matrix", "pair", "F_L", "F_S") if k in peer}
         label = peer["workload"] + " " + " ".join("%s=%s" % kv for kv in shape.items())
-        ratio = "%.2f" % (peer["cpu_ms"] / ours) if ours else "n/a"
-        print("| %s | %s | %.1f | %s | %s | %s |" % (label, peer["peer"], peer["cpu_ms"], what,
-                                                      "%.1f" % ours if ours else "not run", ratio))
+        ratio = "%.2f" % (peer["wall_ms"] / ours) if ours else "n/a"
+        print("| %s | %s | %.1f (%.1f) | %s | %s | %s |" % (label, peer["peer"], peer["wall_ms"], peer["cpu_ms"], what,
+                                                             "%.1f" % ours if ours else "not run", ratio))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ gradient's component along each (unit) decoder row removed, torch.optim.Adam, ro
 No aux-k (ours does not run it in these few steps either: no latent is dead yet).
 
 One thread (torch.set_num_threads(1)) and the process pinned to one core, so the CPU time is the
-cost; timed with time.process_time around each step, median of REPEATS after WARMUP steps.
+cost; CPU time (time.process_time) and wall time of each step, medians of REPEATS after WARMUP steps.
 Debian's python3-torch: run with /usr/bin/python3. One JSON object per line on stdout.
 Usage: /usr/bin/python3 bench/peers/torch_step.py [--shape D,F,k,B] [--archs topk,batchtopk]
 """
@@ -85,16 +85,17 @@ def run(d, f, k, b, arch, decode):
     x = torch.randn(b, d)
     for _ in range(WARMUP):
         step(sae, opt, x)
-    cpu_ms = []
+    cpu_ms, wall_ms = [], []
     for _ in range(REPEATS):
-        t0 = time.process_time()
+        t0, w0 = time.process_time(), time.perf_counter()
         step(sae, opt, x)
         cpu_ms.append((time.process_time() - t0) * 1e3)
+        wall_ms.append((time.perf_counter() - w0) * 1e3)
     t0 = time.process_time()
     torch.nn.functional.linear(x, sae.w_enc)
     floor = (time.process_time() - t0) * 1e3
     return dict(peer="pytorch-" + decode, workload="step", arch=arch, D=d, F=f, k=k, B=b,
-                cpu_ms=round(statistics.median(cpu_ms), 1), repeats_cpu_ms=[round(m, 1) for m in cpu_ms],
+                cpu_ms=round(statistics.median(cpu_ms), 1), wall_ms=round(statistics.median(wall_ms), 1), repeats_cpu_ms=[round(m, 1) for m in cpu_ms],
                 encoder_gemm_cpu_ms=round(floor, 1), threads=torch.get_num_threads(), torch=torch.__version__)
 
 
