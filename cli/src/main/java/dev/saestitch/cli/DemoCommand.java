@@ -142,8 +142,9 @@ final class DemoCommand implements Callable<Integer> {
     private Map<String, Object> novelVsTruth(String small, String large, SyntheticWorld world) {
         Path reports = out.resolve("report");
         boolean[] novel = DemoReport.novelMask(reports.resolve("compare-" + small + "-vs-" + large).resolve("latents.csv"));
-        try (Arena arena = Arena.ofShared(); Sae s = SaeFiles.load(out.resolve("saes").resolve(small)); Sae l = SaeFiles.load(out.resolve("saes").resolve(large))) {
-            NovelLatentTruth t = NovelLatentTruth.score(world.trueFeatures().directions(arena), s.wDec(), l.wDec(), novel);
+        try (Arena arena = Arena.ofShared(); Backend backend = backendOption.open();
+             Sae s = SaeFiles.load(out.resolve("saes").resolve(small)); Sae l = SaeFiles.load(out.resolve("saes").resolve(large))) {
+            NovelLatentTruth t = NovelLatentTruth.score(backend, world.trueFeatures().directions(arena), s.wDec(), l.wDec(), novel);
             Map<String, Object> truth = new LinkedHashMap<>();
             truth.put("novel", t.novel());
             truth.put("hits", t.hits());

@@ -36,7 +36,7 @@ record DemoLadder(Backend backend, Path saes, Architecture architecture, int k, 
         try (Sae sae = run.sae()) {
             SaeFiles.save(sae, dir(name));
             Evaluation ev = Evaluations.evaluate(backend, sae, eval, seed, evalRows, batch);
-            return Evaluations.report(ev, sae, truth)
+            return Evaluations.report(backend, ev, sae, truth)
                     .put("sae", dir(name).toString())
                     .put("seconds", run.seconds())
                     .put("tokens_per_s", run.tokensPerSecond()).fields();

@@ -50,7 +50,7 @@ final class EvalCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("eval: " + sae + " on " + data.description() + "; " + backend.describe());
             int evalRows = (int) Math.min(rows, data.source().rows());
             Evaluation ev = Evaluations.evaluate(backend, sae, data.source(), seed, evalRows, batch);
-            Evaluations.print(Evaluations.report(ev, sae, data.truth()).put("sae", saeDir.toString()), json.enabled, spec.commandLine().getOut());
+            Evaluations.print(Evaluations.report(backend, ev, sae, data.truth()).put("sae", saeDir.toString()), json.enabled, spec.commandLine().getOut());
         }
         return 0;
     }
@@ -66,7 +66,7 @@ final class EvalCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("eval: " + sae + " on " + data.description() + "; " + backend.describe());
             int evalRows = (int) Math.min(rows, data.source().rows());
             Evaluation ev = Evaluations.evaluate(b -> new CompositeSaeRunner(backend, sae, b), data.source(), seed, evalRows, batch);
-            Evaluations.print(Evaluations.report(ev, "composite", sae.dIn(), sae.width(), sae.wDec(), data.truth()).put("sae", saeDir.toString()),
+            Evaluations.print(Evaluations.report(backend, ev, "composite", sae.dIn(), sae.width(), sae.wDec(), data.truth()).put("sae", saeDir.toString()),
                     json.enabled, spec.commandLine().getOut());
         }
         return 0;

@@ -36,12 +36,12 @@ final class Evaluations {
     }
 
     /** The contract keys (mse, fvu, l0, dead_fraction, ...) plus recovery when the truth is known. */
-    static JsonReport report(Evaluation ev, Sae sae, Matrix truth) {
-        return report(ev, sae.architecture().cliName(), sae.dIn(), sae.width(), sae.wDec(), truth);
+    static JsonReport report(Backend backend, Evaluation ev, Sae sae, Matrix truth) {
+        return report(backend, ev, sae.architecture().cliName(), sae.dIn(), sae.width(), sae.wDec(), truth);
     }
 
-    /** As {@link #report(Evaluation, Sae, Matrix)} for anything with (F, D) decoder rows {@code wDec}. */
-    static JsonReport report(Evaluation ev, String architecture, int dIn, int width, Matrix wDec, Matrix truth) {
+    /** As {@link #report(Backend, Evaluation, Sae, Matrix)} for anything with (F, D) decoder rows {@code wDec}. */
+    static JsonReport report(Backend backend, Evaluation ev, String architecture, int dIn, int width, Matrix wDec, Matrix truth) {
         JsonReport r = new JsonReport()
                 .put("architecture", architecture)
                 .put("d_in", dIn)
@@ -53,7 +53,7 @@ final class Evaluations {
                 .put("l0", ev.l0())
                 .put("dead_fraction", ev.deadFraction());
         if (truth != null) {
-            FeatureRecovery.Result rec = FeatureRecovery.score(truth, wDec);
+            FeatureRecovery.Result rec = FeatureRecovery.score(backend, truth, wDec);
             r.put("recovered_fraction", rec.fractionRecovered()).put("mean_max_cos", rec.meanMaxCosine());
         }
         return r;

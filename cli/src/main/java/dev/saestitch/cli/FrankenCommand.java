@@ -98,7 +98,7 @@ final class FrankenCommand implements Callable<Integer> {
                     for (Sae s : loaded.stream().sorted(java.util.Comparator.comparingInt(Sae::width)).toList())
                         plainRows.add(plainRow(backend, s, pathOf.get(s), split));
                     String export = out == null ? null : export(f.result());
-                    JsonReport result = report(f, plainRows, split, data, export);
+                    JsonReport result = report(backend, f, plainRows, split, data, export);
                     if (report != null) FrankenReport.write(report, result, options);
                     if (json.enabled) result.print(spec.commandLine().getOut());
                     else FrankenReport.printTable(spec.commandLine().getOut(), result);
@@ -151,7 +151,7 @@ final class FrankenCommand implements Callable<Integer> {
         return CompositeSaeFiles.ARCHITECTURE;
     }
 
-    private JsonReport report(Frankenstein f, List<Map<String, Object>> plainRows, DataSplit split, DataOption.Dataset data, String export) {
+    private JsonReport report(Backend backend, Frankenstein f, List<Map<String, Object>> plainRows, DataSplit split, DataOption.Dataset data, String export) {
         List<Map<String, Object>> stages = new ArrayList<>();
         for (Frankenstein.StageResult s : f.stages()) {
             Map<String, Object> row = new LinkedHashMap<>();
@@ -186,7 +186,7 @@ final class FrankenCommand implements Callable<Integer> {
                 .put("data", data.description())
                 .put("plain", plainRows);
         if (data.truth() != null)
-            r.put("final_recovered_fraction", FeatureRecovery.score(data.truth(), f.result().wDec()).fractionRecovered());
+            r.put("final_recovered_fraction", FeatureRecovery.score(backend, data.truth(), f.result().wDec()).fractionRecovered());
         if (export != null) r.put("out", out.toString()).put("out_format", export);
         if (report != null) r.put("report", report.toString());
         return r;

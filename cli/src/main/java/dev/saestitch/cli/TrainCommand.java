@@ -77,7 +77,7 @@ final class TrainCommand implements Callable<Integer> {
             try (Sae sae = run.sae()) {
                 SaeFiles.save(sae, out);
                 Evaluation ev = Evaluations.evaluate(backend, sae, data.source(), order, evalRows, batch);
-                JsonReport report = Evaluations.report(ev, sae, data.truth())
+                JsonReport report = Evaluations.report(backend, ev, sae, data.truth())
                         .put("tokens", run.tokens())
                         .put("steps", run.steps())
                         .put("seconds", run.seconds())
