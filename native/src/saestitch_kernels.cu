@@ -573,9 +573,11 @@ __global__ void k_sparse_decode(const int32_t* row_start, const int32_t* indices
 
 constexpr int SCAN_THREADS = 1024;
 
-// One block of SCAN_THREADS: data[0..n) becomes its inclusive prefix sum. Each thread owns a
+// One block of SCAN_THREADS: data[0..n) becomes its inclusive prefix sum. The launch bounds let
+// nvcc budget registers for a block of 1024 threads (without them it may use more than such a
+// block can have, and the launch fails with too many resources requested). Each thread owns a
 // contiguous run (data stays in L2 for the sizes here: rows or latents, up to a few hundred K).
-__global__ void k_inclusive_scan(int32_t* data, int32_t n) {
+__global__ void __launch_bounds__(SCAN_THREADS) k_inclusive_scan(int32_t* data, int32_t n) {
     __shared__ int32_t warp_total[SCAN_THREADS / 32];
     int per = (n + SCAN_THREADS - 1) / SCAN_THREADS;
     int begin = min(n, static_cast<int>(threadIdx.x) * per), end = min(n, begin + per);
