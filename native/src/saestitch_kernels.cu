@@ -1056,10 +1056,14 @@ int sae_tile_max(const float* s, int32_t tile_rows, int32_t tile_cols, int32_t l
     auto* rk = reinterpret_cast<unsigned long long*>(row_keys);
     auto* ck = reinterpret_cast<unsigned long long*>(col_keys);
     bool aligned = ld % TILE_GROUP == 0 && reinterpret_cast<uintptr_t>(s) % 16 == 0;
-    // gridDim.y is at most 65535: a tall tile (a narrow B gives tiles of millions of rows) goes in slices.
-    constexpr int32_t MAX_SLICE = 65535 * TILE_STRIP;
-    for (int32_t r0 = 0; r0 < tile_rows; r0 += MAX_SLICE) {
-        int32_t rows = min(MAX_SLICE, tile_rows - r0);
+    // gridDim.y is limited (65535 on every GPU so far): a tall tile (a narrow B gives tiles of
+    // millions of rows) goes in slices of that many row strips.
+    int device = 0, max_grid_y = 0;
+    if (int st = static_cast<int>(cudaGetDevice(&device))) return st;
+    if (int st = static_cast<int>(cudaDeviceGetAttribute(&max_grid_y, cudaDevAttrMaxGridDimY, device))) return st;
+    const int32_t max_slice = max_grid_y * TILE_STRIP;
+    for (int32_t r0 = 0; r0 < tile_rows; r0 += max_slice) {
+        int32_t rows = min(max_slice, tile_rows - r0);
         const float* slice = s + static_cast<int64_t>(r0) * ld;
         dim3 grid((groups + THREADS - 1) / THREADS, (rows + TILE_STRIP - 1) / TILE_STRIP);
         if (aligned) k_tile_max<true><<<grid, THREADS, 0, as_stream(stream)>>>(slice, rows, tile_cols, ld, row_offset + r0, col_offset, rk, ck);

@@ -5,6 +5,9 @@ import dev.saestitch.backend.DotMaxima;
 import dev.saestitch.backend.FusedStepsTest;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
+import dev.saestitch.bindings.cuda.CudaException;
+import dev.saestitch.bindings.cuda.CudaLibraries;
+import dev.saestitch.bindings.cuda.cuda_runtime_api_h;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
 import org.junit.jupiter.api.AfterAll;
@@ -16,6 +19,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -39,7 +44,8 @@ class CudaBackendTest {
 
     private static final double U = 0x1p-24;
     private static final int B = 37, F = 53, D = 29, K = 5;
-    private static final int WIDE = 1031;  // more latents than a block has threads: several tiles per row
+    private static final int WIDE = 1031;
+    private static final int CUDA_DEV_ATTR_MAX_GRID_DIM_Y = 6;  // cudaDevAttrMaxGridDimY in CUDA's driver_types.h  // more latents than a block has threads: several tiles per row
 
     private static CudaBackend gpu;
     /** The backend under test: {@code gpu}, or one with another dense switch-over. */
@@ -76,6 +82,12 @@ class CudaBackendTest {
     @Test
     void autoChoosesThisBackendAndSaysSo() {
         try (var b = Backends.select("auto")) {
+            if (CudaLibraries.emulated()) {  // never chosen automatically: it is for semantics, not speed
+                assertEquals("cpu", b.name());
+                assertTrue(b.describe().contains(CudaLibraries.EMULATED), b.describe());
+                assertTrue(gpu.describe().contains("emulated"), gpu.describe());
+                return;
+            }
             assertEquals("cuda", b.name());
             assertTrue(b.describe().contains("chosen automatically") && b.describe().contains("GEMMs in FP32"), b.describe());
         }
@@ -366,8 +378,9 @@ class CudaBackendTest {
 
     @Test
     void maxDotsOfATileTallerThanOneGridOfRowStrips() {
-        // 65535 strips of 32 rows is the most one launch covers (gridDim.y): this tile needs two.
-        int fa = 65535 * 32 + 77, fb = 3, d = 3;
+        // gridDim.y strips of 32 rows (65535 on a GPU, fewer on the emulated device: see the pom) is
+        // the most one launch covers: this tile needs two.
+        int fa = maxGridY() * 32 + 77, fb = 3, d = 3;
         Matrix a = random(fa, d), b = random(fb, d);
         DotMaxima t = cuda.maxDots(on(a), on(b), fa, fb);
         double bound = 2 * gamma(d) * d;
@@ -501,6 +514,15 @@ class CudaBackendTest {
         double s = 0;
         for (int c = 0; c < a.cols(); c++) s += (double) a.get(i, c) * b.get(j, c);
         return s;
+    }
+
+    /** The device's gridDim.y limit (cudaDevAttrMaxGridDimY). */
+    private static int maxGridY() {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment v = call.allocate(ValueLayout.JAVA_INT);
+            CudaException.check(cuda_runtime_api_h.cudaDeviceGetAttribute(v, CUDA_DEV_ATTR_MAX_GRID_DIM_Y, 0), "cudaDeviceGetAttribute(max grid y)");
+            return v.get(ValueLayout.JAVA_INT, 0);
+        }
     }
 
     private static double gamma(int n) { return n * U / (1 - n * U); }
