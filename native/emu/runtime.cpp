@@ -138,12 +138,20 @@ struct Fiber {
     int linear = 0, warp = 0, lane = 0;
     State state = State::RUNNABLE;
     uint64_t collectives = 0;
+    uint64_t events_seen = 0;  // its warp's events when it last found the collective incomplete
     const char* waiting_in = "";
 };
 
+// A warp's exchange. Collectives alternate between two slots by their number's parity: a lane
+// arriving at collective c means every lane of the mask has left c - 2 (it could not have
+// finished c - 1 otherwise), so c's slot may be reset then. Assumes, as CUDA requires, that the
+// lanes of a mask meet at the same collectives.
 struct Warp {
-    uint64_t seq[32];
-    uint64_t value[2][32];  // by the parity of the collective: a lane is at most one collective ahead of another
+    uint64_t events;  // arrivals and exits: a waiting lane is worth resuming only after one
+    uint64_t number[2];  // the collective each slot holds
+    uint32_t arrived[2];
+    uint32_t present, exited;  // lanes the block has; lanes that have returned
+    uint64_t value[2][32];
 };
 
 struct Launch {
@@ -179,7 +187,7 @@ struct Worker {
             if (f.stack) munmap(f.stack, STACK_BYTES);
     }
 };
-thread_local Worker worker;
+thread_local Worker worker __attribute__((tls_model("initial-exec")));  // small: static TLS, no __tls_get_addr per access
 
 [[noreturn]] void fiber_main();
 
@@ -199,6 +207,8 @@ void yield() { emu_switch(&worker.current->sp, worker.scheduler_sp); }
              b->idx.z, f->view.thread_idx.x, f->view.thread_idx.y, f->view.thread_idx.z, what);
     b->failed = true;
     f->state = State::EXITED;
+    b->warps[f->warp].exited |= 1u << f->lane;
+    b->warps[f->warp].events++;
     emu_switch(&f->sp, worker.scheduler_sp);
     __builtin_unreachable();
 }
@@ -208,6 +218,8 @@ void fiber_main() {
     worker.block->launch->body(worker.block->launch->closure);
     f->state = State::EXITED;
     worker.block->progress++;
+    worker.block->warps[f->warp].exited |= 1u << f->lane;
+    worker.block->warps[f->warp].events++;
     emu_switch(&f->sp, worker.scheduler_sp);
     __builtin_unreachable();
 }
@@ -255,7 +267,11 @@ void run_block(Launch& l, unsigned linear_block) {
     b.idx = uint3{linear_block % c.grid.x, (linear_block / c.grid.x) % c.grid.y, linear_block / (c.grid.x * c.grid.y)};
     b.threads = static_cast<int>(c.block.x * c.block.y * c.block.z);
     b.warps.resize((b.threads + 31) / 32);
-    for (Warp& w : b.warps) memset(w.seq, 0, sizeof w.seq);
+    for (size_t i = 0; i < b.warps.size(); i++) {
+        b.warps[i] = Warp{};
+        int lanes = std::min(32, b.threads - static_cast<int>(i) * 32);
+        b.warps[i].present = lanes == 32 ? ~0u : (1u << lanes) - 1;
+    }
     if (worker.fibers.size() < static_cast<size_t>(b.threads)) worker.fibers.resize(b.threads);
     worker.block = &b;
     std::vector<int> order(b.threads);
@@ -280,7 +296,7 @@ void run_block(Launch& l, unsigned linear_block) {
         uint64_t before = b.progress;
         for (int t : order) {
             Fiber& f = worker.fibers[t];
-            if (f.state != State::RUNNABLE && f.state != State::WAITING) continue;
+            if (f.state != State::RUNNABLE && (f.state != State::WAITING || b.warps[f.warp].events == f.events_seen)) continue;
             worker.current = &f;
             emu_switch(&worker.scheduler_sp, f.sp);
             if (b.failed || l.failed.load(std::memory_order_relaxed)) {
@@ -444,20 +460,23 @@ uint64_t arrive(unsigned mask, uint64_t value, const char* what) {
     Warp& w = b->warps[f->warp];
     if (!(mask >> f->lane & 1u)) block_error("%s with mask 0x%08x, which does not name the calling lane %d", what, mask, f->lane);
     uint64_t c = ++f->collectives;
-    w.value[c & 1][f->lane] = value;
-    w.seq[f->lane] = c;
+    int slot = c & 1;
+    if (w.number[slot] != c) {
+        w.number[slot] = c;
+        w.arrived[slot] = 0;
+    }
+    w.value[slot][f->lane] = value;
+    w.arrived[slot] |= 1u << f->lane;
+    w.events++;
     b->progress++;
     for (;;) {
-        bool all = true;
-        for (int l = 0; l < 32; l++) {
-            if (!(mask >> l & 1u) || w.seq[l] >= c) continue;
-            int t = f->warp * 32 + l;
-            if (t >= b->threads) block_error("%s with mask 0x%08x names lane %d, which the block (%d threads) does not have", what, mask, l, b->threads);
-            if (worker.fibers[t].state == State::EXITED) block_error("%s with mask 0x%08x names lane %d, which has exited", what, mask, l);
-            all = false;
-        }
-        if (all) return c;
+        uint32_t missing = mask & ~w.arrived[slot];
+        if (!missing) return c;
+        if (uint32_t absent = missing & ~w.present)
+            block_error("%s with mask 0x%08x names lane %d, which the block (%d threads) does not have", what, mask, __builtin_ctz(absent), b->threads);
+        if (uint32_t gone = missing & w.exited) block_error("%s with mask 0x%08x names lane %d, which has exited", what, mask, __builtin_ctz(gone));
         f->state = State::WAITING;
+        f->events_seen = w.events;
         f->waiting_in = what;
         yield();
         f->state = State::RUNNABLE;
