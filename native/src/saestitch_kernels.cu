@@ -99,8 +99,12 @@ __global__ void k_scale(float* m, int64_t n, float s) {
 __global__ void k_subtract(const float* a, const float* b, float* out, int64_t n) {
     for (int64_t i = global_thread(); i < n; i += grid_threads()) out[i] = a[i] - b[i];
 }
+// NaN stays NaN, as on the CPU (Math.max): fmaxf would turn it into the floor and hide a diverging run.
 __global__ void k_clamp_min(float* m, int64_t n, float floor) {
-    for (int64_t i = global_thread(); i < n; i += grid_threads()) m[i] = fmaxf(floor, m[i]);
+    for (int64_t i = global_thread(); i < n; i += grid_threads()) {
+        float v = m[i];
+        m[i] = v < floor ? floor : v;
+    }
 }
 __global__ void k_multiply(const float* a, const float* b, float* out, int64_t n) {
     for (int64_t i = global_thread(); i < n; i += grid_threads()) out[i] = a[i] * b[i];

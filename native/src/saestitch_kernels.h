@@ -29,7 +29,7 @@ int sae_fill(float* m, int64_t n, float value, void* stream);
 int sae_axpy(float alpha, const float* x, float* y, int64_t n, void* stream);             /* y += alpha·x */
 int sae_scale(float* m, int64_t n, float s, void* stream);
 int sae_subtract(const float* a, const float* b, float* out, int64_t n, void* stream);    /* out = a − b */
-int sae_clamp_min(float* m, int64_t n, float floor, void* stream);
+int sae_clamp_min(float* m, int64_t n, float floor, void* stream);                      /* max(floor, m); NaN stays */
 int sae_multiply(const float* a, const float* b, float* out, int64_t n, void* stream);
 int sae_divide(const float* a, const float* b, float* out, int64_t n, void* stream);      /* 0 where b = 0 */
 int sae_greater_equal(const float* a, int64_t n, float t, float* mask, void* stream);

@@ -126,6 +126,21 @@ class CudaBackendTest {
     }
 
     @Test
+    void clampMinKeepsNaNAndInfinitiesAsTheCpu() {
+        // A diverging run must stay visible on the GPU too: NaN is not "repaired" to the floor.
+        Matrix x = random(B, D);
+        x.setFlat(3, Float.NaN);
+        x.setFlat(10, Float.POSITIVE_INFINITY);
+        x.setFlat(11, Float.NEGATIVE_INFINITY);
+        Matrix h = copy(x), d = on(x);
+        cpu.clampMin(h, 0.1f);
+        cuda.clampMin(d, 0.1f);
+        float[] actual = host(d);
+        assertTrue(Float.isNaN(h.getFlat(3)), "the CPU keeps NaN");
+        assertArrayEquals(h.toArray(), actual, "clampMin, NaN and infinities included (NaN equals NaN here)");
+    }
+
+    @Test
     void float64Reductions() {
         Matrix x = random(B, D), y = random(B, D), out = random(1, D);
         check("columnSums", out, m -> cpu.columnSums(x, 0.5f, -2f, m), m -> cuda.columnSums(on(x), 0.5f, -2f, m), 4 * U);
