@@ -9,7 +9,7 @@
 
 namespace {
 
-constexpr int ABI_VERSION = 4;
+constexpr int ABI_VERSION = 5;
 constexpr int THREADS = 256;
 constexpr int WARPS = THREADS / 32;
 constexpr int MAX_GRID = 4096;  // grid-stride loops above this: many elements per thread, no 2³¹ grid limit
@@ -677,8 +677,14 @@ __global__ void k_gather_dense(const int32_t* row_start, const int32_t* indices,
 __global__ void k_sparse_column_sums(const int32_t* row_start, int32_t rows, const int32_t* indices, const float* values,
                                      float alpha, float* out) {
     int64_t nnz = row_start[rows];
-    for (int64_t e = global_thread(); e < nnz; e += grid_threads())
-        atomicAdd(out + indices[e], values ? alpha * values[e] : alpha);
+    for (int64_t e = global_thread(); e < nnz; e += grid_threads()) atomicAdd(out + indices[e], alpha * values[e]);
+}
+
+// out[i] += alpha·count[i], the count exact: the CPU's value (adding alpha once per entry in
+// float32 drifts by hundreds of ulps at thousands of entries, in an order that varies).
+__global__ void k_add_counts(const int32_t* counts, int32_t latents, float alpha, float* out) {
+    for (int64_t i = global_thread(); i < latents; i += grid_threads())
+        if (counts[i] != 0) out[i] += static_cast<float>(alpha * static_cast<double>(counts[i]));
 }
 
 __global__ void k_sparse_column_products(const int32_t* row_start, int32_t rows, const int32_t* indices, const float* a,
@@ -1021,6 +1027,18 @@ int sae_sparse_column_sums(const int32_t* row_start, const int32_t* indices, con
                            float alpha, float* out, void* stream) {
     if (rows <= 0) return 0;
     k_sparse_column_sums<<<entry_grid(rows), THREADS, 0, as_stream(stream)>>>(row_start, rows, indices, values, alpha, out);
+    return launched();
+}
+
+int sae_sparse_column_counts(const int32_t* row_start, const int32_t* indices, int32_t rows, int32_t latents, float alpha,
+                             int32_t* scratch, float* out, void* stream) {
+    cudaStream_t s = as_stream(stream);
+    if (rows <= 0 || latents <= 0) return 0;
+    // k_count_latents counts latent i into scratch[i + 1], as the CSC offsets of the transpose product.
+    if (int st = static_cast<int>(cudaMemsetAsync(scratch, 0, sizeof(int32_t) * (static_cast<int64_t>(latents) + 1), s))) return st;
+    k_count_latents<<<entry_grid(rows), THREADS, 0, s>>>(row_start, rows, indices, scratch);
+    if (int st = launched()) return st;
+    k_add_counts<<<grid_for(latents), THREADS, 0, s>>>(scratch + 1, latents, alpha, out);
     return launched();
 }
 

@@ -106,9 +106,13 @@ int sae_scatter_dense(const int32_t* row_start, const int32_t* indices, const fl
 /* values[e] = dense[row(e), index(e)], dense (rows, latents): sampled dots from a full product. */
 int sae_gather_dense(const int32_t* row_start, const int32_t* indices, int32_t rows, const float* dense, int32_t latents,
                      float* values, void* stream);
-/* out[i] += alpha·Σ_{e: index i} values[e]; values NULL counts entries (each adds alpha). */
+/* out[i] += alpha·Σ_{e: index i} values[e]. */
 int sae_sparse_column_sums(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows,
                            float alpha, float* out, void* stream);
+/* out[i] += alpha·(entries of latent i), the count exact (int32 in scratch, latents + 1 words) and
+ * alpha·count added once, as the CPU backend. */
+int sae_sparse_column_counts(const int32_t* row_start, const int32_t* indices, int32_t rows, int32_t latents, float alpha,
+                             int32_t* scratch, float* out, void* stream);
 /* out[i] += alpha·Σ_{e: index i} a[e]·b[e], accumulated in float64 in scratch (latents doubles). */
 int sae_sparse_column_products(const int32_t* row_start, const int32_t* indices, const float* a_values, const float* b_values,
                                int32_t rows, int32_t latents, float alpha, double* scratch, float* out, void* stream);

@@ -453,8 +453,9 @@ public final class CudaBackend implements Backend {
     public void sparseColumnCounts(SparseCodes codes, float alpha, Matrix out) {
         DeviceCodes c = input(codes, codes.latents());
         requireSize(out, c.latents(), "sparse column counts");
-        check(sae_sparse_column_sums(c.rowStartSegment(), c.indexSegment(), MemorySegment.NULL, c.rows(), alpha, out.data(), stream),
-                "sae_sparse_column_sums(counts)");
+        MemorySegment counts = latentScratch.atLeast((c.latents() + 1L) * Integer.BYTES);
+        check(sae_sparse_column_counts(c.rowStartSegment(), c.indexSegment(), c.rows(), c.latents(), alpha, counts, out.data(), stream),
+                "sae_sparse_column_counts");
     }
 
     // ---- fused steps of Backend, and CUDA-only operations ----

@@ -301,6 +301,31 @@ class CudaBackendTest {
     }
 
     @Test
+    void sparseColumnCountsAddAlphaTimesTheCountOnce() {
+        // 4096 entries of latent 7: adding alpha once per entry in float32 drifts by hundreds of
+        // ulps; the count is exact, so alpha·count is the CPU's value exactly.
+        int rows = 4096;
+        SparseCodes host = new SparseCodes(rows, F, 1), device = cuda.newCodes(rows, F, 1);
+        for (SparseCodes c : new SparseCodes[] {host, device}) {
+            c.reset(rows, 2L * rows);
+            for (int r = 0; r < rows; r++) {
+                c.setRowStart(r, 2 * r);
+                c.setIndex(2 * r, 7);
+                c.setValue(2 * r, 1f);
+                c.setIndex(2 * r + 1, 11 + r % 5);
+                c.setValue(2 * r + 1, 1f);
+            }
+            c.setRowStart(rows, 2 * rows);
+        }
+        Matrix start = random(1, F), h = copy(start), d = on(start);
+        cpu.sparseColumnCounts(host, 0.1f, h);
+        cuda.sparseColumnCounts(device, 0.1f, d);
+        assertArrayEquals(h.toArray(), host(d), "sparseColumnCounts");
+        host.close();
+        device.close();
+    }
+
+    @Test
     void codesWrittenAndReadOnTheHostReachTheKernels() {
         // Written on the host the way CompositeSaeRunner writes its codes, then decoded on the device.
         Matrix w = random(F, D);
