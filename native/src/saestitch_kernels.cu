@@ -646,17 +646,18 @@ __global__ void k_gather_latents(const int32_t* offsets, const int32_t* csc_row,
     }
 }
 
-// One block per row; a warp per entry.
+// One block per row; a warp per entry. Sums in float64, as the CPU backend: the products of a
+// gradient and a decoder row can cancel, and a float32 sum would lose what remains.
 __global__ void k_sampled_dot(const int32_t* row_start, const int32_t* indices, const float* a, const float* w, int32_t d,
                               float* out_values) {
     int r = blockIdx.x, lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const float* x = a + static_cast<int64_t>(r) * d;
     for (int e = row_start[r] + warp, end = row_start[r + 1]; e < end; e += WARPS) {
         const float* wr = w + static_cast<int64_t>(indices[e]) * d;
-        float s = 0;
-        for (int c = lane; c < d; c += 32) s += x[c] * wr[c];
+        double s = 0;
+        for (int c = lane; c < d; c += 32) s += static_cast<double>(x[c]) * wr[c];
         s = warp_sum(s);
-        if (lane == 0) out_values[e] = s;
+        if (lane == 0) out_values[e] = static_cast<float>(s);
     }
 }
 

@@ -96,7 +96,7 @@ int sae_transpose_workspace(int32_t latents, int64_t capacity, int64_t* words);
 int sae_sparse_transpose_product(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows,
                                  int32_t latents, int64_t capacity, float alpha, const float* dense, int32_t d,
                                  int32_t* workspace, float* out, void* stream);
-/* out_values[e] = ⟨a[row(e), :], w[index(e), :]⟩; a (rows, d), w (latents, d). */
+/* out_values[e] = ⟨a[row(e), :], w[index(e), :]⟩ summed in float64; a (rows, d), w (latents, d). */
 int sae_sampled_dot(const int32_t* row_start, const int32_t* indices, int32_t rows,
                     const float* a, const float* w, int32_t d, float* out_values, void* stream);
 /* dense (rows, latents) = the codes, zeros elsewhere (dense is cleared first): for the dense

@@ -326,6 +326,32 @@ class CudaBackendTest {
     }
 
     @Test
+    void sampledDotSumsInFloat64AsTheCpu() {
+        // Terms of ±1024 that cancel exactly, then small ones: a float32 sum per lane rounds the
+        // small terms against a partial sum near 4096 (an ulp of 5e-4); float64 sums keep them.
+        // Both backends then round one float64 sum: within 4u·|result|, plus 1e-9 for the order
+        // of float64 terms (about 1e-16 of the 1.3e5 sum of |terms|). K of WIDE latents is under
+        // both backends' dense switch-over: both take their sparse path.
+        int d = 256;
+        Matrix a = random(B, d), w = random(WIDE, d);
+        for (int c = 0; c < d / 2; c++) {
+            for (int r = 0; r < B; r++) a.set(r, c, 1024f);
+            for (int i = 0; i < WIDE; i++) w.set(i, c, c % 2 == 0 ? 1f : -1f);
+        }
+        Matrix z = distinct(B, WIDE);
+        SparseCodes hc = cpuCodes(c -> cpu.selectTopK(z, K, null, c), WIDE), dc = cuda.newCodes(B, WIDE, 1);
+        SparseCodes hDots = new SparseCodes(B, WIDE, 1), dDots = cuda.newCodes(B, WIDE, 1);
+        cuda.selectTopK(on(z), K, null, dc);
+        cpu.sampledDot(hc, a, w, hDots);
+        cuda.sampledDot(dc, on(a), on(w), dDots);
+        SparseCodes dots = download(dDots, WIDE);
+        assertSamePattern("sampledDot", hDots, dots);
+        for (long e = 0; e < hDots.nnz(); e++)
+            assertEquals(hDots.value(e), dots.value(e), 4 * U * Math.abs(hDots.value(e)) + 1e-9, "sampledDot entry " + e);
+        for (SparseCodes c : new SparseCodes[] {hc, dc, hDots, dDots, dots}) c.close();
+    }
+
+    @Test
     void codesWrittenAndReadOnTheHostReachTheKernels() {
         // Written on the host the way CompositeSaeRunner writes its codes, then decoded on the device.
         Matrix w = random(F, D);
