@@ -753,7 +753,9 @@ __global__ void k_tile_max(const float* s, int32_t tile_rows, int32_t tile_cols,
         unsigned long long row_best = 0;
 #pragma unroll
         for (int g = 0; g < TILE_GROUP; g++) {
-            if (v[g] != v[g]) continue;  // NaN, or a column past the tile
+            // NaN, a column past the tile, or −∞: the host fold starts at −∞ with index −1 and
+            // takes only greater values, so a row of −∞ keeps −1.
+            if (!(v[g] > -CUDART_INF_F)) continue;
             row_best = max(row_best, max_key(v[g], col_offset + c0 + g));
             col_best[g] = max(col_best[g], max_key(v[g], row_offset + r0 + rr));
         }

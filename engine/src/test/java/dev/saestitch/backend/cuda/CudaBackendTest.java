@@ -443,6 +443,20 @@ class CudaBackendTest {
     }
 
     @Test
+    void maxDotsOfARowOfMinusInfinitiesHasNoArgmax() {
+        // Row 1 of A is (−∞, 0, ...) and every row of B starts positive: its products are all −∞,
+        // which the host fold (strictly greater than −∞) never takes: max −∞, argmax −1.
+        Matrix a = random(3, D), b = random(4, D);
+        for (int c = 0; c < D; c++) a.set(1, c, 0f);
+        a.set(1, 0, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < 4; j++) b.set(j, 0, Math.abs(b.get(j, 0)) + 0.5f);
+        DotMaxima expected = cpu.maxDots(a, b, 2, 3), actual = cuda.maxDots(on(a), on(b), 2, 3);
+        assertEquals(-1, expected.argmaxInB()[1], "the host fold keeps -1");
+        assertEquals(expected.argmaxInB()[1], actual.argmaxInB()[1], "argmax of the row of −∞");
+        assertEquals(expected.maxOverB()[1], actual.maxOverB()[1], "max of the row of −∞");
+    }
+
+    @Test
     void maxDotsOfATileTallerThanOneGridOfRowStrips() {
         // gridDim.y strips of 32 rows (65535 on a GPU, fewer on the emulated device: see the pom) is
         // the most one launch covers: this tile needs two.
