@@ -2,8 +2,9 @@
  * saestitch CUDA kernels: the C ABI that dev.saestitch.bindings.kernels.saestitch_kernels_h binds.
  *
  * Conventions (every function):
- *  - returns an int status, the cudaError_t of the launch (0 = cudaSuccess); asynchronous
- *    failures surface at the caller's next stream synchronize;
+ *  - returns an int status, the cudaError_t of its own launches (0 = cudaSuccess), never an
+ *    earlier call's error left in the thread's last error; asynchronous failures surface at the
+ *    caller's next stream synchronize;
  *  - takes the cudaStream_t to queue on as its last argument, as void* (NULL = legacy stream);
  *  - every pointer except those documented as host pointers is device memory;
  *  - matrices are row-major float32; element counts are int64_t, rows and columns int32_t;

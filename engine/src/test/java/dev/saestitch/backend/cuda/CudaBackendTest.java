@@ -25,6 +25,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.abort;
@@ -103,6 +104,19 @@ class CudaBackendTest {
         cuda.copy(a, b);
         assertArrayEquals(x.toArray(), host(b));
         assertArrayEquals(new float[B * D], host(cuda.allocate(arena, B, D)), "allocate zero-fills");
+    }
+
+    @Test
+    void aFailedAllocationIsNotBlamedOnTheNextLaunch() {
+        // A failed cudaMalloc is also the host thread's "last error": a launch that read the last
+        // error for its status would report that out-of-memory as its own.
+        Matrix m = on(random(B, D));
+        assertThrows(CudaException.class, () -> cuda.allocate(arena, 1 << 20, 1 << 20), "4 TiB, more than any device has");
+        cuda.fill(m, 0.5f);
+        cuda.synchronize();
+        float[] expected = new float[B * D];
+        java.util.Arrays.fill(expected, 0.5f);
+        assertArrayEquals(expected, host(m));
     }
 
     // ---- dense ----
