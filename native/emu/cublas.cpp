@@ -14,6 +14,7 @@
 
 extern "C" int saestitch_emu_is_device_range(const void* p, size_t bytes);
 extern "C" int saestitch_emu_known_stream(cudaStream_t s);
+extern "C" void saestitch_emu_complete_uploads();
 
 namespace {
 
@@ -120,6 +121,7 @@ int cublasGemmEx(Handle* handle, int transa, int transb, int m, int n, int k, co
                  const void* b, int btype, int ldb, const void* beta, void* c, int ctype, int ldc, int compute, int algo) {
     (void)algo;
     if (!handle) return NOT_INITIALIZED;
+    saestitch_emu_complete_uploads();
     if ((transa != OP_N && transa != OP_T) || (transb != OP_N && transb != OP_T)) return invalid("cublasGemmEx: operations %d, %d", transa, transb);
     if (m < 0 || n < 0 || k < 0) return invalid("cublasGemmEx: m=%d n=%d k=%d", m, n, k);
     if (atype != R_32F || btype != R_32F || ctype != R_32F) return NOT_SUPPORTED;

@@ -2,6 +2,8 @@
 // block as fibers) and a stand-in libcudart for the functions bindings/.../cudart.symbols binds
 // and the kernels' host code calls. Built as libcudart.so.13 by emu/build.sh.
 //
+// Streams are synchronous, but for uploads (see complete_uploads).
+//
 // Settings (environment):
 //   SAESTITCH_EMU_ORDER       forward | reverse | random[:SEED] (default random, seed from the clock,
 //                             printed once): the order in which a block's threads run between two
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -431,6 +434,40 @@ bool known_stream(cudaStream_t s) {
     return streams.count(s) > 0;
 }
 
+// ---- uploads ----
+
+// A host-to-device copy reads the host memory late: when the device next does anything (a copy,
+// a launch, a synchronize), as a copy engine reading pinned host memory may until the stream has
+// passed the copy. A caller that reuses the host memory before then uploads what is there at that
+// time; one that released it (unmapped) gets garbage and a line on stderr.
+struct Upload {
+    void* dst;
+    const void* src;
+    size_t bytes;
+};
+std::mutex upload_lock;
+std::vector<Upload> uploads;
+
+void complete_uploads() {
+    std::vector<Upload> due;
+    {
+        std::lock_guard<std::mutex> g(upload_lock);
+        due.swap(uploads);
+    }
+    for (const Upload& u : due) {
+        // process_vm_readv on this process: a released page gives EFAULT where memcpy would crash.
+        iovec local{u.dst, u.bytes}, remote{const_cast<void*>(u.src), u.bytes};
+        if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(u.bytes)) continue;
+        if (errno == EFAULT) {
+            memset(u.dst, 0xff, u.bytes);
+            fprintf(stderr, "saestitch emulated CUDA: the host memory of an upload (%zu bytes from %p) was released before the stream passed the copy\n",
+                    u.bytes, u.src);
+        } else {
+            memcpy(u.dst, u.src, u.bytes);  // no process_vm_readv here (a sandbox): read it directly
+        }
+    }
+}
+
 }  // namespace
 
 ThreadView& view() { return worker.current->view; }
@@ -526,6 +563,7 @@ void run(const Config& c, int bounds, const char* where, const char* kernel, voi
         fail(cudaErrorInvalidResourceHandle, "%s (in %s): unknown stream %p", kernel, where, static_cast<void*>(c.stream));
         return;
     }
+    complete_uploads();
     std::lock_guard<std::mutex> g(launch_lock);
     Launch l(c);
     l.where = where;
@@ -547,6 +585,7 @@ extern "C" {
 
 __attribute__((visibility("default"))) int saestitch_emu_is_device_range(const void* p, size_t bytes) { return emu::is_device_range(p, bytes); }
 __attribute__((visibility("default"))) int saestitch_emu_known_stream(cudaStream_t s) { return emu::known_stream(s); }
+__attribute__((visibility("default"))) void saestitch_emu_complete_uploads() { emu::complete_uploads(); }
 
 cudaError_t cudaGetLastError(void) {
     cudaError_t e = emu::last_error;
@@ -609,6 +648,7 @@ cudaError_t cudaMalloc(void** p, size_t bytes) {
 }
 
 cudaError_t cudaFree(void* p) {
+    emu::complete_uploads();  // cudaFree waits for the device
     if (!p) return cudaSuccess;
     std::lock_guard<std::mutex> g(emu::memory_lock);
     auto it = emu::allocations.find(reinterpret_cast<uintptr_t>(p));
@@ -628,6 +668,7 @@ cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total) {
 
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream) {
     if (!emu::known_stream(stream)) return fail(cudaErrorInvalidResourceHandle, "cudaMemcpyAsync: unknown stream %p", static_cast<void*>(stream));
+    emu::complete_uploads();
     if (bytes == 0) return cudaSuccess;
     bool src_device = kind == cudaMemcpyDeviceToHost || kind == cudaMemcpyDeviceToDevice;
     bool dst_device = kind == cudaMemcpyHostToDevice || kind == cudaMemcpyDeviceToDevice;
@@ -643,12 +684,18 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpy
     if (dst_device && !emu::is_device_range(dst, bytes))
         return fail(cudaErrorInvalidValue, "cudaMemcpyAsync(kind %d, %zu bytes): the destination %p is not that many bytes of one allocation",
                     static_cast<int>(kind), bytes, dst);
+    if (dst_device && !src_device) {
+        std::lock_guard<std::mutex> g(emu::upload_lock);
+        emu::uploads.push_back(emu::Upload{dst, src, bytes});
+        return cudaSuccess;
+    }
     memmove(dst, src, bytes);
     return cudaSuccess;
 }
 
 cudaError_t cudaMemsetAsync(void* dst, int value, size_t bytes, cudaStream_t stream) {
     if (!emu::known_stream(stream)) return fail(cudaErrorInvalidResourceHandle, "cudaMemsetAsync: unknown stream %p", static_cast<void*>(stream));
+    emu::complete_uploads();
     if (bytes == 0) return cudaSuccess;
     if (!emu::is_device_range(dst, bytes))
         return fail(cudaErrorInvalidValue, "cudaMemsetAsync(%zu bytes): %p is not that many bytes of one allocation", bytes, dst);
@@ -665,6 +712,7 @@ cudaError_t cudaStreamCreate(cudaStream_t* stream) {
 }
 
 cudaError_t cudaStreamDestroy(cudaStream_t stream) {
+    emu::complete_uploads();
     std::lock_guard<std::mutex> g(emu::memory_lock);
     if (!emu::streams.erase(stream)) {
         emu::last_error = cudaErrorInvalidResourceHandle;
@@ -675,6 +723,7 @@ cudaError_t cudaStreamDestroy(cudaStream_t stream) {
 }
 
 cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
+    emu::complete_uploads();
     return emu::known_stream(stream) ? cudaSuccess : fail(cudaErrorInvalidResourceHandle, "cudaStreamSynchronize: unknown stream %p", static_cast<void*>(stream));
 }
 

@@ -119,6 +119,17 @@ class CudaBackendTest {
         assertArrayEquals(expected, host(m));
     }
 
+    @Test
+    void hostMemoryMayBeReusedAsSoonAsAnUploadReturns() {
+        // A copy engine may read pinned host memory until the stream passes the copy (the
+        // emulated device reads it then): upload must not return before that.
+        Matrix x = random(B, D), d = cuda.allocate(arena, B, D);
+        float[] expected = x.toArray();
+        cuda.upload(x, d);
+        x.fill(7f);
+        assertArrayEquals(expected, host(d));
+    }
+
     // ---- dense ----
 
     @Test
