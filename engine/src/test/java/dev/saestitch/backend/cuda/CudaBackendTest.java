@@ -266,6 +266,87 @@ class CudaBackendTest {
         }
     }
 
+    // ---- edge cases (run on a real GPU too) ----
+
+    @Test
+    void selectionsOfNaNInfinitiesAndAllNegativeRowsMatchTheCpu() {
+        // Row 0 all negative, row 1 with NaNs and both infinities, row 2 all NaN, row 3 several +∞.
+        Matrix z = distinct(B, WIDE), theta = random(1, WIDE);
+        for (int c = 0; c < WIDE; c++) {
+            z.set(0, c, -Math.abs(z.get(0, c)) - 1e-3f);
+            z.set(2, c, Float.NaN);
+        }
+        for (int c = 0; c < WIDE; c += 97) z.set(1, c, Float.NaN);
+        z.set(1, 5, Float.POSITIVE_INFINITY);
+        z.set(1, 6, Float.NEGATIVE_INFINITY);
+        for (int c = 3; c < WIDE; c += 301) z.set(3, c, Float.POSITIVE_INFINITY);
+        assertSameCodes("ReLU", cpuCodes(c -> cpu.selectAbove(z, null, c), WIDE), gpuCodes(c -> cuda.selectAbove(on(z), null, c), WIDE));
+        assertSameCodes("JumpReLU", cpuCodes(c -> cpu.selectAbove(z, theta, c), WIDE), gpuCodes(c -> cuda.selectAbove(on(z), on(theta), c), WIDE));
+        assertSameCodes("band", cpuCodes(c -> cpu.selectBand(z, theta, 0.125f, c), WIDE),
+                gpuCodes(c -> cuda.selectBand(on(z), on(theta), 0.125f, c), WIDE));
+        assertSameCodes("TopK", cpuCodes(c -> cpu.selectTopK(z, 7, null, c), WIDE), gpuCodes(c -> cuda.selectTopK(on(z), 7, null, c), WIDE));
+        float[] cuts = new float[2];
+        SparseCodes expected = cpuCodes(c -> cuts[0] = cpu.selectBatchTopK(z, 7, c), WIDE), actual = gpuCodes(c -> cuts[1] = cuda.selectBatchTopK(on(z), 7, c), WIDE);
+        assertSameCodes("BatchTopK", expected, actual);
+        assertEquals(cuts[0], cuts[1], "BatchTopK's cut");
+    }
+
+    @Test
+    void kAboveTheColumnsKeepsEveryPositiveEntry() {
+        Matrix z = distinct(B, F);
+        assertSameCodes("TopK, k > F", cpuCodes(c -> cpu.selectTopK(z, F + 3, null, c), F), gpuCodes(c -> cuda.selectTopK(on(z), F + 3, null, c), F));
+        float[] cuts = new float[2];
+        SparseCodes expected = cpuCodes(c -> cuts[0] = cpu.selectBatchTopK(z, F + 3, c), F), actual = gpuCodes(c -> cuts[1] = cuda.selectBatchTopK(on(z), F + 3, c), F);
+        assertSameCodes("BatchTopK, k > F", expected, actual);
+        assertEquals(cuts[0], cuts[1], "BatchTopK's cut");
+    }
+
+    @Test
+    void zeroRowsAreEmptyResults() {
+        Matrix z = Matrix.allocate(arena, 0, WIDE), dz = cuda.allocate(arena, 0, WIDE), w = random(WIDE, D);
+        for (String rule : new String[] {"ReLU", "TopK", "BatchTopK"}) {
+            SparseCodes d = cuda.newCodes(1, WIDE, 1);
+            switch (rule) {
+                case "ReLU" -> cuda.selectAbove(dz, null, d);
+                case "TopK" -> cuda.selectTopK(dz, 5, null, d);
+                default -> {
+                    float cut = cuda.selectBatchTopK(dz, 5, d);
+                    assertEquals(cpu.selectBatchTopK(z, 5, new SparseCodes(1, WIDE, 1)), cut, "BatchTopK's cut of no rows");
+                }
+            }
+            SparseCodes h = download(d, WIDE);
+            assertEquals(0, h.rows(), rule + ": rows");
+            assertEquals(0, h.nnz(), rule + ": entries");
+            Matrix out = cuda.allocate(arena, 0, D);
+            cuda.sparseDecode(d, on(w), null, out);
+            d.close();
+        }
+        assertEquals(0.0, cuda.sumSquares(dz), "sumSquares of nothing");
+        Matrix sums = random(1, WIDE);
+        check("columnSums of no rows", sums, m -> cpu.columnSums(z, 1f, 0.5f, m), m -> cuda.columnSums(dz, 1f, 0.5f, m), 4 * U);
+    }
+
+    @Test
+    void latentsThatNeverFireAreLeftAsTheCpuLeavesThem() {
+        // Codes over WIDE latents of which only every 10th can fire: the others keep their
+        // gradient rows, sums and counts, and their since-fired counters age.
+        Matrix z = distinct(B, WIDE), mask = Matrix.allocate(arena, 1, WIDE), dense = random(B, D);
+        for (int i = 0; i < WIDE; i += 10) mask.set(0, i, 1f);
+        SparseCodes hc = cpuCodes(c -> cpu.selectTopK(z, 3, mask, c), WIDE), dc = cuda.newCodes(B, WIDE, 1);
+        cuda.selectTopK(on(z), 3, on(mask), dc);
+        Matrix grad = random(WIDE, D);
+        check("sparseTransposeProduct", grad, m -> cpu.sparseTransposeProduct(hc, 0.5f, dense, m), m -> cuda.sparseTransposeProduct(dc, 0.5f, on(dense), m),
+                2 * gamma(B + 1) * (0.5 * B + 1));
+        Matrix perLatent = random(1, WIDE);
+        check("sparseColumnSums", perLatent, m -> cpu.sparseColumnSums(hc, 0.75f, m), m -> cuda.sparseColumnSums(dc, 0.75f, m), 2 * gamma(B + 1) * (B + 1));
+        check("sparseColumnCounts", perLatent, m -> cpu.sparseColumnCounts(hc, 0.75f, m), m -> cuda.sparseColumnCounts(dc, 0.75f, m), 0);
+        Matrix since = random(1, WIDE);
+        since.fill(7f);
+        check("updateSinceFired", since, m -> cpu.updateSinceFired(hc, 4096f, m), m -> cuda.updateSinceFired(dc, 4096f, m), 0);
+        hc.close();
+        dc.close();
+    }
+
     // ---- sparse products ----
 
     @ParameterizedTest(name = "dense above {0}")
