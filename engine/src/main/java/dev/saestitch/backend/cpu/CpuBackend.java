@@ -92,7 +92,7 @@ public final class CpuBackend implements Backend {
     public DotScan scanDots(Matrix a, Matrix b, int tileRows, int tileCols, float cut) {
         requireColumns(b, a.cols(), "second factor");
         if (tileRows <= 0 || tileCols <= 0) throw new IllegalArgumentException("tile " + tileRows + "x" + tileCols + " must be positive");
-        return FusedMaxDots.compute(gemm, a, b, Math.min(tileRows, FusedMaxDots.BAND_ROWS), Math.min(tileCols, FusedMaxDots.BLOCK_COLS), cut);
+        return FusedMaxDots.compute(gemm, a, b, Math.min(tileRows, FusedMaxDots.bandRows(a.rows())), Math.min(tileCols, FusedMaxDots.BLOCK_COLS), cut);
     }
 
     @Override

@@ -32,7 +32,7 @@ class FusedMaxDotsTest {
     private static final int D = 48;
 
     @ParameterizedTest
-    @CsvSource({"400, 700, 256, 512", "300, 400, 7, 13", "1, 1, 256, 512", "300, 5, 64, 2", "257, 513, 256, 512"})
+    @CsvSource({"1100, 1300, 1024, 1024", "300, 400, 7, 13", "1, 1, 1024, 1024", "300, 5, 64, 2", "257, 513, 256, 512"})
     void matchesAnExactReferenceWithTiesToTheSmallestIndex(int fa, int fb, int band, int block) {
         SplittableRandom rnd = new SplittableRandom(fa * 31L + fb);
         try (Arena arena = Arena.ofShared()) {
