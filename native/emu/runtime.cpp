@@ -105,6 +105,7 @@ const Settings& settings() {
 }
 
 thread_local cudaError_t last_error = cudaSuccess;
+std::atomic<uint64_t> barriers{0};  // block barriers passed, for tests of what a kernel costs
 std::mutex detail_lock;
 char detail[1024] = "unspecified launch failure";  // the latest launch failure, for cudaGetErrorString
 
@@ -327,6 +328,7 @@ void run_block(Launch& l, unsigned linear_block) {
                 return;
             }
             for (int t = 0; t < b.threads; t++) worker.fibers[t].state = State::RUNNABLE;
+            barriers.fetch_add(1, std::memory_order_relaxed);
             b.barrier_or_result = b.barrier_or;
             b.barrier_or = 0;
             b.progress++;
@@ -586,6 +588,8 @@ extern "C" {
 __attribute__((visibility("default"))) int saestitch_emu_is_device_range(const void* p, size_t bytes) { return emu::is_device_range(p, bytes); }
 __attribute__((visibility("default"))) int saestitch_emu_known_stream(cudaStream_t s) { return emu::known_stream(s); }
 __attribute__((visibility("default"))) void saestitch_emu_complete_uploads() { emu::complete_uploads(); }
+// Block barriers (__syncthreads) passed since the process started: tests bound a kernel's count.
+__attribute__((visibility("default"))) uint64_t saestitch_emu_barriers() { return emu::barriers.load(); }
 
 cudaError_t cudaGetLastError(void) {
     cudaError_t e = emu::last_error;
