@@ -642,8 +642,15 @@ cudaError_t cudaMalloc(void** p, size_t bytes) {
     if (rounded > emu::settings().memory - emu::allocated)
         return fail(cudaErrorMemoryAllocation, "cudaMalloc(%zu bytes): out of memory (%zu of %zu bytes in use; SAESTITCH_EMU_MEMORY_MB sets the size)", bytes,
                     emu::allocated, emu::settings().memory);
-    void* m = aligned_alloc(256, rounded);
-    if (!m) return fail(cudaErrorMemoryAllocation, "cudaMalloc(%zu bytes): the host has no memory for it", bytes);
+    // A mapping of its own between two inaccessible pages, the allocation's end against the second:
+    // a kernel that reads or writes past an end (or before a start) faults there, naming its frame,
+    // instead of corrupting what lies next to it on the heap.
+    size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE)), span = (rounded + page - 1) / page * page + 2 * page;
+    void* base = mmap(nullptr, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED) return fail(cudaErrorMemoryAllocation, "cudaMalloc(%zu bytes): the host has no memory for it", bytes);
+    char* end = static_cast<char*>(base) + span - page;
+    mprotect(static_cast<char*>(base) + page, span - 2 * page, PROT_READ | PROT_WRITE);
+    void* m = end - rounded;
     memset(m, 0xff, rounded);  // garbage, as device memory is: NaN as floats, -1 as ints
     emu::allocations[reinterpret_cast<uintptr_t>(m)] = bytes;
     emu::allocated += rounded;
@@ -657,9 +664,11 @@ cudaError_t cudaFree(void* p) {
     std::lock_guard<std::mutex> g(emu::memory_lock);
     auto it = emu::allocations.find(reinterpret_cast<uintptr_t>(p));
     if (it == emu::allocations.end()) return fail(cudaErrorInvalidValue, "cudaFree(%p): not an allocation of this device", p);
-    emu::allocated -= (it->second + 255) / 256 * 256;
+    size_t rounded = (it->second + 255) / 256 * 256, page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    size_t span = (rounded + page - 1) / page * page + 2 * page;
+    emu::allocated -= rounded;
     emu::allocations.erase(it);
-    free(p);
+    munmap(static_cast<char*>(p) + rounded + page - span, span);
     return cudaSuccess;
 }
 
