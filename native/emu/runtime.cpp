@@ -105,6 +105,7 @@ const Settings& settings() {
 }
 
 thread_local cudaError_t last_error = cudaSuccess;
+std::atomic<uint64_t> barriers{0};  // block barriers passed, for tests of what a kernel costs
 std::mutex detail_lock;
 char detail[1024] = "unspecified launch failure";  // the latest launch failure, for cudaGetErrorString
 
@@ -327,6 +328,7 @@ void run_block(Launch& l, unsigned linear_block) {
                 return;
             }
             for (int t = 0; t < b.threads; t++) worker.fibers[t].state = State::RUNNABLE;
+            barriers.fetch_add(1, std::memory_order_relaxed);
             b.barrier_or_result = b.barrier_or;
             b.barrier_or = 0;
             b.progress++;
@@ -586,6 +588,8 @@ extern "C" {
 __attribute__((visibility("default"))) int saestitch_emu_is_device_range(const void* p, size_t bytes) { return emu::is_device_range(p, bytes); }
 __attribute__((visibility("default"))) int saestitch_emu_known_stream(cudaStream_t s) { return emu::known_stream(s); }
 __attribute__((visibility("default"))) void saestitch_emu_complete_uploads() { emu::complete_uploads(); }
+// Block barriers (__syncthreads) passed since the process started: tests bound a kernel's count.
+__attribute__((visibility("default"))) uint64_t saestitch_emu_barriers() { return emu::barriers.load(); }
 
 cudaError_t cudaGetLastError(void) {
     cudaError_t e = emu::last_error;
@@ -638,8 +642,15 @@ cudaError_t cudaMalloc(void** p, size_t bytes) {
     if (rounded > emu::settings().memory - emu::allocated)
         return fail(cudaErrorMemoryAllocation, "cudaMalloc(%zu bytes): out of memory (%zu of %zu bytes in use; SAESTITCH_EMU_MEMORY_MB sets the size)", bytes,
                     emu::allocated, emu::settings().memory);
-    void* m = aligned_alloc(256, rounded);
-    if (!m) return fail(cudaErrorMemoryAllocation, "cudaMalloc(%zu bytes): the host has no memory for it", bytes);
+    // A mapping of its own between two inaccessible pages, the allocation's end against the second:
+    // a kernel that reads or writes past an end (or before a start) faults there, naming its frame,
+    // instead of corrupting what lies next to it on the heap.
+    size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE)), span = (rounded + page - 1) / page * page + 2 * page;
+    void* base = mmap(nullptr, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED) return fail(cudaErrorMemoryAllocation, "cudaMalloc(%zu bytes): the host has no memory for it", bytes);
+    char* end = static_cast<char*>(base) + span - page;
+    mprotect(static_cast<char*>(base) + page, span - 2 * page, PROT_READ | PROT_WRITE);
+    void* m = end - rounded;
     memset(m, 0xff, rounded);  // garbage, as device memory is: NaN as floats, -1 as ints
     emu::allocations[reinterpret_cast<uintptr_t>(m)] = bytes;
     emu::allocated += rounded;
@@ -653,9 +664,11 @@ cudaError_t cudaFree(void* p) {
     std::lock_guard<std::mutex> g(emu::memory_lock);
     auto it = emu::allocations.find(reinterpret_cast<uintptr_t>(p));
     if (it == emu::allocations.end()) return fail(cudaErrorInvalidValue, "cudaFree(%p): not an allocation of this device", p);
-    emu::allocated -= (it->second + 255) / 256 * 256;
+    size_t rounded = (it->second + 255) / 256 * 256, page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    size_t span = (rounded + page - 1) / page * page + 2 * page;
+    emu::allocated -= rounded;
     emu::allocations.erase(it);
-    free(p);
+    munmap(static_cast<char*>(p) + rounded + page - span, span);
     return cudaSuccess;
 }
 

@@ -68,28 +68,51 @@ __device__ T block_sum(T v) {
     return total;
 }
 
-// Exclusive prefix count of `flag` over the block in thread order; *total gets the block's count.
-__device__ uint32_t block_prefix_count(bool flag, uint32_t* total) {
-    __shared__ uint32_t warp_counts[WARPS];
+// Exclusive prefix sum of v over the block in thread order; *total gets the block's sum.
+__device__ uint32_t block_exclusive_sum(uint32_t v, uint32_t* total) {
+    __shared__ uint32_t warp_sums[WARPS];
     __shared__ uint32_t sum;
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    uint32_t ballot = __ballot_sync(0xffffffffu, flag);
-    uint32_t in_warp = __popc(ballot & ((1u << lane) - 1u));
-    __syncthreads();
-    if (lane == 0) warp_counts[warp] = __popc(ballot);
+    uint32_t inc = v;
+    for (int o = 1; o < 32; o <<= 1) {
+        uint32_t t = __shfl_up_sync(0xffffffffu, inc, o);
+        if (lane >= o) inc += t;
+    }
+    __syncthreads();  // warp_sums may still be read by a previous call
+    if (lane == 31) warp_sums[warp] = inc;
     __syncthreads();
     if (threadIdx.x == 0) {
         uint32_t s = 0;
         for (int w = 0; w < WARPS; w++) {
-            uint32_t c = warp_counts[w];
-            warp_counts[w] = s;
+            uint32_t c = warp_sums[w];
+            warp_sums[w] = s;
             s += c;
         }
         sum = s;
     }
     __syncthreads();
     *total = sum;
-    return warp_counts[warp] + in_warp;
+    return warp_sums[warp] + inc - v;
+}
+
+// The ordered compactions visit a row in tiles of COMPACT_TILE latents, PER_THREAD consecutive
+// ones per thread, so that thread order is latent order; a tile that keeps nothing (most of them
+// in a wide sparse row) costs one barrier, a tile that keeps something one more prefix sum.
+constexpr int PER_THREAD = 4;
+constexpr int COMPACT_TILE = THREADS * PER_THREAD;
+
+// Writes this thread's kept elements (bits of `kept`, from latent `first`) after those of the
+// threads before it, from out; returns the tile's count (the same in every thread).
+__device__ uint32_t write_kept(uint32_t kept, int first, const float* row, int32_t out, int32_t* indices, float* values) {
+    uint32_t total;
+    uint32_t at = out + block_exclusive_sum(__popc(kept), &total);
+    for (int j = 0; j < PER_THREAD; j++)
+        if (kept >> j & 1u) {
+            indices[at] = first + j;
+            values[at] = row[first + j];
+            at++;
+        }
+    return total;
 }
 
 // ---------------------------------------------------------------- element-wise
@@ -270,8 +293,7 @@ __global__ void k_adam_unit_rows(float* rows, float* grad, float* m, float* v, i
 
 // ---------------------------------------------------------------- selection rules
 
-// A row's entries are visited in tiles of THREADS consecutive latents, one per thread, so that
-// an ordered compaction (block prefix count) writes them in ascending latent order.
+// Whether latent i of value v is kept (k_count_rule counts, k_write_rule writes in latent order).
 struct AboveRule {
     const float* threshold;
     __device__ bool keep(float v, int i) const { return v > (threshold ? threshold[i] : 0.f); }
@@ -295,17 +317,13 @@ template <typename Rule>
 __global__ void k_write_rule(const float* z, int32_t cols, Rule rule, const int32_t* row_start, int32_t* indices, float* values) {
     const float* row = z + static_cast<int64_t>(blockIdx.x) * cols;
     int32_t out = row_start[blockIdx.x];
-    for (int tile = 0; tile < cols; tile += THREADS) {
-        int i = tile + threadIdx.x;
-        float v = i < cols ? row[i] : 0.f;
-        bool keep = i < cols && rule.keep(v, i);
-        uint32_t total;
-        uint32_t at = block_prefix_count(keep, &total);
-        if (keep) {
-            indices[out + at] = i;
-            values[out + at] = v;
-        }
-        out += total;
+    for (int tile = 0; tile < cols; tile += COMPACT_TILE) {
+        int first = tile + threadIdx.x * PER_THREAD;
+        uint32_t kept = 0;
+        for (int j = 0; j < PER_THREAD; j++)
+            if (first + j < cols && rule.keep(row[first + j], first + j)) kept |= 1u << j;
+        if (!__syncthreads_or(kept != 0)) continue;
+        out += write_kept(kept, first, row, out, indices, values);
     }
 }
 
@@ -408,23 +426,31 @@ __global__ void k_write_cut(const float* z, int32_t cols, const float* eligible,
     uint32_t t = global_cut ? cut_bits[0] : cut_bits[r], ties = ties_kept[r];
     int32_t out = row_start[r];
     uint32_t ties_seen = 0;
-    for (int tile = 0; tile < cols; tile += THREADS) {
-        int i = tile + threadIdx.x;
-        float v = i < cols ? row[i] : 0.f;
-        bool cand = i < cols && candidate(v, eligible, i);
-        uint32_t b = __float_as_uint(v);
-        bool tie = cand && b == t;
-        uint32_t tie_total;
-        uint32_t tie_rank = ties_seen + block_prefix_count(tie, &tie_total);
-        ties_seen += tie_total;
-        bool keep = cand && (b > t || (tie && tie_rank < ties));
-        uint32_t total;
-        uint32_t at = block_prefix_count(keep, &total);
-        if (keep) {
-            indices[out + at] = i;
-            values[out + at] = v;
+    for (int tile = 0; tile < cols; tile += COMPACT_TILE) {
+        int first = tile + threadIdx.x * PER_THREAD;
+        uint32_t above = 0, tie = 0;
+        for (int j = 0; j < PER_THREAD; j++) {
+            int i = first + j;
+            if (i >= cols) break;
+            float v = row[i];
+            if (!candidate(v, eligible, i)) continue;
+            uint32_t b = __float_as_uint(v);
+            if (b > t) above |= 1u << j;
+            else if (b == t) tie |= 1u << j;
         }
-        out += total;
+        if (!__syncthreads_or((above | tie) != 0)) continue;
+        uint32_t kept = above;
+        if (__syncthreads_or(tie != 0)) {  // the first `ties` entries equal to the cut, in latent order
+            uint32_t tie_total;
+            uint32_t rank = ties_seen + block_exclusive_sum(__popc(tie), &tie_total);
+            for (int j = 0; j < PER_THREAD; j++)
+                if (tie >> j & 1u) {
+                    if (rank < ties) kept |= 1u << j;
+                    rank++;
+                }
+            ties_seen += tie_total;
+        }
+        out += write_kept(kept, first, row, out, indices, values);
     }
 }
 

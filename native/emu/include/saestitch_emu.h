@@ -5,6 +5,7 @@
 #pragma once
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <type_traits>
@@ -43,6 +44,8 @@ enum cudaDeviceAttr {
 typedef struct CUstream_st* cudaStream_t;
 
 extern "C" {
+cudaError_t cudaMalloc(void** p, size_t bytes);
+cudaError_t cudaFree(void* p);
 cudaError_t cudaGetLastError(void);
 cudaError_t cudaMemsetAsync(void* dst, int value, size_t bytes, cudaStream_t stream);
 cudaError_t cudaGetDevice(int* device);

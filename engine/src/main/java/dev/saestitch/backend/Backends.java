@@ -58,7 +58,7 @@ public final class Backends {
     /** CUDA when it can run, else the CPU; on a machine without CUDA that is normal, so the reason goes to describe() and a debug log only. */
     private static Backend auto() {
         if (CudaLibraries.emulated())  // the emulated device is for trying the CUDA path's semantics, never for speed
-            return cpu("the CUDA libraries are the emulated device's (" + CudaLibraries.DIR_PROPERTY + " = " + CudaLibraries.EMULATED
+            return cpu("CUDA not available: the CUDA libraries are the emulated device's (" + CudaLibraries.DIR_PROPERTY + " = " + CudaLibraries.EMULATED
                     + "), which only --backend cuda uses", OpenBlas.choice(), BlasGemm::new);
         try {
             return cuda("chosen automatically: a CUDA device is present and the libraries load");

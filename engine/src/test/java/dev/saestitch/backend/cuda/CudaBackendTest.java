@@ -19,6 +19,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Random;
@@ -29,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.abort;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Every CudaBackend operation against the CpuBackend (itself tested against float64 references
@@ -345,6 +348,41 @@ class CudaBackendTest {
         check("updateSinceFired", since, m -> cpu.updateSinceFired(hc, 4096f, m), m -> cuda.updateSinceFired(dc, 4096f, m), 0);
         hc.close();
         dc.close();
+    }
+
+    @Test
+    void orderedCompactionsPassEmptyTilesWithOneBarrier() {
+        // Wide rows that keep a handful of entries (a sparse JumpReLU, a TopK over few positives):
+        // a tile of latents that keeps nothing must not pay for prefix counts. Counted on the
+        // emulated device (its barrier counter); a GPU has no such counter.
+        assumeTrue(CudaLibraries.emulated(), "barriers are counted on the emulated device only");
+        int rows = 4, cols = 16384;
+        Matrix z = random(rows, cols);
+        for (long i = 0; i < z.size(); i++) z.setFlat(i, i % 4001 == 0 ? 0.5f : -Math.abs(z.getFlat(i)));
+        Matrix dz = on(z);
+        for (String rule : new String[] {"ReLU", "TopK"}) {
+            SparseCodes codes = cuda.newCodes(rows, cols, 1);
+            long before = emulatedBarriers();
+            if (rule.equals("ReLU")) cuda.selectAbove(dz, null, codes);
+            else cuda.selectTopK(dz, 3, null, codes);
+            long perRow = (emulatedBarriers() - before) / rows;
+            // One per tile of 1024 latents, at most 8 more per tile holding a positive entry (5 a
+            // row here), 12 for the counting passes. Before: 3 per 256 latents (ReLU), 6 (TopK).
+            long bound = cols / 1024 + 8 * 5 + 12;
+            assertTrue(perRow <= bound, rule + ": " + perRow + " barriers per row of " + cols + " latents, over " + bound);
+            assertEquals(cpuCodes(c -> { if (rule.equals("ReLU")) cpu.selectAbove(z, null, c); else cpu.selectTopK(z, 3, null, c); }, cols).nnz(),
+                    download(codes, cols).nnz(), rule + ": entries");
+            codes.close();
+        }
+    }
+
+    private static long emulatedBarriers() {
+        MemorySegment f = CudaLibraries.cudart().lookup().find("saestitch_emu_barriers").orElseThrow();
+        try {
+            return (long) Linker.nativeLinker().downcallHandle(f, FunctionDescriptor.of(ValueLayout.JAVA_LONG)).invokeExact();
+        } catch (Throwable e) {
+            throw new AssertionError("saestitch_emu_barriers", e);
+        }
     }
 
     // ---- sparse products ----
