@@ -11,11 +11,14 @@ cd "$top"
 out="${OUT:-$top/out}"
 mkdir -p "$out"
 steps="${*:-all}"
+log() { echo "== $*" | tee -a "$out/summary.txt"; }
+driver=$(bench/gpu/driver-check.sh); driver_ok=$?
+log "$driver"
+[ $driver_ok -eq 0 ] || exit 1
 [ -f "$top/.device/bundle.tgz" ] || { echo "run.sh: .device/bundle.tgz is missing: run bench/gpu/bundle.sh here and carry .device" >&2; exit 1; }
 dev=/tmp/saestitch-device
 rm -rf "$dev" && mkdir -p "$dev" && tar xzf "$top/.device/bundle.tgz" -C "$dev"
 java="$dev/jre/bin/java"
-log() { echo "== $*" | tee -a "$out/summary.txt"; }
 
 log "$(date -u +%FT%TZ) bundle of commit $(tr '\n' ' ' < "$dev/COMMIT")"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv,noheader 2>&1 | tee -a "$out/summary.txt"

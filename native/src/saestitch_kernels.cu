@@ -9,7 +9,7 @@
 
 namespace {
 
-constexpr int ABI_VERSION = 4;
+constexpr int ABI_VERSION = 5;
 constexpr int THREADS = 256;
 constexpr int WARPS = THREADS / 32;
 constexpr int MAX_GRID = 4096;  // grid-stride loops above this: many elements per thread, no 2³¹ grid limit
@@ -24,13 +24,20 @@ constexpr int64_t WS_HIST = 0, WS_STATE = BINS, WS_ROWS = BINS + 16;
 // Select state words.
 enum { ST_PREFIX = 0, ST_MASK, ST_REMAINING, ST_DONE, ST_MIN_KEPT };
 
-inline cudaStream_t as_stream(void* s) { return static_cast<cudaStream_t>(s); }
+// The stream of an entry point's launches, and a clean slate for their status: an error that an
+// earlier runtime call of this host thread left (a failed cudaMalloc the caller already reported)
+// is cleared, so that launched() after each launch reports that launch's own status.
+inline cudaStream_t launch_stream(void* s) {
+    static_cast<void>(cudaGetLastError());
+    return static_cast<cudaStream_t>(s);
+}
 
 inline int grid_for(int64_t n, int threads = THREADS) {
     int64_t blocks = (n + threads - 1) / threads;
     return static_cast<int>(blocks < 1 ? 1 : (blocks > MAX_GRID ? MAX_GRID : blocks));
 }
 
+// The status of the launch just made (see launch_stream).
 inline int launched() { return static_cast<int>(cudaGetLastError()); }
 
 __device__ __forceinline__ int64_t global_thread() { return static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; }
@@ -61,28 +68,51 @@ __device__ T block_sum(T v) {
     return total;
 }
 
-// Exclusive prefix count of `flag` over the block in thread order; *total gets the block's count.
-__device__ uint32_t block_prefix_count(bool flag, uint32_t* total) {
-    __shared__ uint32_t warp_counts[WARPS];
+// Exclusive prefix sum of v over the block in thread order; *total gets the block's sum.
+__device__ uint32_t block_exclusive_sum(uint32_t v, uint32_t* total) {
+    __shared__ uint32_t warp_sums[WARPS];
     __shared__ uint32_t sum;
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    uint32_t ballot = __ballot_sync(0xffffffffu, flag);
-    uint32_t in_warp = __popc(ballot & ((1u << lane) - 1u));
-    __syncthreads();
-    if (lane == 0) warp_counts[warp] = __popc(ballot);
+    uint32_t inc = v;
+    for (int o = 1; o < 32; o <<= 1) {
+        uint32_t t = __shfl_up_sync(0xffffffffu, inc, o);
+        if (lane >= o) inc += t;
+    }
+    __syncthreads();  // warp_sums may still be read by a previous call
+    if (lane == 31) warp_sums[warp] = inc;
     __syncthreads();
     if (threadIdx.x == 0) {
         uint32_t s = 0;
         for (int w = 0; w < WARPS; w++) {
-            uint32_t c = warp_counts[w];
-            warp_counts[w] = s;
+            uint32_t c = warp_sums[w];
+            warp_sums[w] = s;
             s += c;
         }
         sum = s;
     }
     __syncthreads();
     *total = sum;
-    return warp_counts[warp] + in_warp;
+    return warp_sums[warp] + inc - v;
+}
+
+// The ordered compactions visit a row in tiles of COMPACT_TILE latents, PER_THREAD consecutive
+// ones per thread, so that thread order is latent order; a tile that keeps nothing (most of them
+// in a wide sparse row) costs one barrier, a tile that keeps something one more prefix sum.
+constexpr int PER_THREAD = 4;
+constexpr int COMPACT_TILE = THREADS * PER_THREAD;
+
+// Writes this thread's kept elements (bits of `kept`, from latent `first`) after those of the
+// threads before it, from out; returns the tile's count (the same in every thread).
+__device__ uint32_t write_kept(uint32_t kept, int first, const float* row, int32_t out, int32_t* indices, float* values) {
+    uint32_t total;
+    uint32_t at = out + block_exclusive_sum(__popc(kept), &total);
+    for (int j = 0; j < PER_THREAD; j++)
+        if (kept >> j & 1u) {
+            indices[at] = first + j;
+            values[at] = row[first + j];
+            at++;
+        }
+    return total;
 }
 
 // ---------------------------------------------------------------- element-wise
@@ -99,8 +129,12 @@ __global__ void k_scale(float* m, int64_t n, float s) {
 __global__ void k_subtract(const float* a, const float* b, float* out, int64_t n) {
     for (int64_t i = global_thread(); i < n; i += grid_threads()) out[i] = a[i] - b[i];
 }
+// NaN stays NaN, as on the CPU (Math.max): fmaxf would turn it into the floor and hide a diverging run.
 __global__ void k_clamp_min(float* m, int64_t n, float floor) {
-    for (int64_t i = global_thread(); i < n; i += grid_threads()) m[i] = fmaxf(floor, m[i]);
+    for (int64_t i = global_thread(); i < n; i += grid_threads()) {
+        float v = m[i];
+        m[i] = v < floor ? floor : v;
+    }
 }
 __global__ void k_multiply(const float* a, const float* b, float* out, int64_t n) {
     for (int64_t i = global_thread(); i < n; i += grid_threads()) out[i] = a[i] * b[i];
@@ -259,8 +293,7 @@ __global__ void k_adam_unit_rows(float* rows, float* grad, float* m, float* v, i
 
 // ---------------------------------------------------------------- selection rules
 
-// A row's entries are visited in tiles of THREADS consecutive latents, one per thread, so that
-// an ordered compaction (block prefix count) writes them in ascending latent order.
+// Whether latent i of value v is kept (k_count_rule counts, k_write_rule writes in latent order).
 struct AboveRule {
     const float* threshold;
     __device__ bool keep(float v, int i) const { return v > (threshold ? threshold[i] : 0.f); }
@@ -284,17 +317,13 @@ template <typename Rule>
 __global__ void k_write_rule(const float* z, int32_t cols, Rule rule, const int32_t* row_start, int32_t* indices, float* values) {
     const float* row = z + static_cast<int64_t>(blockIdx.x) * cols;
     int32_t out = row_start[blockIdx.x];
-    for (int tile = 0; tile < cols; tile += THREADS) {
-        int i = tile + threadIdx.x;
-        float v = i < cols ? row[i] : 0.f;
-        bool keep = i < cols && rule.keep(v, i);
-        uint32_t total;
-        uint32_t at = block_prefix_count(keep, &total);
-        if (keep) {
-            indices[out + at] = i;
-            values[out + at] = v;
-        }
-        out += total;
+    for (int tile = 0; tile < cols; tile += COMPACT_TILE) {
+        int first = tile + threadIdx.x * PER_THREAD;
+        uint32_t kept = 0;
+        for (int j = 0; j < PER_THREAD; j++)
+            if (first + j < cols && rule.keep(row[first + j], first + j)) kept |= 1u << j;
+        if (!__syncthreads_or(kept != 0)) continue;
+        out += write_kept(kept, first, row, out, indices, values);
     }
 }
 
@@ -397,23 +426,31 @@ __global__ void k_write_cut(const float* z, int32_t cols, const float* eligible,
     uint32_t t = global_cut ? cut_bits[0] : cut_bits[r], ties = ties_kept[r];
     int32_t out = row_start[r];
     uint32_t ties_seen = 0;
-    for (int tile = 0; tile < cols; tile += THREADS) {
-        int i = tile + threadIdx.x;
-        float v = i < cols ? row[i] : 0.f;
-        bool cand = i < cols && candidate(v, eligible, i);
-        uint32_t b = __float_as_uint(v);
-        bool tie = cand && b == t;
-        uint32_t tie_total;
-        uint32_t tie_rank = ties_seen + block_prefix_count(tie, &tie_total);
-        ties_seen += tie_total;
-        bool keep = cand && (b > t || (tie && tie_rank < ties));
-        uint32_t total;
-        uint32_t at = block_prefix_count(keep, &total);
-        if (keep) {
-            indices[out + at] = i;
-            values[out + at] = v;
+    for (int tile = 0; tile < cols; tile += COMPACT_TILE) {
+        int first = tile + threadIdx.x * PER_THREAD;
+        uint32_t above = 0, tie = 0;
+        for (int j = 0; j < PER_THREAD; j++) {
+            int i = first + j;
+            if (i >= cols) break;
+            float v = row[i];
+            if (!candidate(v, eligible, i)) continue;
+            uint32_t b = __float_as_uint(v);
+            if (b > t) above |= 1u << j;
+            else if (b == t) tie |= 1u << j;
         }
-        out += total;
+        if (!__syncthreads_or((above | tie) != 0)) continue;
+        uint32_t kept = above;
+        if (__syncthreads_or(tie != 0)) {  // the first `ties` entries equal to the cut, in latent order
+            uint32_t tie_total;
+            uint32_t rank = ties_seen + block_exclusive_sum(__popc(tie), &tie_total);
+            for (int j = 0; j < PER_THREAD; j++)
+                if (tie >> j & 1u) {
+                    if (rank < ties) kept |= 1u << j;
+                    rank++;
+                }
+            ties_seen += tie_total;
+        }
+        out += write_kept(kept, first, row, out, indices, values);
     }
 }
 
@@ -573,9 +610,11 @@ __global__ void k_sparse_decode(const int32_t* row_start, const int32_t* indices
 
 constexpr int SCAN_THREADS = 1024;
 
-// One block of SCAN_THREADS: data[0..n) becomes its inclusive prefix sum. Each thread owns a
+// One block of SCAN_THREADS: data[0..n) becomes its inclusive prefix sum. The launch bounds let
+// nvcc budget registers for a block of 1024 threads (without them it may use more than such a
+// block can have, and the launch fails with too many resources requested). Each thread owns a
 // contiguous run (data stays in L2 for the sizes here: rows or latents, up to a few hundred K).
-__global__ void k_inclusive_scan(int32_t* data, int32_t n) {
+__global__ void __launch_bounds__(SCAN_THREADS) k_inclusive_scan(int32_t* data, int32_t n) {
     __shared__ int32_t warp_total[SCAN_THREADS / 32];
     int per = (n + SCAN_THREADS - 1) / SCAN_THREADS;
     int begin = min(n, static_cast<int>(threadIdx.x) * per), end = min(n, begin + per);
@@ -640,17 +679,18 @@ __global__ void k_gather_latents(const int32_t* offsets, const int32_t* csc_row,
     }
 }
 
-// One block per row; a warp per entry.
+// One block per row; a warp per entry. Sums in float64, as the CPU backend: the products of a
+// gradient and a decoder row can cancel, and a float32 sum would lose what remains.
 __global__ void k_sampled_dot(const int32_t* row_start, const int32_t* indices, const float* a, const float* w, int32_t d,
                               float* out_values) {
     int r = blockIdx.x, lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const float* x = a + static_cast<int64_t>(r) * d;
     for (int e = row_start[r] + warp, end = row_start[r + 1]; e < end; e += WARPS) {
         const float* wr = w + static_cast<int64_t>(indices[e]) * d;
-        float s = 0;
-        for (int c = lane; c < d; c += 32) s += x[c] * wr[c];
+        double s = 0;
+        for (int c = lane; c < d; c += 32) s += static_cast<double>(x[c]) * wr[c];
         s = warp_sum(s);
-        if (lane == 0) out_values[e] = s;
+        if (lane == 0) out_values[e] = static_cast<float>(s);
     }
 }
 
@@ -671,8 +711,14 @@ __global__ void k_gather_dense(const int32_t* row_start, const int32_t* indices,
 __global__ void k_sparse_column_sums(const int32_t* row_start, int32_t rows, const int32_t* indices, const float* values,
                                      float alpha, float* out) {
     int64_t nnz = row_start[rows];
-    for (int64_t e = global_thread(); e < nnz; e += grid_threads())
-        atomicAdd(out + indices[e], values ? alpha * values[e] : alpha);
+    for (int64_t e = global_thread(); e < nnz; e += grid_threads()) atomicAdd(out + indices[e], alpha * values[e]);
+}
+
+// out[i] += alpha·count[i], the count exact: the CPU's value (adding alpha once per entry in
+// float32 drifts by hundreds of ulps at thousands of entries, in an order that varies).
+__global__ void k_add_counts(const int32_t* counts, int32_t latents, float alpha, float* out) {
+    for (int64_t i = global_thread(); i < latents; i += grid_threads())
+        if (counts[i] != 0) out[i] += static_cast<float>(alpha * static_cast<double>(counts[i]));
 }
 
 __global__ void k_sparse_column_products(const int32_t* row_start, int32_t rows, const int32_t* indices, const float* a,
@@ -740,7 +786,9 @@ __global__ void k_tile_max(const float* s, int32_t tile_rows, int32_t tile_cols,
         unsigned long long row_best = 0;
 #pragma unroll
         for (int g = 0; g < TILE_GROUP; g++) {
-            if (v[g] != v[g]) continue;  // NaN, or a column past the tile
+            // NaN, a column past the tile, or −∞: the host fold starts at −∞ with index −1 and
+            // takes only greater values, so a row of −∞ keeps −1.
+            if (!(v[g] > -CUDART_INF_F)) continue;
             row_best = max(row_best, max_key(v[g], col_offset + c0 + g));
             col_best[g] = max(col_best[g], max_key(v[g], row_offset + r0 + rr));
         }
@@ -787,7 +835,7 @@ int sae_abi_version(int32_t* version) {
 #define SAE_FLAT(kernel, n, ...)                                                            \
     do {                                                                                    \
         if ((n) <= 0) return 0;                                                             \
-        kernel<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(__VA_ARGS__);                \
+        kernel<<<grid_for(n), THREADS, 0, launch_stream(stream)>>>(__VA_ARGS__);                \
         return launched();                                                                  \
     } while (0)
 
@@ -806,24 +854,24 @@ int sae_add_row_vector(float* m, int32_t rows, int32_t cols, const float* row, f
 
 int sae_column_sums(const float* m, int32_t rows, int32_t cols, float alpha, float beta, float* out, void* stream) {
     if (cols <= 0) return 0;
-    k_column_sums<<<(cols + 31) / 32, dim3(32, 8), 0, as_stream(stream)>>>(m, rows, cols, alpha, beta, out);
+    k_column_sums<<<(cols + 31) / 32, dim3(32, 8), 0, launch_stream(stream)>>>(m, rows, cols, alpha, beta, out);
     return launched();
 }
 
 int sae_row_norms(const float* m, int32_t rows, int32_t cols, float* out, void* stream) {
     if (rows <= 0) return 0;
-    k_row_norms<<<(rows + WARPS - 1) / WARPS, THREADS, 0, as_stream(stream)>>>(m, rows, cols, out);
+    k_row_norms<<<(rows + WARPS - 1) / WARPS, THREADS, 0, launch_stream(stream)>>>(m, rows, cols, out);
     return launched();
 }
 
 int sae_row_squared_distances(const float* a, const float* b, int32_t rows, int32_t cols, float* out, void* stream) {
     if (rows <= 0) return 0;
-    k_row_squared_distances<<<(rows + WARPS - 1) / WARPS, THREADS, 0, as_stream(stream)>>>(a, b, rows, cols, out);
+    k_row_squared_distances<<<(rows + WARPS - 1) / WARPS, THREADS, 0, launch_stream(stream)>>>(a, b, rows, cols, out);
     return launched();
 }
 
 int sae_sum_squares(const float* m, int64_t n, double* out, void* stream) {
-    int status = static_cast<int>(cudaMemsetAsync(out, 0, sizeof(double), as_stream(stream)));
+    int status = static_cast<int>(cudaMemsetAsync(out, 0, sizeof(double), launch_stream(stream)));
     if (status != 0) return status;
     SAE_FLAT(k_sum_squares, n, m, n, out);
 }
@@ -839,20 +887,20 @@ int sae_adam(float* param, const float* grad, float* m, float* v, int64_t n,
 
 int sae_remove_parallel_component(const float* rows, float* grad, int32_t n_rows, int32_t cols, void* stream) {
     if (n_rows <= 0) return 0;
-    k_remove_parallel_component<<<n_rows, THREADS, 0, as_stream(stream)>>>(rows, grad, cols);
+    k_remove_parallel_component<<<n_rows, THREADS, 0, launch_stream(stream)>>>(rows, grad, cols);
     return launched();
 }
 
 int sae_normalise_rows(float* rows, int32_t n_rows, int32_t cols, void* stream) {
     if (n_rows <= 0) return 0;
-    k_normalise_rows<<<n_rows, THREADS, 0, as_stream(stream)>>>(rows, cols);
+    k_normalise_rows<<<n_rows, THREADS, 0, launch_stream(stream)>>>(rows, cols);
     return launched();
 }
 
 int sae_adam_unit_rows(float* rows, float* grad, float* m, float* v, int32_t n_rows, int32_t cols,
                        float step_size, float root_c2, float beta1, float beta2, float eps, void* stream) {
     if (n_rows <= 0) return 0;
-    k_adam_unit_rows<<<n_rows, THREADS, 0, as_stream(stream)>>>(rows, grad, m, v, cols, step_size, root_c2, beta1, beta2, eps);
+    k_adam_unit_rows<<<n_rows, THREADS, 0, launch_stream(stream)>>>(rows, grad, m, v, cols, step_size, root_c2, beta1, beta2, eps);
     return launched();
 }
 
@@ -867,7 +915,7 @@ static int scan_counts(int32_t* row_start, int32_t rows, cudaStream_t s) {
 }
 
 int sae_count_above(const float* z, int32_t rows, int32_t cols, const float* threshold, int32_t* row_start, void* stream) {
-    cudaStream_t s = as_stream(stream);
+    cudaStream_t s = launch_stream(stream);
     if (rows > 0) {
         k_count_rule<<<rows, THREADS, 0, s>>>(z, cols, AboveRule{threshold}, row_start);
         if (int st = launched()) return st;
@@ -876,7 +924,7 @@ int sae_count_above(const float* z, int32_t rows, int32_t cols, const float* thr
 }
 
 int sae_count_band(const float* z, int32_t rows, int32_t cols, const float* centre, float half_width, int32_t* row_start, void* stream) {
-    cudaStream_t s = as_stream(stream);
+    cudaStream_t s = launch_stream(stream);
     if (rows > 0) {
         k_count_rule<<<rows, THREADS, 0, s>>>(z, cols, BandRule{centre, half_width}, row_start);
         if (int st = launched()) return st;
@@ -887,14 +935,14 @@ int sae_count_band(const float* z, int32_t rows, int32_t cols, const float* cent
 int sae_select_above(const float* z, int32_t rows, int32_t cols, const float* threshold,
                      const int32_t* row_start, int32_t* indices, float* values, void* stream) {
     if (rows <= 0) return 0;
-    k_write_rule<<<rows, THREADS, 0, as_stream(stream)>>>(z, cols, AboveRule{threshold}, row_start, indices, values);
+    k_write_rule<<<rows, THREADS, 0, launch_stream(stream)>>>(z, cols, AboveRule{threshold}, row_start, indices, values);
     return launched();
 }
 
 int sae_select_band(const float* z, int32_t rows, int32_t cols, const float* centre, float half_width,
                     const int32_t* row_start, int32_t* indices, float* values, void* stream) {
     if (rows <= 0) return 0;
-    k_write_rule<<<rows, THREADS, 0, as_stream(stream)>>>(z, cols, BandRule{centre, half_width}, row_start, indices, values);
+    k_write_rule<<<rows, THREADS, 0, launch_stream(stream)>>>(z, cols, BandRule{centre, half_width}, row_start, indices, values);
     return launched();
 }
 
@@ -905,7 +953,7 @@ int sae_select_workspace(int32_t rows, int64_t* words) {
 
 int sae_select_topk(const float* z, int32_t rows, int32_t cols, int32_t k, const float* eligible,
                     int32_t* workspace, int32_t* row_start, int32_t* indices, float* values, void* stream) {
-    cudaStream_t s = as_stream(stream);
+    cudaStream_t s = launch_stream(stream);
     if (k <= 0) return static_cast<int>(cudaErrorInvalidValue);
     uint32_t* ws = reinterpret_cast<uint32_t*>(workspace);
     uint32_t *cut = ws + WS_ROWS, *ties = ws + WS_ROWS + rows;
@@ -921,7 +969,7 @@ int sae_select_topk(const float* z, int32_t rows, int32_t cols, int32_t k, const
 
 int sae_select_batch_topk(const float* z, int32_t rows, int32_t cols, int32_t k,
                           int32_t* workspace, int32_t* row_start, int32_t* indices, float* values, float* cut, void* stream) {
-    cudaStream_t s = as_stream(stream);
+    cudaStream_t s = launch_stream(stream);
     if (k <= 0) return static_cast<int>(cudaErrorInvalidValue);
     uint32_t* ws = reinterpret_cast<uint32_t*>(workspace);
     uint32_t *hist = ws + WS_HIST, *state = ws + WS_STATE, *row_ties = ws + WS_ROWS, *ties_kept = ws + WS_ROWS + rows;
@@ -958,7 +1006,7 @@ static int entry_grid(int32_t rows) { return grid_for(static_cast<int64_t>(rows)
 int sae_sparse_decode(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows,
                       const float* w, int32_t d, const float* bias, float* out, void* stream) {
     if (rows <= 0 || d <= 0) return 0;
-    k_sparse_decode<<<rows, THREADS, 0, as_stream(stream)>>>(row_start, indices, values, w, d, bias, out);
+    k_sparse_decode<<<rows, THREADS, 0, launch_stream(stream)>>>(row_start, indices, values, w, d, bias, out);
     return launched();
 }
 
@@ -971,7 +1019,7 @@ int sae_transpose_workspace(int32_t latents, int64_t capacity, int64_t* words) {
 int sae_sparse_transpose_product(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows,
                                  int32_t latents, int64_t capacity, float alpha, const float* dense, int32_t d,
                                  int32_t* workspace, float* out, void* stream) {
-    cudaStream_t s = as_stream(stream);
+    cudaStream_t s = launch_stream(stream);
     if (rows <= 0 || d <= 0 || latents <= 0) return 0;
     // Workspace: offsets (latents + 1) | cursor (latents) | CSC rows (capacity) | CSC values (capacity)
     int32_t *offsets = workspace, *cursor = offsets + latents + 1, *csc_row = cursor + latents;
@@ -990,14 +1038,14 @@ int sae_sparse_transpose_product(const int32_t* row_start, const int32_t* indice
 int sae_sampled_dot(const int32_t* row_start, const int32_t* indices, int32_t rows,
                     const float* a, const float* w, int32_t d, float* out_values, void* stream) {
     if (rows <= 0) return 0;
-    k_sampled_dot<<<rows, THREADS, 0, as_stream(stream)>>>(row_start, indices, a, w, d, out_values);
+    k_sampled_dot<<<rows, THREADS, 0, launch_stream(stream)>>>(row_start, indices, a, w, d, out_values);
     return launched();
 }
 
 
 int sae_scatter_dense(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows, int32_t latents,
                       float* dense, void* stream) {
-    cudaStream_t s = as_stream(stream);
+    cudaStream_t s = launch_stream(stream);
     if (rows <= 0 || latents <= 0) return 0;
     if (int st = static_cast<int>(cudaMemsetAsync(dense, 0, sizeof(float) * static_cast<int64_t>(rows) * latents, s))) return st;
     k_scatter_dense<<<rows, THREADS, 0, s>>>(row_start, indices, values, latents, dense);
@@ -1007,20 +1055,32 @@ int sae_scatter_dense(const int32_t* row_start, const int32_t* indices, const fl
 int sae_gather_dense(const int32_t* row_start, const int32_t* indices, int32_t rows, const float* dense, int32_t latents,
                      float* values, void* stream) {
     if (rows <= 0 || latents <= 0) return 0;
-    k_gather_dense<<<rows, THREADS, 0, as_stream(stream)>>>(row_start, indices, dense, latents, values);
+    k_gather_dense<<<rows, THREADS, 0, launch_stream(stream)>>>(row_start, indices, dense, latents, values);
     return launched();
 }
 
 int sae_sparse_column_sums(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows,
                            float alpha, float* out, void* stream) {
     if (rows <= 0) return 0;
-    k_sparse_column_sums<<<entry_grid(rows), THREADS, 0, as_stream(stream)>>>(row_start, rows, indices, values, alpha, out);
+    k_sparse_column_sums<<<entry_grid(rows), THREADS, 0, launch_stream(stream)>>>(row_start, rows, indices, values, alpha, out);
+    return launched();
+}
+
+int sae_sparse_column_counts(const int32_t* row_start, const int32_t* indices, int32_t rows, int32_t latents, float alpha,
+                             int32_t* scratch, float* out, void* stream) {
+    cudaStream_t s = launch_stream(stream);
+    if (rows <= 0 || latents <= 0) return 0;
+    // k_count_latents counts latent i into scratch[i + 1], as the CSC offsets of the transpose product.
+    if (int st = static_cast<int>(cudaMemsetAsync(scratch, 0, sizeof(int32_t) * (static_cast<int64_t>(latents) + 1), s))) return st;
+    k_count_latents<<<entry_grid(rows), THREADS, 0, s>>>(row_start, rows, indices, scratch);
+    if (int st = launched()) return st;
+    k_add_counts<<<grid_for(latents), THREADS, 0, s>>>(scratch + 1, latents, alpha, out);
     return launched();
 }
 
 int sae_sparse_column_products(const int32_t* row_start, const int32_t* indices, const float* a_values, const float* b_values,
                                int32_t rows, int32_t latents, float alpha, double* scratch, float* out, void* stream) {
-    cudaStream_t s = as_stream(stream);
+    cudaStream_t s = launch_stream(stream);
     if (rows <= 0 || latents <= 0) return 0;
     if (int st = static_cast<int>(cudaMemsetAsync(scratch, 0, sizeof(double) * latents, s))) return st;
     k_sparse_column_products<<<entry_grid(rows), THREADS, 0, s>>>(row_start, rows, indices, a_values, b_values, scratch);
@@ -1032,13 +1092,13 @@ int sae_sparse_column_products(const int32_t* row_start, const int32_t* indices,
 int sae_sparse_add_by_latent(const int32_t* row_start, const int32_t* indices, float* values, int32_t rows,
                              float alpha, const float* per_latent, void* stream) {
     if (rows <= 0) return 0;
-    k_sparse_add_by_latent<<<entry_grid(rows), THREADS, 0, as_stream(stream)>>>(row_start, rows, indices, values, alpha, per_latent);
+    k_sparse_add_by_latent<<<entry_grid(rows), THREADS, 0, launch_stream(stream)>>>(row_start, rows, indices, values, alpha, per_latent);
     return launched();
 }
 
 int sae_update_since_fired(const int32_t* row_start, const int32_t* indices, int32_t rows, int32_t latents,
                            float tokens, float* since_fired, void* stream) {
-    cudaStream_t s = as_stream(stream);
+    cudaStream_t s = launch_stream(stream);
     if (latents <= 0) return 0;
     k_age<<<grid_for(latents), THREADS, 0, s>>>(since_fired, latents, tokens);
     if (int st = launched()) return st;
@@ -1054,14 +1114,18 @@ int sae_tile_max(const float* s, int32_t tile_rows, int32_t tile_cols, int32_t l
     auto* rk = reinterpret_cast<unsigned long long*>(row_keys);
     auto* ck = reinterpret_cast<unsigned long long*>(col_keys);
     bool aligned = ld % TILE_GROUP == 0 && reinterpret_cast<uintptr_t>(s) % 16 == 0;
-    // gridDim.y is at most 65535: a tall tile (a narrow B gives tiles of millions of rows) goes in slices.
-    constexpr int32_t MAX_SLICE = 65535 * TILE_STRIP;
-    for (int32_t r0 = 0; r0 < tile_rows; r0 += MAX_SLICE) {
-        int32_t rows = min(MAX_SLICE, tile_rows - r0);
+    // gridDim.y is limited (65535 on every GPU so far): a tall tile (a narrow B gives tiles of
+    // millions of rows) goes in slices of that many row strips.
+    int device = 0, max_grid_y = 0;
+    if (int st = static_cast<int>(cudaGetDevice(&device))) return st;
+    if (int st = static_cast<int>(cudaDeviceGetAttribute(&max_grid_y, cudaDevAttrMaxGridDimY, device))) return st;
+    const int32_t max_slice = max_grid_y * TILE_STRIP;
+    for (int32_t r0 = 0; r0 < tile_rows; r0 += max_slice) {
+        int32_t rows = min(max_slice, tile_rows - r0);
         const float* slice = s + static_cast<int64_t>(r0) * ld;
         dim3 grid((groups + THREADS - 1) / THREADS, (rows + TILE_STRIP - 1) / TILE_STRIP);
-        if (aligned) k_tile_max<true><<<grid, THREADS, 0, as_stream(stream)>>>(slice, rows, tile_cols, ld, row_offset + r0, col_offset, rk, ck);
-        else k_tile_max<false><<<grid, THREADS, 0, as_stream(stream)>>>(slice, rows, tile_cols, ld, row_offset + r0, col_offset, rk, ck);
+        if (aligned) k_tile_max<true><<<grid, THREADS, 0, launch_stream(stream)>>>(slice, rows, tile_cols, ld, row_offset + r0, col_offset, rk, ck);
+        else k_tile_max<false><<<grid, THREADS, 0, launch_stream(stream)>>>(slice, rows, tile_cols, ld, row_offset + r0, col_offset, rk, ck);
         if (int st = launched()) return st;
     }
     return 0;
@@ -1069,7 +1133,7 @@ int sae_tile_max(const float* s, int32_t tile_rows, int32_t tile_cols, int32_t l
 
 int sae_unpack_max_keys(const uint64_t* keys, int32_t n, float* max, int32_t* arg, void* stream) {
     if (n <= 0) return 0;
-    k_unpack_max_keys<<<grid_for(n), THREADS, 0, as_stream(stream)>>>(reinterpret_cast<const unsigned long long*>(keys), n, max, arg);
+    k_unpack_max_keys<<<grid_for(n), THREADS, 0, launch_stream(stream)>>>(reinterpret_cast<const unsigned long long*>(keys), n, max, arg);
     return launched();
 }
 

@@ -2,8 +2,9 @@
  * saestitch CUDA kernels: the C ABI that dev.saestitch.bindings.kernels.saestitch_kernels_h binds.
  *
  * Conventions (every function):
- *  - returns an int status, the cudaError_t of the launch (0 = cudaSuccess); asynchronous
- *    failures surface at the caller's next stream synchronize;
+ *  - returns an int status, the cudaError_t of its own launches (0 = cudaSuccess), never an
+ *    earlier call's error left in the thread's last error; asynchronous failures surface at the
+ *    caller's next stream synchronize;
  *  - takes the cudaStream_t to queue on as its last argument, as void* (NULL = legacy stream);
  *  - every pointer except those documented as host pointers is device memory;
  *  - matrices are row-major float32; element counts are int64_t, rows and columns int32_t;
@@ -29,7 +30,7 @@ int sae_fill(float* m, int64_t n, float value, void* stream);
 int sae_axpy(float alpha, const float* x, float* y, int64_t n, void* stream);             /* y += alpha·x */
 int sae_scale(float* m, int64_t n, float s, void* stream);
 int sae_subtract(const float* a, const float* b, float* out, int64_t n, void* stream);    /* out = a − b */
-int sae_clamp_min(float* m, int64_t n, float floor, void* stream);
+int sae_clamp_min(float* m, int64_t n, float floor, void* stream);                      /* max(floor, m); NaN stays */
 int sae_multiply(const float* a, const float* b, float* out, int64_t n, void* stream);
 int sae_divide(const float* a, const float* b, float* out, int64_t n, void* stream);      /* 0 where b = 0 */
 int sae_greater_equal(const float* a, int64_t n, float t, float* mask, void* stream);
@@ -96,7 +97,7 @@ int sae_transpose_workspace(int32_t latents, int64_t capacity, int64_t* words);
 int sae_sparse_transpose_product(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows,
                                  int32_t latents, int64_t capacity, float alpha, const float* dense, int32_t d,
                                  int32_t* workspace, float* out, void* stream);
-/* out_values[e] = ⟨a[row(e), :], w[index(e), :]⟩; a (rows, d), w (latents, d). */
+/* out_values[e] = ⟨a[row(e), :], w[index(e), :]⟩ summed in float64; a (rows, d), w (latents, d). */
 int sae_sampled_dot(const int32_t* row_start, const int32_t* indices, int32_t rows,
                     const float* a, const float* w, int32_t d, float* out_values, void* stream);
 /* dense (rows, latents) = the codes, zeros elsewhere (dense is cleared first): for the dense
@@ -106,9 +107,13 @@ int sae_scatter_dense(const int32_t* row_start, const int32_t* indices, const fl
 /* values[e] = dense[row(e), index(e)], dense (rows, latents): sampled dots from a full product. */
 int sae_gather_dense(const int32_t* row_start, const int32_t* indices, int32_t rows, const float* dense, int32_t latents,
                      float* values, void* stream);
-/* out[i] += alpha·Σ_{e: index i} values[e]; values NULL counts entries (each adds alpha). */
+/* out[i] += alpha·Σ_{e: index i} values[e]. */
 int sae_sparse_column_sums(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows,
                            float alpha, float* out, void* stream);
+/* out[i] += alpha·(entries of latent i), the count exact (int32 in scratch, latents + 1 words) and
+ * alpha·count added once, as the CPU backend. */
+int sae_sparse_column_counts(const int32_t* row_start, const int32_t* indices, int32_t rows, int32_t latents, float alpha,
+                             int32_t* scratch, float* out, void* stream);
 /* out[i] += alpha·Σ_{e: index i} a[e]·b[e], accumulated in float64 in scratch (latents doubles). */
 int sae_sparse_column_products(const int32_t* row_start, const int32_t* indices, const float* a_values, const float* b_values,
                                int32_t rows, int32_t latents, float alpha, double* scratch, float* out, void* stream);

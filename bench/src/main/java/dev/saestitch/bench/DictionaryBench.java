@@ -2,6 +2,8 @@ package dev.saestitch.bench;
 
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.select.Backends;
+import dev.saestitch.backend.DotMaxima;
+import dev.saestitch.backend.DotScan;
 import dev.saestitch.dict.DeltaMse;
 import dev.saestitch.dict.MaxCosine;
 import dev.saestitch.tensor.Matrix;
@@ -26,8 +28,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * Comparing dictionaries of F_S = 2048 and F_L = 4096 latents at D = 768 (issue shape):
  * <ul>
- *   <li>{@code maxCosine}: the blockwise max decoder cosine in both directions, next to
- *       {@code bareGemm}, the BLAS product of the same shape (F_L × D)·(D × F_S) that it tiles;</li>
+ *   <li>{@code maxCosine}: the blockwise max decoder cosine in both directions (normalising the
+ *       rows included); {@code maxDots}, the backend's fused scan alone (row and column maxima
+ *       and arguments of the product); {@code scanDots}, the same with the pairs above compare's
+ *       cut (θ = 0.7 less the error bound); next to {@code bareGemm}, the BLAS product of the
+ *       same shape (F_L × D)·(D × F_S) that they tile. Rows have unit norm, as decoder rows do;</li>
  *   <li>{@code deltaMseOnePass}: the exact Δmse of adding every LARGE latent, from the residuals
  *       and LARGE's sparse codes of N = 1024 samples (k = 32), next to {@code deltaMseOneAtATime},
  *       the papers' way: for each latent, the reconstruction with it added and its sse over the
@@ -58,6 +63,8 @@ public class DictionaryBench {
         SplittableRandom random = new SplittableRandom(7);
         small = RandomMatrices.gaussian(arena, F_SMALL, D, 1, random);
         large = RandomMatrices.gaussian(arena, F_LARGE, D, 1, random);
+        backend.normaliseRows(small);
+        backend.normaliseRows(large);
         products = Matrix.allocate(arena, F_LARGE, F_SMALL);
         residual = RandomMatrices.gaussian(arena, N, D, 1, random);
         codes = backend.newCodes(N, F_LARGE, (long) N * K);
@@ -82,6 +89,12 @@ public class DictionaryBench {
 
     @Benchmark
     public MaxCosine maxCosine() { return MaxCosine.compute(backend, large, small); }
+
+    @Benchmark
+    public DotMaxima maxDots() { return backend.maxDots(large, small, F_LARGE, F_SMALL); }
+
+    @Benchmark
+    public DotScan scanDots() { return backend.scanDots(large, small, F_LARGE, F_SMALL, (float) (0.7 - MaxCosine.errorBound(D))); }
 
     @Benchmark
     public Matrix bareGemm() {

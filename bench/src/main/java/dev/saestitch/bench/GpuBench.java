@@ -121,7 +121,7 @@ public final class GpuBench {
                 for (int i0 = 0; i0 < rows; i0 += tile)
                     for (int j0 = 0; j0 < rows; j0 += tile) {
                         int tr = Math.min(tile, rows - i0), tc = Math.min(tile, rows - j0);
-                        backend.gemm(false, true, 1f, a.rows(i0, tr), b.rows(j0, tc), 0f, new Matrix(out.data(), tr, tc));
+                        backend.gemm(false, true, 1f, a.rows(i0, tr), b.rows(j0, tc), 0f, out.packed(tr, tc));
                     }
                 backend.synchronize();
                 bare[r] = (System.nanoTime() - t0) / 1e6;

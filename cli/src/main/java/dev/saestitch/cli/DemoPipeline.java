@@ -14,7 +14,7 @@ import dev.saestitch.franken.Frankenstein;
 import dev.saestitch.franken.NormalEquations;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.match.SeedMatching;
-import dev.saestitch.metrics.NovelLatentTruth;
+import dev.saestitch.dict.NovelLatentTruth;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.Sae;
@@ -40,7 +40,9 @@ import java.util.Map;
 final class DemoPipeline implements AutoCloseable {
 
     /** The training recipe and measurement sizes of a demo. */
-    record Recipe(Architecture architecture, int[] widths, int k, long tokens, int batch, double lr, long deadTokens, long seed, int evalRows) {}
+    /** @param l1 ReLU's L1 coefficient, or null for the training default */
+    record Recipe(Architecture architecture, int[] widths, int k, long tokens, int batch, double lr, Double l1, long deadTokens, long seed,
+                  int evalRows) {}
 
     /** compare's, stitch's and frankenstein's default batch and stitch's default rows. */
     private static final int COMMAND_BATCH = 4096, STITCH_ROWS = 16384;
@@ -85,8 +87,10 @@ final class DemoPipeline implements AutoCloseable {
      */
     private Map<String, Object> train(String name, int width, long seed, ActivationSource train, ActivationSource eval, Matrix truth)
             throws IOException {
-        TrainConfig cfg = TrainConfig.builder(recipe.architecture(), width).k(recipe.k()).batchSize(recipe.batch()).totalTokens(recipe.tokens())
-                .lr(recipe.lr()).deadTokens(recipe.deadTokens()).seed(seed).build();
+        TrainConfig.Builder b = TrainConfig.builder(recipe.architecture(), width).k(recipe.k()).batchSize(recipe.batch()).totalTokens(recipe.tokens())
+                .lr(recipe.lr()).deadTokens(recipe.deadTokens()).seed(seed);
+        if (recipe.l1() != null) b.l1Coefficient(recipe.l1());
+        TrainConfig cfg = b.build();
         TrainingLog log = new TrainingLog(err, "demo " + name, null);
         Training.Result run = Training.run(backend, cfg, train, seed, Training.Checkpoints.NONE, log);
         log.done();
@@ -94,7 +98,7 @@ final class DemoPipeline implements AutoCloseable {
             SaeFiles.save(sae, saeDir(name));
             Evaluation ev = Evaluations.of(backend, sae, eval, seed, recipe.evalRows(), recipe.batch());
             saes.put(name, SaeFiles.load(saeDir(name)));
-            return EvaluationReport.of(ev, sae, truth)
+            return EvaluationReport.of(backend, ev, sae, truth)
                     .put("sae", saeDir(name).toString())
                     .put("seconds", run.seconds())
                     .put("tokens_per_s", run.tokensPerSecond()).fields();
@@ -134,7 +138,7 @@ final class DemoPipeline implements AutoCloseable {
 
     /** The pair's novel latents scored against the true features. */
     Map<String, Object> novelVsTruth(Pair pair, Matrix truth) {
-        NovelLatentTruth t = NovelLatentTruth.score(truth, saes.get(pair.small()).wDec(), saes.get(pair.large()).wDec(),
+        NovelLatentTruth t = NovelLatentTruth.score(backend, truth, saes.get(pair.small()).wDec(), saes.get(pair.large()).wDec(),
                 pair.comparison().classes().novelMask());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("novel", t.novel());
@@ -168,7 +172,7 @@ final class DemoPipeline implements AutoCloseable {
             progress.done();
             Path saved = saeDir("frankenstein");
             String format = SaeFiles.save(f.merge().result(), saved, Map.of());
-            JsonReport result = FrankenReport.json(f, options, pathOf::get, data, saved, format);
+            JsonReport result = FrankenReport.json(backend, f, options, pathOf::get, data, saved, format);
             FrankenReport.write(reports().resolve("frankenstein"), result, options);
             return result.fields();
         }

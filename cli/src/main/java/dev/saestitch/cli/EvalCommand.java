@@ -45,7 +45,7 @@ final class EvalCommand implements Callable<Integer> {
             dataOption.checkInputDim(sae.dIn(), saeDir, data);
             spec.commandLine().getErr().println("eval: " + sae + " on " + data.description() + "; " + backend.describe());
             Evaluation ev = Evaluations.of(backend, sae, data.source(), seed, rows, batch);
-            EvaluationReport.of(ev, sae, data.truth()).put("sae", saeDir.toString()).print(spec.commandLine().getOut(), json.enabled);
+            EvaluationReport.of(backend, ev, sae, data.truth()).put("sae", saeDir.toString()).print(spec.commandLine().getOut(), json.enabled);
         }
         return 0;
     }

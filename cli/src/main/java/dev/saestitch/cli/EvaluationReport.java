@@ -1,6 +1,7 @@
 package dev.saestitch.cli;
 
-import dev.saestitch.metrics.FeatureRecovery;
+import dev.saestitch.backend.Backend;
+import dev.saestitch.dict.FeatureRecovery;
 import dev.saestitch.sae.Autoencoder;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.train.Evaluation;
@@ -11,7 +12,7 @@ final class EvaluationReport {
     private EvaluationReport() {}
 
     /** The contract keys (mse, fvu, l0, dead_fraction, ...) plus recovery when the truth is known. */
-    static JsonReport of(Evaluation ev, Autoencoder sae, Matrix truth) {
+    static JsonReport of(Backend backend, Evaluation ev, Autoencoder sae, Matrix truth) {
         JsonReport r = new JsonReport()
                 .put("architecture", sae.architectureName())
                 .put("d_in", sae.dIn())
@@ -23,7 +24,7 @@ final class EvaluationReport {
                 .put("l0", ev.l0())
                 .put("dead_fraction", ev.deadFraction());
         if (truth != null) {
-            FeatureRecovery.Result rec = FeatureRecovery.score(truth, sae.wDec());
+            FeatureRecovery.Result rec = FeatureRecovery.score(backend, truth, sae.wDec());
             r.put("recovered_fraction", rec.fractionRecovered()).put("mean_max_cos", rec.meanMaxCosine());
         }
         return r;

@@ -90,7 +90,7 @@ final class FrankenCommand implements Callable<Integer> {
                         n -> progress.status(n, ""))) {
                     if (options.retrain().method() != DecoderRetraining.Method.NONE) progress.done();
                     String format = out == null ? null : SaeFiles.save(f.merge().result(), out, Map.of());
-                    JsonReport result = FrankenReport.json(f, options, s -> pathOf.get(s).toString(), data, out, format);
+                    JsonReport result = FrankenReport.json(backend, f, options, s -> pathOf.get(s).toString(), data, out, format);
                     if (report != null) FrankenReport.write(report, result, options);
                     if (json.enabled) result.print(spec.commandLine().getOut());
                     else FrankenReport.printTable(spec.commandLine().getOut(), result);

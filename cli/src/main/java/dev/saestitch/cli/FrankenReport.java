@@ -1,9 +1,10 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.api.FrankensteinResult;
+import dev.saestitch.backend.Backend;
 import dev.saestitch.franken.DecoderRetraining;
 import dev.saestitch.franken.Frankenstein;
-import dev.saestitch.metrics.FeatureRecovery;
+import dev.saestitch.dict.FeatureRecovery;
 import dev.saestitch.sae.Sae;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.style.Styler;
@@ -49,7 +50,7 @@ final class FrankenReport {
      * @param pathOf where each SAE was read from
      * @param out    where the final SAE was saved in {@code format}, or null
      */
-    static JsonReport json(FrankensteinResult f, Frankenstein.Options options, Function<Sae, String> pathOf, DataOption.Dataset data,
+    static JsonReport json(Backend backend, FrankensteinResult f, Frankenstein.Options options, Function<Sae, String> pathOf, DataOption.Dataset data,
                            Path out, String format) {
         List<Map<String, Object>> stages = new ArrayList<>();
         for (Frankenstein.StageResult s : f.merge().stages()) {
@@ -96,7 +97,7 @@ final class FrankenReport {
                 .put("data", data.description())
                 .put("plain", plain);
         if (data.truth() != null)
-            r.put("final_recovered_fraction", FeatureRecovery.score(data.truth(), f.merge().result().wDec()).fractionRecovered());
+            r.put("final_recovered_fraction", FeatureRecovery.score(backend, data.truth(), f.merge().result().wDec()).fractionRecovered());
         if (out != null) r.put("out", out.toString()).put("out_format", format);
         return r;
     }

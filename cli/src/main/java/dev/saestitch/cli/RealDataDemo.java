@@ -6,6 +6,7 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.data.ActivationFiles;
 import dev.saestitch.data.ActivationSource;
 import dev.saestitch.extract.ActivationSidecar;
+import dev.saestitch.extract.TextCorpus;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
@@ -17,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code demo --real}: activations of the bundled all-MiniLM-L6-v2 over the bundled Europarl text
+ * {@code demo --real}: activations of the bundled all-MiniLM-L6-v2 over the bundled text (--corpus)
  * (a training file, then held-out tokens that follow it in the corpus), the ladder trained on the
  * first and measured on the second, every neighbouring pair compared and stitched, a Frankenstein
  * SAE and two seeds matched. Extracted files are reused while their sidecar still matches.
@@ -29,12 +30,14 @@ final class RealDataDemo {
 
     private RealDataDemo() {}
 
-    /** Rows [0, tokens) and [tokens, tokens + evalRows) of the corpus at {@code layer}, under {@code dir}. */
-    static Files extract(CommandSpec spec, Path dir, String layer, long tokens, int evalRows) {
-        return new Files(extractRows(spec, dir.resolve("train.npy"), layer, 0, tokens), extractRows(spec, dir.resolve("heldout.npy"), layer, tokens, evalRows));
+    /** Rows [0, tokens) and [tokens, tokens + evalRows) of {@code corpus} at {@code layer}, under {@code dir}. */
+    static Files extract(CommandSpec spec, Path dir, String corpus, String layer, long tokens, int evalRows) {
+        TextCorpus.Bundled.parse(corpus); // a misspelt --corpus is refused before anything runs
+        return new Files(extractRows(spec, dir.resolve("train.npy"), corpus, layer, 0, tokens),
+                extractRows(spec, dir.resolve("heldout.npy"), corpus, layer, tokens, evalRows));
     }
 
-    static JsonReport run(DemoPipeline pipeline, Files files, long realTokens, Backend backend, PrintWriter err) throws IOException {
+    static JsonReport run(DemoPipeline pipeline, Files files, String corpus, long realTokens, Backend backend, PrintWriter err) throws IOException {
         List<Map<String, Object>> ladder;
         try (ActivationSource trainRows = ActivationFiles.open(files.train(), null);
              ActivationSource heldOutRows = ActivationFiles.open(files.heldOut(), null)) {
@@ -45,7 +48,7 @@ final class RealDataDemo {
         Map<String, Object> trainSidecar = sidecar(files.train()), about = new LinkedHashMap<>();
         about.put("activations", trainSidecar);
         about.put("held_out", sidecar(files.heldOut()));
-        DemoReport.write(pipeline.reports(), "SAE ladder on all-MiniLM-L6-v2 activations (Europarl)", about, ladder);
+        DemoReport.write(pipeline.reports(), "SAE ladder on all-MiniLM-L6-v2 activations (" + corpus + ")", about, ladder);
         JsonReport report = new JsonReport()
                 .put("data", files.train().toString())
                 .put("held_out", files.heldOut().toString())
@@ -66,24 +69,24 @@ final class RealDataDemo {
     }
 
     /** FILE: rows [skip, skip + count) of the corpus's tokens at {@code layer}, extracted unless a matching file is there. */
-    private static Path extractRows(CommandSpec spec, Path file, String layer, long skip, long count) {
-        if (matches(file, layer, skip, count)) {
+    private static Path extractRows(CommandSpec spec, Path file, String corpus, String layer, long skip, long count) {
+        if (matches(file, corpus, layer, skip, count)) {
             spec.commandLine().getErr().println("demo: reusing " + file + " (its sidecar matches)");
             return file;
         }
-        Subcommand.json(spec, "activations", "--out", file.toString(), "--layer", layer,
+        Subcommand.json(spec, "activations", "--out", file.toString(), "--layer", layer, "--corpus", corpus,
                 "--skip-tokens", Long.toString(skip), "--max-tokens", Long.toString(count), "--json");
         return file;
     }
 
     /** True when FILE and its sidecar exist and describe these rows of this layer. */
-    private static boolean matches(Path file, String layer, long skip, long count) {
+    private static boolean matches(Path file, String corpus, String layer, long skip, long count) {
         Path sidecar = ActivationSidecar.pathFor(file);
         if (!java.nio.file.Files.isRegularFile(file) || !java.nio.file.Files.isRegularFile(sidecar)) return false;
         try {
             JsonNode s = JsonReport.mapper().readTree(sidecar.toFile());
             return s.path("layer").asText("").equals(layer) && s.path("skipped_tokens").asLong(-1) == skip
-                    && s.path("tokens").asLong(-1) == count && s.path("sources").toString().contains("europarl");
+                    && s.path("tokens").asLong(-1) == count && s.path("sources").toString().contains(corpus);
         } catch (IOException e) {
             return false;
         }

@@ -47,8 +47,10 @@ final class TrainCommand implements Callable<Integer> {
     Double l0Coefficient;
     @Option(names = "--dead-tokens", description = "A latent is dead when it has not fired in this many tokens (default " + TrainConfig.DEFAULT_DEAD_TOKENS + ").")
     Long deadTokens;
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial weights and of the data order (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial weights (and of the data order unless --data-seed is given; default: ${DEFAULT-VALUE}).")
     long seed;
+    @Option(names = "--data-seed", paramLabel = "SEED", description = "Seed of the data order alone, so that two runs can differ only in their initial weights (default: --seed).")
+    Long dataSeed;
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the SAE (cfg.json + sae_weights.safetensors).")
     Path out;
     @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "STEPS", description = "Save a checkpoint to DIR.checkpoint every STEPS steps (default: never).")
@@ -64,6 +66,8 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TrainConfig cfg = config();
+        // The data order also picks the evaluation rows, so runs that differ only in --seed are scored on the same rows.
+        long order = dataSeed != null ? dataSeed : seed;
         Path checkpoint = out.resolveSibling(out.getFileName() + ".checkpoint");
         try (Arena arena = Arena.ofShared();
              DataOption.Dataset data = dataOption.open(synthDim, arena);
@@ -72,12 +76,12 @@ final class TrainCommand implements Callable<Integer> {
             err.println("train: " + cfg.architecture().cliName() + " F=" + cfg.width() + " on " + data.description());
             err.println("train: " + backend.describe());
             TrainingLog log = new TrainingLog(err, "train", checkpoint);
-            Training.Result run = Training.run(backend, cfg, data.source(), seed, new Training.Checkpoints(checkpoint, checkpointEvery, resume), log);
+            Training.Result run = Training.run(backend, cfg, data.source(), order, new Training.Checkpoints(checkpoint, checkpointEvery, resume), log);
             log.done();
             try (Sae sae = run.sae()) {
                 SaeFiles.save(sae, out);
-                Evaluation ev = Evaluations.of(backend, sae, data.source(), seed, evalRows, batch);
-                JsonReport report = EvaluationReport.of(ev, sae, data.truth())
+                Evaluation ev = Evaluations.of(backend, sae, data.source(), order, evalRows, batch);
+                JsonReport report = EvaluationReport.of(backend, ev, sae, data.truth())
                         .put("tokens", run.tokens())
                         .put("steps", run.steps())
                         .put("seconds", run.seconds())

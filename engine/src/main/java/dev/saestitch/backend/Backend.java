@@ -4,6 +4,8 @@ import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
 
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The operations an SAE training step and the dictionary tools need, on one kind of memory.
@@ -178,6 +180,22 @@ public interface Backend extends AutoCloseable {
         HostTileMaxima maxima = new HostTileMaxima(a.rows(), b.rows());
         TiledProducts.forEachTile(this, a, b, tileRows, tileCols, maxima::fold);
         return maxima.result();
+    }
+
+    /**
+     * {@link #maxDots} and, from the same pass, every entry of a·bᵀ above {@code cut} (its key
+     * i·F_B + j). The default downloads each tile and scans it on the host.
+     *
+     * @param cut collect entries with ⟨a_i, b_j⟩ &gt; cut
+     */
+    default DotScan scanDots(Matrix a, Matrix b, int tileRows, int tileCols, float cut) {
+        HostTileMaxima maxima = new HostTileMaxima(a.rows(), b.rows());
+        List<long[]> above = new ArrayList<>();
+        TiledProducts.forEachTile(this, a, b, tileRows, tileCols, (tile, i0, j0) -> {
+            maxima.fold(tile, i0, j0);
+            above.add(HostTileMaxima.keysAbove(tile, i0, j0, b.rows(), cut));
+        });
+        return new DotScan(maxima.result(), KeyList.concat(above));
     }
 
     @Override default void close() {}

@@ -4,6 +4,7 @@ import dev.saestitch.tensor.Matrix;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.IntStream;
 
 import static dev.saestitch.tensor.Matrix.FLOAT;
@@ -65,6 +66,24 @@ public final class HostTileMaxima {
                     colMax[j0 + c] = part.colMax[c];
                     colArg[j0 + c] = part.colArg[c];
                 }
+    }
+
+    /** The keys (i0 + r)·stride + j0 + c of the tile's entries above {@code cut}: row chunks in parallel. */
+    public static long[] keysAbove(Matrix tile, int i0, int j0, int stride, float cut) {
+        int rows = tile.rows(), cols = tile.cols();
+        int chunks = chunks(rows);
+        long[][] parts = new long[chunks][];
+        IntStream.range(0, chunks).parallel().forEach(k -> {
+            KeyList part = new KeyList();
+            float[] row = new float[cols];
+            MemorySegment t = tile.data();
+            for (int r = rows * k / chunks, end = rows * (k + 1) / chunks; r < end; r++) {
+                MemorySegment.copy(t, FLOAT, (long) r * cols * Float.BYTES, row, 0, cols);
+                for (int c = 0; c < cols; c++) if (row[c] > cut) part.add((long) (i0 + r) * stride + j0 + c);
+            }
+            parts[k] = part.toArray();
+        });
+        return KeyList.concat(List.of(parts));
     }
 
     /** The maxima so far (the arrays themselves, not copies). */

@@ -21,11 +21,11 @@ public record CosinePairs(int[] large, int[] small, double[] cosine) {
      * Keeps the candidates whose float64 cosine is ≥ {@code threshold}. The candidates must include
      * every pair that could reach the threshold, i.e. all pairs with float32 cosine above
      * threshold − {@link MaxCosine#errorBound}, so the result is exact to float64.
+     *
+     * @param keys the candidates (i, j) as i·F_S + j; sorted in place
      */
-    static CosinePairs refine(IntPairList candidates, Matrix large, double[] normsLarge, Matrix small, double[] normsSmall, double threshold) {
-        int n = candidates.size();
-        long[] keys = new long[n];
-        for (int p = 0; p < n; p++) keys[p] = (long) candidates.first(p) * small.rows() + candidates.second(p);
+    static CosinePairs refine(long[] keys, Matrix large, double[] normsLarge, Matrix small, double[] normsSmall, double threshold) {
+        int n = keys.length;
         Arrays.parallelSort(keys);
         double[] cos = new double[n];
         int d = large.cols();

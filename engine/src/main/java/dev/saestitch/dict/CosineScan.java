@@ -2,8 +2,7 @@ package dev.saestitch.dict;
 
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.DotMaxima;
-import dev.saestitch.backend.HostTileMaxima;
-import dev.saestitch.backend.TiledProducts;
+import dev.saestitch.backend.DotScan;
 import dev.saestitch.tensor.Matrix;
 
 import java.lang.foreign.Arena;
@@ -15,17 +14,16 @@ import static dev.saestitch.tensor.Matrix.FLOAT;
 /**
  * One blockwise pass over the cosine matrix C = Â·B̂ᵀ (Â, B̂: the rows of A and B scaled to unit
  * norm) that never holds C, giving the maxima in both directions and, when asked, the pairs whose
- * float32 cosine exceeds a cut. Without a cut the backend's {@link Backend#maxDots} does it (one
- * fused pass per tile on a GPU); with one, each tile is downloaded ({@link TiledProducts}), folded
- * into the maxima and scanned for pairs on the host.
+ * float32 cosine exceeds a cut: the backend's {@link Backend#maxDots} or, with a cut,
+ * {@link Backend#scanDots} (fused with the products on the CPU and, for the maxima, on a GPU).
  *
  * <p>Rows are normalised on the host in float64 (a zero row stays zero, so its cosines are 0),
  * then uploaded. Ties go to the smallest index.
  */
 final class CosineScan {
 
-    /** What one pass produces: both maxima, the pairs above the cut, and the float64 row norms. */
-    record Result(MaxCosine maxCosine, IntPairList pairs, double[] normsA, double[] normsB) {}
+    /** What one pass produces: both maxima, the pairs above the cut (keys i·F_B + j), and the float64 row norms. */
+    record Result(MaxCosine maxCosine, long[] pairKeys, double[] normsA, double[] normsB) {}
 
     private CosineScan() {}
 
@@ -37,43 +35,23 @@ final class CosineScan {
     static Result run(Backend backend, Matrix a, Matrix b, TileShape tile, float pairCut) {
         if (a.cols() != b.cols()) throw new IllegalArgumentException("decoder rows differ in dimension: " + a.shape() + " vs " + b.shape());
         if (a.rows() == 0 || b.rows() == 0) throw new IllegalArgumentException("dictionaries must be non-empty: " + a.shape() + " vs " + b.shape());
-        IntPairList pairs = new IntPairList();
         try (Arena arena = Arena.ofShared()) {
             double[] normsA = rowNorms(a, "A"), normsB = rowNorms(b, "B");
             Matrix unitA = uploadNormalised(backend, arena, a, normsA);   // (F_A, D) unit rows (zero rows stay zero)
             Matrix unitB = uploadNormalised(backend, arena, b, normsB);   // (F_B, D)
-            DotMaxima maxima;
-            if (pairCut == Float.POSITIVE_INFINITY) {
-                maxima = backend.maxDots(unitA, unitB, tile.rows(), tile.cols());
-            } else {
-                HostTileMaxima folded = new HostTileMaxima(a.rows(), b.rows());
-                TiledProducts.forEachTile(backend, unitA, unitB, tile.rows(), tile.cols(), (h, i0, j0) -> {
-                    folded.fold(h, i0, j0);
-                    collectPairs(h, i0, j0, pairCut, pairs);
-                });
-                maxima = folded.result();
-            }
-            MaxCosine max = new MaxCosine(maxima.maxOverB(), maxima.argmaxInB(), maxima.maxOverA(), maxima.argmaxInA());
-            return new Result(max, pairs, normsA, normsB);
+            DotScan scan = pairCut == Float.POSITIVE_INFINITY
+                    ? new DotScan(backend.maxDots(unitA, unitB, tile.rows(), tile.cols()), new long[0])
+                    : backend.scanDots(unitA, unitB, tile.rows(), tile.cols(), pairCut);
+            DotMaxima maxima = scan.maxima();
+            MaxCosine max = new MaxCosine(atMostOne(maxima.maxOverB()), maxima.argmaxInB(), atMostOne(maxima.maxOverA()), maxima.argmaxInA());
+            return new Result(max, scan.keysAbove(), normsA, normsB);
         }
     }
 
-    /** Appends the tile's pairs with cos > pairCut in row-major order: row chunks in parallel, merged in row order. */
-    private static void collectPairs(Matrix tile, int i0, int j0, float pairCut, IntPairList pairs) {
-        int rows = tile.rows(), cols = tile.cols();
-        int chunks = HostTileMaxima.chunks(rows);
-        IntPairList[] parts = new IntPairList[chunks];
-        IntStream.range(0, chunks).parallel().forEach(k -> {
-            IntPairList part = new IntPairList();
-            float[] row = new float[cols];
-            MemorySegment t = tile.data();
-            for (int r = rows * k / chunks, end = rows * (k + 1) / chunks; r < end; r++) {
-                MemorySegment.copy(t, FLOAT, (long) r * cols * Float.BYTES, row, 0, cols);
-                for (int c = 0; c < cols; c++) if (row[c] > pairCut) part.add(i0 + r, j0 + c);
-            }
-            parts[k] = part;
-        });
-        for (IntPairList part : parts) pairs.addAll(part);
+    /** Caps the values at 1 in place: a float32 cosine of unit rows can round a few units of 2⁻²⁴ above the true one, which never exceeds 1. */
+    private static float[] atMostOne(float[] cosines) {
+        for (int i = 0; i < cosines.length; i++) cosines[i] = Math.min(1f, cosines[i]);
+        return cosines;
     }
 
     /** float64 norms of the rows; rejects non-finite entries. */

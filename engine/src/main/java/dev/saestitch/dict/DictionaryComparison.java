@@ -29,7 +29,7 @@ public record DictionaryComparison(MaxCosine maxCosine, CosinePairs pairs, doubl
         if (!(threshold > 0 && threshold <= 1)) throw new IllegalArgumentException("cosine threshold must be in (0, 1], got " + threshold);
         float cut = (float) (threshold - MaxCosine.errorBound(large.cols()));
         CosineScan.Result scan = CosineScan.run(backend, large, small, tile, cut);
-        CosinePairs pairs = CosinePairs.refine(scan.pairs(), large, scan.normsA(), small, scan.normsB(), threshold);
+        CosinePairs pairs = CosinePairs.refine(scan.pairKeys(), large, scan.normsA(), small, scan.normsB(), threshold);
         return new DictionaryComparison(scan.maxCosine(), pairs, threshold, large.rows(), small.rows());
     }
 

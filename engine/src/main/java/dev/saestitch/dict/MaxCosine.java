@@ -10,7 +10,7 @@ import dev.saestitch.tensor.Matrix;
  *
  * <p>Rows need not have unit norm; a row of zero norm has cosine 0 with every row. Ties go to the
  * smallest index. Values come from a float32 GEMM of the normalised rows, within
- * {@link #errorBound(int)} of the exact cosines.
+ * {@link #errorBound(int)} of the exact cosines, and are capped at 1.
  */
 public record MaxCosine(float[] maxOverB, int[] argmaxInB, float[] maxOverA, int[] argmaxInA) {
 

@@ -27,16 +27,19 @@ public final class Npy {
 
     private Npy() {}
 
-    /** Maps {@code file} into {@code arena} and returns its (N, D) array as an unnamed tensor. */
+    /** Maps {@code file} into {@code arena} and returns its (N, D) floating-point array as an unnamed tensor. */
     public static MappedTensor open(Path file, Arena arena) {
         MappedTensor t = openArray(file, arena);
+        if (!t.dtype().readableAsFloat32())
+            throw new SaeFileException(file, "dtype '" + descr(t.dtype()) + "' is not supported (expected '<f4', '<f2' or '<f8')");
         if (t.rank() != 2) throw new SaeFileException(file, "array has shape " + Arrays.toString(t.shape()) + "; expected 2 dimensions (N, D)");
         return t;
     }
 
     /**
      * Maps {@code file} into {@code arena} and returns its array with the shape the file records,
-     * of any rank: little-endian float32, float16 or float64 in C order, as np.save writes them.
+     * of any rank: little-endian float32, float16, float64 or int32 in C order, as np.save writes
+     * them. Callers that need floats check {@link MappedTensor#requireReadable}.
      */
     public static MappedTensor openArray(Path file, Arena arena) {
         MemorySegment all = FileMapping.map(file, arena);
@@ -66,9 +69,10 @@ public final class Npy {
             case "<f4" -> DType.F32;
             case "<f2" -> DType.F16;
             case "<f8" -> DType.F64;
-            case ">f4", ">f2", ">f8" -> throw new SaeFileException(file, "dtype '" + header.descr()
+            case "<i4" -> DType.I32;
+            case ">f4", ">f2", ">f8", ">i4" -> throw new SaeFileException(file, "dtype '" + header.descr()
                     + "' is big-endian; save it little-endian (arr.astype('<" + header.descr().substring(1) + "'))");
-            default -> throw new SaeFileException(file, "dtype '" + header.descr() + "' is not supported (expected '<f4', '<f2' or '<f8')");
+            default -> throw new SaeFileException(file, "dtype '" + header.descr() + "' is not supported (expected '<f4', '<f2', '<f8' or '<i4')");
         };
         if (header.fortranOrder()) throw new SaeFileException(file, "array is in Fortran order; save it in C order (np.ascontiguousarray)");
         long[] shape = header.shape();
@@ -117,7 +121,7 @@ public final class Npy {
         }
     }
 
-    /** Starts an (rows, cols) array of {@code dtype} (F32 or F16), version 1, whose rows are then appended in order. */
+    /** Starts an (rows, cols) array of {@code dtype} (F32, F16 or I32), version 1, whose rows are then appended in order. */
     public static Writer writer(Path target, long rows, int cols, DType dtype) { return new Writer(target, rows, cols, dtype); }
 
     /**
@@ -133,33 +137,48 @@ public final class Npy {
         private long written;
 
         private Writer(Path target, long rows, int cols, DType dtype) {
-            String descr = switch (dtype) {
-                case F32 -> "<f4";
-                case F16 -> "<f2";
-                default -> throw new IllegalArgumentException("writing " + dtype + " .npy files is not supported (F32 or F16)");
-            };
+            if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.I32)
+                throw new IllegalArgumentException("writing " + dtype + " .npy files is not supported (F32, F16 or I32)");
             this.rows = rows;
             this.cols = cols;
             this.dtype = dtype;
             this.file = AtomicFiles.create(target);
             try {
-                TensorBytes.write(file.channel(), header(descr, rows, cols));
+                TensorBytes.write(file.channel(), header(descr(dtype), rows, cols));
             } catch (IOException e) {
                 file.close();
                 throw new SaeFileException(target, "cannot write: " + e, e);
             }
         }
 
-        /** Appends {@code block}'s rows after those already written. */
+        /** Appends {@code block}'s rows after those already written (an F32 or F16 array). */
         public void append(Matrix block) {
+            if (dtype == DType.I32) throw new IllegalArgumentException(file.target() + " holds int32: append int rows");
             if (block.cols() != cols) throw new IllegalArgumentException("rows of " + block.cols() + " values for an array of " + cols + " columns");
-            if (written + block.rows() > rows) throw new IllegalArgumentException("more than the " + rows + " rows declared in the header of " + file.target());
+            room(block.rows());
             try {
                 TensorBytes.write(file.channel(), block, dtype);
             } catch (IOException e) {
                 throw new SaeFileException(file.target(), "cannot write: " + e, e);
             }
             written += block.rows();
+        }
+
+        /** Appends the first {@code count} rows of row-major {@code values} (an I32 array). */
+        public void append(int[] values, int count) {
+            if (dtype != DType.I32) throw new IllegalArgumentException(file.target() + " holds " + dtype + ": append float rows");
+            if ((long) count * cols > values.length) throw new IllegalArgumentException(count + " rows of " + cols + " from " + values.length + " values");
+            room(count);
+            try {
+                TensorBytes.write(file.channel(), values, count * cols);
+            } catch (IOException e) {
+                throw new SaeFileException(file.target(), "cannot write: " + e, e);
+            }
+            written += count;
+        }
+
+        private void room(int count) {
+            if (written + count > rows) throw new IllegalArgumentException("more than the " + rows + " rows declared in the header of " + file.target());
         }
 
         /** Puts the file in place; every declared row must have been appended. */
@@ -169,6 +188,17 @@ public final class Npy {
         }
 
         @Override public void close() { file.close(); }
+    }
+
+    /** numpy's name of a type saestitch reads or writes. */
+    private static String descr(DType dtype) {
+        return switch (dtype) {
+            case F32 -> "<f4";
+            case F16 -> "<f2";
+            case F64 -> "<f8";
+            case I32 -> "<i4";
+            default -> throw new IllegalArgumentException(dtype + " has no .npy name here");
+        };
     }
 
     /** A version 1.0 header for a C-order (rows, cols) array, padded so the data starts on a 64-byte boundary. */

@@ -1,6 +1,7 @@
 package dev.saestitch.match;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.dict.MaxCosine;
 import dev.saestitch.tensor.Matrix;
 
 import java.lang.foreign.Arena;
@@ -52,8 +53,19 @@ final class CosineMatrix {
     }
 
     /**
+     * A bound on |entry of {@link #compute} − float64 cosine| for rows of dimension {@code d}. The
+     * CPU backend's float32 GEMM of unit rows errs by at most d·2⁻²⁴ and the float32 normalisation
+     * by a few units of 2⁻²⁴ (both doubled here); other backends may round to TF32 and get
+     * {@link MaxCosine#errorBound}.
+     */
+    static double errorBound(Backend backend, int d) {
+        return backend.name().equals("cpu") ? (d + 8) * 0x1p-23 : MaxCosine.errorBound(d);
+    }
+
+    /**
      * Row and column maxima of {@code c}: {@code [0]} (F_A) the largest entry of each row,
-     * {@code [1]} (F_B) of each column. One pass, parallel over blocks of rows.
+     * {@code [1]} (F_B) of each column, at most 1 (a float32 cosine of unit rows can round a few
+     * units of 2⁻²⁴ above the true one, which never exceeds 1). One pass, parallel over blocks of rows.
      */
     static float[][] maxima(Matrix c) {
         int rows = c.rows(), cols = c.cols();
@@ -71,13 +83,13 @@ final class CosineMatrix {
                     best = Math.max(best, row[j]);
                     colMax[j] = Math.max(colMax[j], row[j]);
                 }
-                rowMax[i] = best;
+                rowMax[i] = Math.min(1f, best);
             }
             partial[k] = colMax;
         });
         float[] colMax = new float[cols];
         Arrays.fill(colMax, Float.NEGATIVE_INFINITY);
-        for (float[] p : partial) for (int j = 0; j < cols; j++) colMax[j] = Math.max(colMax[j], p[j]);
+        for (float[] p : partial) for (int j = 0; j < cols; j++) colMax[j] = Math.min(1f, Math.max(colMax[j], p[j]));
         return new float[][] {rowMax, colMax};
     }
 

@@ -1,5 +1,6 @@
 package dev.saestitch.match;
 
+import dev.saestitch.match.CandidateGraph.EdgeCost;
 import dev.saestitch.tensor.Matrix;
 
 /**
@@ -63,8 +64,25 @@ public final class LinearAssignment {
         return solve(matrix, objective, Budget.DEFAULT);
     }
 
+    /**
+     * As {@link #solve(Matrix, Objective)}, optimal for the float64 values {@code exact} that the
+     * float32 {@code matrix} approximates: the float32 optimum is refined on a graph whose edge
+     * costs are float64, and the pricing pass counts an entry as a possible offender when its
+     * float32 value is within the error bound of one ({@code cost − bound − v_j < u_i}), so that
+     * no pricing pass passes unless (u, v) is a feasible dual of the float64 problem. When that
+     * refinement outgrows the budget, the float32 optimum is returned, and the log says so.
+     */
+    static Assignment solve(Matrix matrix, Objective objective, ExactEntries exact) {
+        return solve(matrix, objective, Budget.DEFAULT, exact);
+    }
+
     /** As {@link #solve(Matrix, Objective)} within the budget given (0 rounds: the dense solver once the entries are checked). */
     static Assignment solve(Matrix matrix, Objective objective, Budget budget) {
+        return solve(matrix, objective, budget, null);
+    }
+
+    /** @param exact the float64 entries to be optimal for, or null for the float32 matrix itself */
+    static Assignment solve(Matrix matrix, Objective objective, Budget budget, ExactEntries exact) {
         int n = matrix.rows(), m = matrix.cols();
         if (n > m)
             throw new IllegalArgumentException("linear assignment needs rows ≤ columns, got a " + matrix.shape() + " matrix: pass its transpose");
@@ -75,25 +93,88 @@ public final class LinearAssignment {
         RowPicks best = costs.least(k);   // also checks that every entry is finite
         float[] diagonal = new float[n];
         for (int i = 0; i < n; i++) diagonal[i] = costs.cost(i, i);
-        CandidateGraph graph = CandidateGraph.of(m, best, diagonal);
+        CandidateGraph graph = CandidateGraph.of(m, best, diagonal, EdgeCost.STORED);
         SparseShortestPaths paths = new SparseShortestPaths(graph);
         paths.assignFreeRows();
+        Assignment found = settle(matrix, costs, graph, paths, k, budget, 0, EdgeCost.STORED);
+        if (found == null) {
+            LOG.log(System.Logger.Level.INFO, "linear assignment of a {0} matrix: the candidate graph did not settle, solving it densely (LAPJV)", matrix.shape());
+            found = DenseLapjv.solve(matrix, maximise);
+        }
+        return exact == null ? found : refine(matrix, costs, found, k, budget, exact, maximise);
+    }
+
+    /** The float64 optimum, from the float32 one {@code found}; {@code found} when the refinement outgrows the budget. */
+    private static Assignment refine(Matrix matrix, CostRows costs, Assignment found, int k, Budget budget, ExactEntries exact, boolean maximise) {
+        int n = matrix.rows(), m = matrix.cols();
+        EdgeCost price = maximise ? (i, j, stored) -> -exact.entry().at(i, j) : (i, j, stored) -> exact.entry().at(i, j);
+        int[] cols = found.colOfRow();
+        float[] stored = new float[n];
+        for (int i = 0; i < n; i++) stored[i] = costs.cost(i, cols[i]);
+        CandidateGraph graph = CandidateGraph.matching(m, cols, stored, price);
+        SparseShortestPaths paths = new SparseShortestPaths(graph);
+        // Square: the float32 prices are near-feasible, so the first pricing pass finds only near-ties.
+        // Rectangular: a left-over column must keep price 0, which LAPJV's padded prices need not, so start from zero.
+        if (n == m) paths.warmStart(cols, found.columnPrices());
+        else paths.assignFreeRows();
+        Assignment refined = settle(matrix, costs, graph, paths, k, budget, exact.errorBound(), price);
+        if (refined == null)
+            LOG.log(System.Logger.Level.INFO, "linear assignment of a {0} matrix: the float64 refinement did not settle; keeping the float32 optimum", matrix.shape());
+        return refined == null ? found : refined;
+    }
+
+    /**
+     * The pricing loop: prices the whole matrix against the sparse solution, adds the offending
+     * edges (at most k per row, at their graph costs) and solves again, until the prices are a
+     * feasible dual of the whole problem (the optimum), or null when the budget runs out. Only rows
+     * whose added edges really undercut their dual are freed: with a slack, most entries flagged
+     * are near-ties that the graph's own costs clear.
+     *
+     * @param slack an entry may offend when its stored cost − slack − v_j &lt; u_i (the error bound
+     *              of the stored costs when the graph holds float64 ones; 0 when it holds them)
+     */
+    private static Assignment settle(Matrix matrix, CostRows costs, CandidateGraph graph, SparseShortestPaths paths, int k, Budget budget,
+                                     double slack, EdgeCost price) {
+        int n = matrix.rows();
         for (int round = 0; ; round++) {
-            RowPicks offenders = costs.offenders(k, paths.v, paths.rowDuals(), graph);
+            double[] u = paths.rowDuals(), bound = u.clone();
+            for (int i = 0; i < n; i++) bound[i] += slack;
+            RowPicks offenders = costs.offenders(k, paths.v, bound, graph);
             if (offenders.count() == 0) return Assignment.of(matrix, paths.x, paths.y, paths.v);
             if (round >= budget.rounds() || graph.edges() + offenders.count() > (long) budget.edgesPerRow() * n) {
-                LOG.log(System.Logger.Level.INFO, "linear assignment of a {0} matrix: the candidate graph did not settle after {1} pricing"
-                        + " rounds ({2} edges, {3} more wanted), solving it densely (LAPJV)", matrix.shape(), round, graph.edges(), offenders.count());
-                return DenseLapjv.solve(matrix, maximise);
+                LOG.log(System.Logger.Level.DEBUG, "linear assignment of a {0} matrix: {1} pricing rounds, {2} edges, {3} more wanted",
+                        matrix.shape(), round, graph.edges(), offenders.count());
+                return null;
             }
-            graph = graph.plus(offenders);
+            graph = graph.plus(offenders, price);
             paths.setGraph(graph);
-            if (n == m) {
-                for (int i = 0; i < n; i++) if (offenders.cols()[i].length > 0) paths.release(i);
+            boolean[] undercut = undercut(graph, offenders, paths.v, u);
+            boolean anyUndercut = false, rowFull = false;
+            for (int i = 0; i < n; i++) {
+                anyUndercut |= undercut[i];
+                rowFull |= offenders.cols()[i].length == k;
+            }
+            // every entry that could offend is in the graph now (no row was capped at k) and none does: optimal
+            if (!anyUndercut && !rowFull) return Assignment.of(matrix, paths.x, paths.y, paths.v);
+            if (!anyUndercut) continue;
+            if (n == matrix.cols()) {
+                for (int i = 0; i < n; i++) if (undercut[i]) paths.release(i);
             } else {
                 paths.reset();   // a column freed with a price below 0 could stay free: the rectangular optimum needs it at 0
             }
             paths.assignFreeRows();
         }
+    }
+
+    /** (n) whether row i got an edge (the last ones of its row in {@code graph}) with cost − v_j &lt; u_i. */
+    private static boolean[] undercut(CandidateGraph graph, RowPicks added, double[] v, double[] u) {
+        boolean[] rows = new boolean[graph.rows];
+        for (int i = 0; i < graph.rows; i++)
+            for (int e = graph.start[i + 1] - added.cols()[i].length; e < graph.start[i + 1]; e++)
+                if (graph.cost[e] - v[graph.col[e]] < u[i]) {
+                    rows[i] = true;
+                    break;
+                }
+        return rows;
     }
 }

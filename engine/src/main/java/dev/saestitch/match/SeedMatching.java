@@ -14,8 +14,9 @@ import java.lang.foreign.Arena;
  * tr(Pᵀ D₁D₂ᵀ) and the total encoder cosine tr(Pᵀ E₁E₂ᵀ), exactly ({@link LinearAssignment}).
  *
  * <p>The cosine matrices are float32 from the backend's GEMM; the assignments are optimal for
- * them. The matched cosines are then recomputed in float64, so that the threshold decisions are
- * exact. Each (F_A, F_B) matrix lives only while its assignment is solved (1 GiB at 16384²).
+ * the float64 cosines ({@link ExactEntries}: near-ties that float32 cannot order, such as
+ * near-duplicate latents, are decided in float64), and the matched cosines are float64, so that
+ * the threshold decisions are exact. Each (F_A, F_B) matrix lives only while its assignment is solved (1 GiB at 16384²).
  *
  * <p>SAEs of different widths: the narrower SAE's latents are all matched, each to a distinct
  * latent of the wider (a rectangular assignment); the wider SAE's surplus latents stay unmatched.
@@ -36,8 +37,8 @@ public final class SeedMatching {
         if (!(threshold > 0 && threshold <= 1)) throw new IllegalArgumentException("cosine threshold must be in (0, 1], got " + threshold);
         if (a.dIn() != b.dIn())
             throw new IllegalArgumentException("cannot match SAEs on different activations: d_in " + a.dIn() + " (" + a + ") vs " + b.dIn() + " (" + b + ")");
-        Side decoder = Side.solve(backend, a.wDec(), b.wDec(), "decoder");
-        Side encoder = Side.solve(backend, a.wEnc(), b.wEnc(), "encoder");
+        Side decoder = Side.solve(backend, a.wDec(), b.wDec(), "decoder", true);
+        Side encoder = Side.solve(backend, a.wEnc(), b.wEnc(), "encoder", false);   // PairMatch's max cosines are the decoder's
         return new PairMatch(decoder.partner, decoder.cosine, encoder.partner, encoder.cosine,
                 decoder.maxA, decoder.maxB, threshold);
     }
@@ -49,27 +50,29 @@ public final class SeedMatching {
 
     /**
      * One assignment: for each row of A its partner in B (−1 when A is wider and the row is left
-     * over) and their float64 cosine, and the float32 max cosines of both sides.
+     * over) and their float64 cosine, and the float32 max cosines of both sides (null when not asked for).
      */
     private record Side(int[] partner, double[] cosine, float[] maxA, float[] maxB) {
 
-        /** @param a (F_A, D) rows; b (F_B, D) */
-        static Side solve(Backend backend, Matrix a, Matrix b, String what) {
+        /** @param a (F_A, D) rows; b (F_B, D); withMaxima: also the max cosines (one more pass over the matrix) */
+        static Side solve(Backend backend, Matrix a, Matrix b, String what, boolean withMaxima) {
             boolean aIsRows = a.rows() <= b.rows();   // the assignment's rows are the narrower side
             Matrix rows = aIsRows ? a : b, cols = aIsRows ? b : a;
+            double[] rowNorms = norms(rows), colNorms = norms(cols);
+            ExactEntries exact = new ExactEntries((i, j) -> cosine(rows, i, rowNorms[i], cols, j, colNorms[j]),
+                    CosineMatrix.errorBound(backend, a.cols()));
             int[] partner = new int[a.rows()];
-            float[][] maxima;
+            float[][] maxima = {null, null};
             try (Arena arena = Arena.ofShared()) {
                 Matrix cos = CosineMatrix.compute(backend, arena, rows, cols, what);   // (F_rows, F_cols)
-                Assignment assignment = LinearAssignment.solve(cos, Objective.MAXIMISE);
-                maxima = CosineMatrix.maxima(cos);
+                Assignment assignment = LinearAssignment.solve(cos, Objective.MAXIMISE, exact);
+                if (withMaxima) maxima = CosineMatrix.maxima(cos);
                 if (aIsRows) System.arraycopy(assignment.colOfRow(), 0, partner, 0, partner.length);
                 else System.arraycopy(assignment.rowOfCol(), 0, partner, 0, partner.length);
             }
             double[] cosine = new double[a.rows()];
-            double[] normsA = norms(a), normsB = norms(b);
             for (int i = 0; i < cosine.length; i++)
-                cosine[i] = partner[i] < 0 ? Double.NaN : cosine(a, i, normsA[i], b, partner[i], normsB[partner[i]]);
+                cosine[i] = partner[i] < 0 ? Double.NaN : aIsRows ? exact.entry().at(i, partner[i]) : exact.entry().at(partner[i], i);
             return aIsRows ? new Side(partner, cosine, maxima[0], maxima[1]) : new Side(partner, cosine, maxima[1], maxima[0]);
         }
 

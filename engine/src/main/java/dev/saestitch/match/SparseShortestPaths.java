@@ -20,12 +20,12 @@ final class SparseShortestPaths {
     final double[] v;              // (m) column prices
     final int[] x;                 // (n) column of each row, −1 when free
     final int[] y;                 // (m) row of each column, −1 when free
-    private final float[] assigned; // (n) cost of each row's assigned edge
+    private final double[] assigned; // (n) cost of each row's assigned edge
 
     // Dijkstra state, reset lazily through the search number
     private final double[] d;      // (m) path length to each column
     private final int[] pred;      // (m) the row before each column on its path
-    private final float[] predCost; // (m) cost of the edge (pred[j], j)
+    private final double[] predCost; // (m) cost of the edge (pred[j], j)
     private final int[] reached;   // (m) search number when d[j] was last set
     private final int[] settled;   // (m) search number when j was settled
     private final int[] settledList;
@@ -38,10 +38,10 @@ final class SparseShortestPaths {
         v = new double[m];
         x = new int[n];
         y = new int[m];
-        assigned = new float[n];
+        assigned = new double[n];
         d = new double[m];
         pred = new int[m];
-        predCost = new float[m];
+        predCost = new double[m];
         reached = new int[m];
         settled = new int[m];
         settledList = new int[m];
@@ -53,6 +53,23 @@ final class SparseShortestPaths {
         Arrays.fill(v, 0);
         Arrays.fill(x, -1);
         Arrays.fill(y, -1);
+    }
+
+    /**
+     * Starts from a known assignment and prices (e.g. an optimum for other costs): row i on the
+     * graph's edge (i, colOfRow[i]), which must be its first, and column prices {@code prices}.
+     * With one edge per row every edge is tight, whatever the prices.
+     */
+    void warmStart(int[] colOfRow, double[] prices) {
+        System.arraycopy(prices, 0, v, 0, v.length);
+        Arrays.fill(y, -1);
+        for (int i = 0; i < x.length; i++) {
+            int e = graph.start[i];
+            if (e == graph.start[i + 1] || graph.col[e] != colOfRow[i]) throw new IllegalArgumentException("row " + i + "'s first edge is not its column " + colOfRow[i]);
+            x[i] = colOfRow[i];
+            y[colOfRow[i]] = i;
+            assigned[i] = graph.cost[e];
+        }
     }
 
     /** Changes the graph; the assigned edges must be in it and keep non-negative reduced costs. */

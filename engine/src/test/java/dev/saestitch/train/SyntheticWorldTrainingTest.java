@@ -1,7 +1,7 @@
 package dev.saestitch.train;
 
 import dev.saestitch.sae.SaeRunner;
-import dev.saestitch.metrics.FeatureRecovery;
+import dev.saestitch.dict.FeatureRecovery;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.synth.SyntheticConfig;
@@ -67,9 +67,9 @@ class SyntheticWorldTrainingTest {
             try (Trainer t = Trainer.start(TestSupport.cpu(), cfg, new ShuffledFeed(SOURCE, 1))) {
                 t.runToEnd(reports::add);
                 try (Sae sae = t.result(); SaeRunner runner = new SaeRunner(TestSupport.cpu(), sae, B);
-                     Arena arena = Arena.ofConfined()) {
+                     Arena arena = Arena.ofShared()) {
                     Evaluation eval = Evaluation.of(runner, new ShuffledFeed(SOURCE, 99), EVAL_BATCHES, B);
-                    FeatureRecovery.Result recovery = FeatureRecovery.score(SOURCE.trueFeatures().directions(arena), sae.wDec());
+                    FeatureRecovery.Result recovery = FeatureRecovery.score(TestSupport.cpu(), SOURCE.trueFeatures().directions(arena), sae.wDec());
                     Run run = new Run(reports, eval, recovery);
                     System.out.printf(Locale.ROOT, "%s: l0 %.3f  mse %.5f  fvu %.4f  recovered %.3f  mean max cos %.3f  silent %.3f%n",
                             n, eval.l0(), eval.mse(), eval.fvu(), recovery.fractionRecovered(), recovery.meanMaxCosine(), eval.deadFraction());

@@ -1,5 +1,7 @@
 package dev.saestitch.extract;
 
+import dev.saestitch.data.ProvenanceWriter;
+import dev.saestitch.data.TokenProvenance;
 import dev.saestitch.io.DType;
 import dev.saestitch.io.Npy;
 import dev.saestitch.tensor.Matrix;
@@ -10,13 +12,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SortedMap;
 
 /**
  * Text in, memory-mappable (N, D) {@code .npy} files of per-token activations out, one per tensor
  * the model returns, all from one pass of the model. The corpus's tokens, windows laid end to end,
  * form one sequence; rows [skip, skip + max) of it are written, padding never. A first pass only
  * tokenises, to know N before the headers are written; the second runs the model window batch by
- * window batch while the files stream to disk.
+ * window batch while the files stream to disk. Beside every file goes its {@link TokenProvenance}
+ * (document, position in the window and token of each row, and the token strings), committed with it.
  */
 public final class ActivationExtractor {
 
@@ -56,7 +60,7 @@ public final class ActivationExtractor {
     private static long countTokens(TextCorpus corpus, TextTokenizer tokenizer, int context, long enough) {
         long tokens = 0;
         try (WindowStream windows = new WindowStream(corpus, tokenizer, context)) {
-            for (int[] w = windows.next(); w != null && tokens < enough; w = windows.next()) tokens += w.length;
+            for (WindowStream.Window w = windows.next(); w != null && tokens < enough; w = windows.next()) tokens += w.ids().length;
         }
         return tokens;
     }
@@ -77,33 +81,48 @@ public final class ActivationExtractor {
              Writers writers = new Writers()) {
             RowSource source = new RowSource(windows, model, request.skipTokens(), request.windowsPerBatch());
             int[] dims = source.dims();
-            for (int t = 0; t < tensors; t++) writers.add(Npy.writer(request.outs().get(t), rows, dims[t], request.dtype()));
+            for (int t = 0; t < tensors; t++) writers.add(request.outs().get(t), rows, dims[t], request.dtype());
             int blockRows = (int) Math.max(1, Math.min(rows, BLOCK_BYTES / ((long) Arrays.stream(dims).max().orElseThrow() * Float.BYTES)));
             List<Matrix> blocks = new ArrayList<>();
             for (int dim : dims) blocks.add(Matrix.allocate(arena, blockRows, dim));
+            int[] provenance = new int[blockRows * TokenProvenance.COLUMNS];
             for (long first = 0; first < rows; first += blockRows) {
                 int n = (int) Math.min(blockRows, rows - first);
                 List<Matrix> views = blocks.stream().map(b -> b.rows(0, n)).toList();
-                source.fill(views);
-                for (int t = 0; t < tensors; t++) writers.get(t).append(views.get(t));
+                source.fill(views, provenance);
+                writers.append(views, provenance, n);
                 listener.written(first + n);
             }
-            writers.commitAll();
+            writers.commitAll(windows.vocabulary());
             return new Result(rows, dims, windows.documentsRead(), source.windowsRun(), (System.nanoTime() - started) / 1e9);
         }
     }
 
-    /** The open writers: committed together, or all abandoned on close. */
-    private record Writers(List<Npy.Writer> open) implements AutoCloseable {
-        Writers() { this(new ArrayList<>()); }
+    /** The open writers, an activations file and its provenance per tensor: committed together, or all abandoned on close. */
+    private record Writers(List<Npy.Writer> values, List<ProvenanceWriter> provenances) implements AutoCloseable {
+        Writers() { this(new ArrayList<>(), new ArrayList<>()); }
 
-        void add(Npy.Writer writer) { open.add(writer); }
+        void add(Path out, long rows, int dim, DType dtype) {
+            values.add(Npy.writer(out, rows, dim, dtype));
+            provenances.add(new ProvenanceWriter(out, rows));
+        }
 
-        Npy.Writer get(int i) { return open.get(i); }
+        /** The block of every tensor, and the first {@code rows} rows of the provenance triples, which every file shares. */
+        void append(List<Matrix> blocks, int[] provenance, int rows) {
+            for (int t = 0; t < values.size(); t++) {
+                values.get(t).append(blocks.get(t));
+                provenances.get(t).append(provenance, rows);
+            }
+        }
 
-        void commitAll() { open.forEach(Npy.Writer::commit); }
+        void commitAll(SortedMap<Integer, String> vocabulary) {
+            for (int t = 0; t < values.size(); t++) provenances.get(t).commitWith(values.get(t), vocabulary);
+        }
 
-        @Override public void close() { open.forEach(Npy.Writer::close); }
+        @Override public void close() {
+            values.forEach(Npy.Writer::close);
+            provenances.forEach(ProvenanceWriter::close);
+        }
     }
 
     /** Token rows in corpus order, for every tensor, produced a model batch at a time and handed out in blocks of any size. */
@@ -112,9 +131,11 @@ public final class ActivationExtractor {
         private final ActivationModel model;
         private final int windowsPerBatch;
         private final TensorRows[] tensors;
+        // [document, position, token] of every row of the last batch
+        private int[] provenance = new int[0];
         private long toSkip;
         private long windowsRun;
-        // Rows computed but not yet handed out: [next, buffered) of every tensor's buffer.
+        // Rows of the last batch not yet handed out: [next, buffered) of every buffer.
         private int buffered, next;
 
         RowSource(WindowStream windows, ActivationModel model, long skip, int windowsPerBatch) {
@@ -137,41 +158,53 @@ public final class ActivationExtractor {
 
         long windowsRun() { return windowsRun; }
 
-        /** Fills every block (one per tensor, equal row counts) with the next rows. */
-        void fill(List<Matrix> blocks) {
+        /** Fills every block (one per tensor, equal row counts) with the next rows, and {@code provenance} with their triples. */
+        void fill(List<Matrix> blocks, int[] provenance) {
             int rows = blocks.getFirst().rows();
             for (int r = 0; r < rows; r++) {
                 while (next == buffered) {
                     if (!runBatch()) throw new IllegalStateException("the text ran out of tokens at row " + r + " of a block");
                 }
                 for (int t = 0; t < tensors.length; t++) tensors[t].copyRow(next, blocks.get(t), r);
+                System.arraycopy(this.provenance, next * TokenProvenance.COLUMNS, provenance, r * TokenProvenance.COLUMNS, TokenProvenance.COLUMNS);
                 next++;
             }
         }
 
-        /** Runs the next batch of windows into the buffers; false when the corpus is exhausted. */
+        /** Runs the next batch of windows into the buffers, once the last batch's rows are all handed out; false when the corpus is exhausted. */
         private boolean runBatch() {
-            List<int[]> batch = new ArrayList<>(windowsPerBatch);
-            for (int[] w = windows.next(); w != null; w = windows.next()) {
+            List<WindowStream.Window> windowBatch = new ArrayList<>(windowsPerBatch);
+            for (WindowStream.Window w = windows.next(); w != null; w = windows.next()) {
                 // Windows wholly inside the skipped tokens need no model run.
-                if (batch.isEmpty() && toSkip >= w.length) {
-                    toSkip -= w.length;
+                if (windowBatch.isEmpty() && toSkip >= w.ids().length) {
+                    toSkip -= w.ids().length;
                     continue;
                 }
-                batch.add(w);
-                if (batch.size() == windowsPerBatch) break;
+                windowBatch.add(w);
+                if (windowBatch.size() == windowsPerBatch) break;
             }
-            if (batch.isEmpty()) return false;
+            if (windowBatch.isEmpty()) return false;
+            List<int[]> batch = windowBatch.stream().map(WindowStream.Window::ids).toList();
             List<ActivationModel.Activations> acts = model.run(batch);
             windowsRun += batch.size();
             // The first position of each window that is a row (> 0 only in the window where the skip ends).
             int[] firstRow = new int[batch.size()];
+            int rows = 0;
             for (int w = 0; w < batch.size(); w++) {
                 firstRow[w] = (int) Math.min(toSkip, batch.get(w).length);
                 toSkip -= firstRow[w];
+                rows += batch.get(w).length - firstRow[w];
             }
-            int pending = buffered - next;
-            for (int t = 0; t < tensors.length; t++) buffered = pending + tensors[t].refill(next, pending, acts.get(t), batch, firstRow);
+            for (int t = 0; t < tensors.length; t++) tensors[t].refill(rows, acts.get(t), batch, firstRow);
+            if (provenance.length < rows * TokenProvenance.COLUMNS) provenance = new int[rows * TokenProvenance.COLUMNS];
+            for (int w = 0, r = 0; w < batch.size(); w++) {
+                for (int i = firstRow[w]; i < batch.get(w).length; i++, r++) {
+                    provenance[r * TokenProvenance.COLUMNS + TokenProvenance.DOCUMENT] = windowBatch.get(w).document();
+                    provenance[r * TokenProvenance.COLUMNS + TokenProvenance.POSITION] = i;
+                    provenance[r * TokenProvenance.COLUMNS + TokenProvenance.TOKEN] = batch.get(w)[i];
+                }
+            }
+            buffered = rows;
             next = 0;
             return true;
         }
@@ -182,25 +215,17 @@ public final class ActivationExtractor {
         private float[] values = new float[0];
         private int dim = -1;
 
-        /**
-         * Keeps rows [next, next + pending), moved to the front, and appends the batch's rows
-         * (window w from position firstRow[w] on); returns how many it appended.
-         */
-        int refill(int next, int pending, ActivationModel.Activations acts, List<int[]> batch, int[] firstRow) {
+        /** Replaces the buffer's rows with the batch's {@code rows} rows (window w from position firstRow[w] on). */
+        void refill(int rows, ActivationModel.Activations acts, List<int[]> batch, int[] firstRow) {
             dim = acts.dim();
-            int added = 0;
-            for (int w = 0; w < batch.size(); w++) added += batch.get(w).length - firstRow[w];
             // The buffer grows only when a batch needs more room than it has.
-            float[] rows = values.length >= (pending + added) * dim ? values : new float[(pending + added) * dim];
-            System.arraycopy(values, next * dim, rows, 0, pending * dim);
-            int count = pending;
+            if (values.length < rows * dim) values = new float[rows * dim];
+            int count = 0;
             for (int w = 0; w < batch.size(); w++) {
                 for (int i = firstRow[w]; i < batch.get(w).length; i++, count++) {
-                    System.arraycopy(acts.values(), (w * acts.tokens() + i) * dim, rows, count * dim, dim);
+                    System.arraycopy(acts.values(), (w * acts.tokens() + i) * dim, values, count * dim, dim);
                 }
             }
-            values = rows;
-            return added;
         }
 
         void copyRow(int row, Matrix block, int r) {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A Hugging Face {@code tokenizer.json}, run by the tokenizers library through DJL's bindings
@@ -21,16 +22,23 @@ public final class TextTokenizer implements AutoCloseable {
 
     private final HuggingFaceTokenizer tokenizer;
     private final int[] prefix, suffix;
+    private final Map<Integer, String> specialTokens = new TreeMap<>();
+
+    /** A text's token ids and the tokenizer's string for each (e.g. {@code ##ing}). */
+    public record Tokens(int[] ids, String[] strings) {}
 
     private TextTokenizer(HuggingFaceTokenizer tokenizer, String source) {
         this.tokenizer = tokenizer;
         int[] bare = ids(PROBE);
-        int[] framed = toInts(tokenizer.encode(PROBE, true, false));
+        Encoding framedEncoding = tokenizer.encode(PROBE, true, false);
+        int[] framed = toInts(framedEncoding);
         int at = indexOf(framed, bare);
         if (bare.length == 0 || at < 0) throw new IllegalArgumentException(source + ": cannot tell the special tokens apart (encoding '" + PROBE + "' gave "
                 + Arrays.toString(bare) + " alone and " + Arrays.toString(framed) + " with them)");
         this.prefix = Arrays.copyOfRange(framed, 0, at);
         this.suffix = Arrays.copyOfRange(framed, at + bare.length, framed.length);
+        String[] strings = framedEncoding.getTokens();
+        for (int i = 0; i < framed.length; i++) if (i < at || i >= at + bare.length) specialTokens.put(framed[i], strings[i]);
     }
 
     /** Reads a tokenizer.json; {@code source} names it in messages. */
@@ -44,6 +52,15 @@ public final class TextTokenizer implements AutoCloseable {
 
     /** The ids of {@code text}, without special tokens. */
     public int[] ids(String text) { return toInts(tokenizer.encode(text, false, false)); }
+
+    /** The ids of {@code text} with their strings, without special tokens. */
+    public Tokens tokens(String text) {
+        Encoding encoding = tokenizer.encode(text, false, false);
+        return new Tokens(toInts(encoding), encoding.getTokens());
+    }
+
+    /** The strings of the special tokens around every window, by id. */
+    public Map<Integer, String> specialTokens() { return Map.copyOf(specialTokens); }
 
     /** Special tokens put before every window (e.g. [CLS]). */
     public int[] prefix() { return prefix.clone(); }

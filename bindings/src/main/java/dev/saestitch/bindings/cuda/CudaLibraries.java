@@ -2,6 +2,7 @@ package dev.saestitch.bindings.cuda;
 
 import dev.saestitch.bindings.NativeLibraries;
 import dev.saestitch.bindings.NativeLibraryException;
+import dev.saestitch.bindings.cblas.OpenBlas;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,6 +40,12 @@ import java.util.function.Function;
  * opened after libcudart, so that its dependency on libcudart.so.13 resolves to the runtime
  * already loaded.
  *
+ * <p>{@value #DIR_PROPERTY} / {@value #DIR_ENV} = {@value #EMULATED} takes all three from the
+ * emulated CUDA device instead (native/emu: g++-compiled kernels, threads as fibers, a stand-in
+ * runtime and a cuBLAS on OpenBLAS), extracted from the saestitch-native jar like the kernels; its
+ * cuBLAS computes with the bundled OpenBLAS, which is opened first. It is never chosen unless asked
+ * for: the backend's "auto" does not take it.
+ *
  * <p>A failure names every place tried and why each did not serve, is kept, and is thrown again
  * by every later call.
  */
@@ -49,7 +56,12 @@ public final class CudaLibraries {
     public static final String KERNELS_PROPERTY = "sae.kernels";
     public static final String KERNELS_ENV = "SAESTITCH_KERNELS";
 
+    /** The {@value #DIR_PROPERTY} / {@value #DIR_ENV} value that selects the emulated device. */
+    public static final String EMULATED = "emulated";
+
     static final String KERNELS_RESOURCE_FOLDER = "dev/saestitch/native/linux-x86_64/";
+    static final String EMULATED_RESOURCE_FOLDER = KERNELS_RESOURCE_FOLDER + "emulated/";
+    static final List<String> EMULATED_FILES = List.of("libcudart.so.13", "libcublas.so.13", "libsaestitch_kernels.so");
     static final String KERNELS_FILE = "libsaestitch_kernels.so";
     private static final List<String> CUDA_MAJORS = List.of(".so.13", ".so.12", ".so");
 
@@ -79,6 +91,9 @@ public final class CudaLibraries {
             default -> throw new IllegalArgumentException("no CUDA library is called " + name);
         };
     }
+
+    /** Whether {@value #DIR_PROPERTY} / {@value #DIR_ENV} selects the emulated device. */
+    public static boolean emulated() { return EMULATED.equals(firstSet(setting("property:" + DIR_PROPERTY), setting(DIR_ENV))); }
 
     /** One line per library: where it was found, or why not (for an {@code info} command). */
     public static List<String> report() {
@@ -165,26 +180,37 @@ public final class CudaLibraries {
     static Library openKernels(String override, ClassLoader loader, Arena arena) {
         if (override != null)
             return new Library(override, KERNELS_PROPERTY + " / " + KERNELS_ENV, NativeLibraries.open(override, arena));
-        String resource = KERNELS_RESOURCE_FOLDER + KERNELS_FILE;
-        String hash;
-        try (InputStream in = loader.getResourceAsStream(resource)) {
-            if (in == null)
-                throw new NativeLibraryException(resource + " is not on the class path: this build has no CUDA kernels (nvcc was not found when"
-                        + " native/ was built); rebuild on a machine with CUDA, or set " + KERNELS_ENV + "=PATH to a libsaestitch_kernels.so");
-            hash = sha256Prefix(in);
-        } catch (IOException e) {
-            throw new NativeLibraryException("cannot read " + resource + ": " + e.getMessage(), e);
-        }
+        String hash = sha256Prefix(loader, KERNELS_RESOURCE_FOLDER, List.of(KERNELS_FILE),
+                "this build has no CUDA kernels (nvcc was not found when native/ was built); rebuild on a machine with CUDA, or set "
+                        + KERNELS_ENV + "=PATH to a libsaestitch_kernels.so");
         Path folder = NativeLibraries.extract(loader, KERNELS_RESOURCE_FOLDER, "saestitch-kernels-" + hash, List.of(KERNELS_FILE));
         Path lib = folder.resolve(KERNELS_FILE);
         return new Library(lib.toString(), "extracted from the saestitch-native jar", NativeLibraries.open(lib.toString(), arena));
     }
 
-    private static String sha256Prefix(InputStream in) throws IOException {
+    /** One library of the emulated device, extracted (all three together) from the class path. */
+    static Library openEmulated(String file, ClassLoader loader, Arena arena) {
+        String hash = sha256Prefix(loader, EMULATED_RESOURCE_FOLDER, EMULATED_FILES,
+                "this build has no emulated CUDA device (g++ was not found when native/ was built; see native/emu/README.md)");
+        Path lib = NativeLibraries.extract(loader, EMULATED_RESOURCE_FOLDER, "saestitch-emulated-" + hash, EMULATED_FILES).resolve(file);
+        return new Library(lib.toString(), "the emulated CUDA device (" + DIR_PROPERTY + " / " + DIR_ENV + " = " + EMULATED + ")",
+                NativeLibraries.open(lib.toString(), arena));
+    }
+
+    /** The first 16 hex digits of the SHA-256 of the resources {@code folder + files}, read in order; {@code missing} says why one is absent. */
+    private static String sha256Prefix(ClassLoader loader, String folder, List<String> files, String missing) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) digest.update(buffer, 0, n);
+            for (String file : files) {
+                String resource = folder + file;
+                try (InputStream in = loader.getResourceAsStream(resource)) {
+                    if (in == null) throw new NativeLibraryException(resource + " is not on the class path: " + missing);
+                    for (int n; (n = in.read(buffer)) > 0; ) digest.update(buffer, 0, n);
+                } catch (IOException e) {
+                    throw new NativeLibraryException("cannot read " + resource + ": " + e.getMessage(), e);
+                }
+            }
             return HexFormat.of().formatHex(digest.digest(), 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
@@ -237,6 +263,7 @@ public final class CudaLibraries {
         }
 
         private static Library open(int which) {
+            if (emulated()) return openEmulated(which);
             Path home = Path.of(System.getProperty("user.home", "/"));
             return switch (which) {
                 case CUDART -> locate("cudart", "the CUDA runtime", folders(CudaLibraries::setting, home), true, Arena.global());
@@ -245,6 +272,25 @@ public final class CudaLibraries {
                     cudart();  // loads libcudart.so.13 first: the kernels' dependency resolves to it
                     yield openKernels(firstSet(setting("property:" + KERNELS_PROPERTY), setting(KERNELS_ENV)),
                             CudaLibraries.class.getClassLoader(), Arena.global());
+                }
+            };
+        }
+
+        private static Library openEmulated(int which) {
+            ClassLoader loader = CudaLibraries.class.getClassLoader();
+            return switch (which) {
+                case CUDART -> CudaLibraries.openEmulated(EMULATED_FILES.get(0), loader, Arena.global());
+                case CUBLAS -> {
+                    cudart();
+                    // The emulated cuBLAS finds OpenBLAS by its soname among the libraries already loaded.
+                    NativeLibraries.open(OpenBlas.extractBundled().toString(), Arena.global());
+                    yield CudaLibraries.openEmulated(EMULATED_FILES.get(1), loader, Arena.global());
+                }
+                default -> {
+                    cudart();
+                    String override = firstSet(setting("property:" + KERNELS_PROPERTY), setting(KERNELS_ENV));
+                    yield override != null ? openKernels(override, loader, Arena.global())
+                            : CudaLibraries.openEmulated(EMULATED_FILES.get(2), loader, Arena.global());
                 }
             };
         }

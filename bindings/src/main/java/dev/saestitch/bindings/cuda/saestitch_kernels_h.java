@@ -2204,6 +2204,73 @@ public class saestitch_kernels_h {
         }
     }
 
+    private static class sae_sparse_column_counts {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_FLOAT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = saestitch_kernels_h.findOrThrow("sae_sparse_column_counts");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int sae_sparse_column_counts(const int32_t *row_start, const int32_t *indices, int32_t rows, int32_t latents, float alpha, int32_t *scratch, float *out, void *stream)
+     * }
+     */
+    public static FunctionDescriptor sae_sparse_column_counts$descriptor() {
+        return sae_sparse_column_counts.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int sae_sparse_column_counts(const int32_t *row_start, const int32_t *indices, int32_t rows, int32_t latents, float alpha, int32_t *scratch, float *out, void *stream)
+     * }
+     */
+    public static MethodHandle sae_sparse_column_counts$handle() {
+        return sae_sparse_column_counts.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int sae_sparse_column_counts(const int32_t *row_start, const int32_t *indices, int32_t rows, int32_t latents, float alpha, int32_t *scratch, float *out, void *stream)
+     * }
+     */
+    public static MemorySegment sae_sparse_column_counts$address() {
+        return sae_sparse_column_counts.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int sae_sparse_column_counts(const int32_t *row_start, const int32_t *indices, int32_t rows, int32_t latents, float alpha, int32_t *scratch, float *out, void *stream)
+     * }
+     */
+    public static int sae_sparse_column_counts(MemorySegment row_start, MemorySegment indices, int rows, int latents, float alpha, MemorySegment scratch, MemorySegment out, MemorySegment stream) {
+        var mh$ = sae_sparse_column_counts.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("sae_sparse_column_counts", row_start, indices, rows, latents, alpha, scratch, out, stream);
+            }
+            return (int)mh$.invokeExact(row_start, indices, rows, latents, alpha, scratch, out, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class sae_sparse_column_products {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             saestitch_kernels_h.C_INT,

@@ -48,13 +48,42 @@ public final class BlasGemm implements Gemm {
                 alpha, a.data(), leadingDimension(a), b.data(), leadingDimension(b), beta, c.data(), leadingDimension(c));
     }
 
-    /** E.g. "OpenBLAS 0.3.30 (DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64), 2 threads (pthreads), from /path". */
+    /**
+     * OpenBLAS's thread count is process-wide (openblas_set_num_threads_local is the same call in
+     * a pthreads build), so it is set to 1 for the body and restored after; bodies run one at a
+     * time. A product another thread starts meanwhile runs single-threaded: slower, still right.
+     */
+    @Override
+    public void oneThreadPerCall(Runnable body) {
+        synchronized (BlasGemm.class) {
+            int threads = cblas_h.openblas_get_num_threads();
+            cblas_h.openblas_set_num_threads(1);
+            try {
+                body.run();
+            } finally {
+                cblas_h.openblas_set_num_threads(threads);
+            }
+        }
+    }
+
+    /**
+     * E.g. "OpenBLAS 0.3.30 (DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64), Haswell kernels
+     * (OPENBLAS_CORETYPE=Haswell), 2 threads (pthreads), from /path". The kernels matter: a
+     * DYNAMIC_ARCH build made to run Haswell kernels on an AVX-512 core does half the sgemm flops.
+     */
     @Override
     public String describe() {
         String[] words = config.split(" ", 3);
         String name = words.length == 3 && words[0].equals("OpenBLAS") ? words[0] + " " + words[1] + " (" + words[2] + ")" : config;
+        String forced = System.getenv("OPENBLAS_CORETYPE");
+        String kernels = coreName() + " kernels" + (forced == null || forced.isBlank() ? "" : " (OPENBLAS_CORETYPE=" + forced.strip() + ")");
         int threads = cblas_h.openblas_get_num_threads();
-        return name + ", " + threads + (threads == 1 ? " thread" : " threads") + " (" + threading() + "), from " + location;
+        return name + ", " + kernels + ", " + threads + (threads == 1 ? " thread" : " threads") + " (" + threading() + "), from " + location;
+    }
+
+    /** The core whose kernels OpenBLAS runs (openblas_get_corename), e.g. "Haswell" or "SkylakeX". */
+    private static String coreName() {
+        return cblas_h.openblas_get_corename().getString(0).strip();
     }
 
     private static String threading() {

@@ -1,6 +1,8 @@
 package dev.saestitch.backend.cpu;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.backend.DotMaxima;
+import dev.saestitch.backend.DotScan;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
 
@@ -78,6 +80,19 @@ public final class CpuBackend implements Backend {
     @Override
     public void gemm(boolean transA, boolean transB, float alpha, Matrix a, Matrix b, float beta, Matrix c) {
         gemm.gemm(transA, transB, alpha, a, b, beta, c);
+    }
+
+    /** Fused: each core scans its own cache-sized tiles as its GEMM writes them ({@link FusedMaxDots}); the tile bounds only cap the tiles. */
+    @Override
+    public DotMaxima maxDots(Matrix a, Matrix b, int tileRows, int tileCols) {
+        return scanDots(a, b, tileRows, tileCols, Float.POSITIVE_INFINITY).maxima();
+    }
+
+    @Override
+    public DotScan scanDots(Matrix a, Matrix b, int tileRows, int tileCols, float cut) {
+        requireColumns(b, a.cols(), "second factor");
+        if (tileRows <= 0 || tileCols <= 0) throw new IllegalArgumentException("tile " + tileRows + "x" + tileCols + " must be positive");
+        return FusedMaxDots.compute(gemm, a, b, Math.min(tileRows, FusedMaxDots.bandRows(a.rows())), Math.min(tileCols, FusedMaxDots.BLOCK_COLS), cut);
     }
 
     @Override

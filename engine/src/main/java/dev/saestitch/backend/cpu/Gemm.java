@@ -7,6 +7,13 @@ public interface Gemm {
 
     void gemm(boolean transA, boolean transB, float alpha, Matrix a, Matrix b, float beta, Matrix c);
 
+    /**
+     * Runs {@code body}, in which each product runs on the thread that calls it alone: for callers
+     * that run independent products on all cores themselves. The portable product has no threads
+     * of its own to turn off (its rows are split over the fork-join pool, which nests).
+     */
+    default void oneThreadPerCall(Runnable body) { body.run(); }
+
     /** One line naming the implementation, e.g. "OpenBLAS 0.3.30 (2 threads)". */
     String describe();
 

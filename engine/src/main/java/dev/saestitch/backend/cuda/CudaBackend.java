@@ -17,7 +17,6 @@ import static dev.saestitch.backend.Shapes.requireColumns;
 import static dev.saestitch.backend.Shapes.requireSameShape;
 import static dev.saestitch.backend.Shapes.requireSize;
 import static dev.saestitch.bindings.cuda.CudaException.check;
-import static dev.saestitch.bindings.cuda.cuda_runtime_api_h.cudaGetLastError;
 import static dev.saestitch.bindings.cuda.cuda_runtime_api_h.cudaMemGetInfo;
 import static dev.saestitch.bindings.cuda.cuda_runtime_api_h.cudaStreamCreate;
 import static dev.saestitch.bindings.cuda.cuda_runtime_api_h.cudaStreamDestroy;
@@ -127,11 +126,9 @@ public final class CudaBackend implements Backend {
         memory.deviceToDevice(src.data(), dst.data(), src.byteSize());
     }
 
+    /** Waits for the stream; a kernel that failed while running is reported here. (A launch's own error is returned by its entry point.) */
     @Override
-    public void synchronize() {
-        memory.synchronize();
-        check(cudaGetLastError(), "a kernel launched since the last synchronize");
-    }
+    public void synchronize() { memory.synchronize(); }
 
     @Override
     public void close() {
@@ -453,8 +450,9 @@ public final class CudaBackend implements Backend {
     public void sparseColumnCounts(SparseCodes codes, float alpha, Matrix out) {
         DeviceCodes c = input(codes, codes.latents());
         requireSize(out, c.latents(), "sparse column counts");
-        check(sae_sparse_column_sums(c.rowStartSegment(), c.indexSegment(), MemorySegment.NULL, c.rows(), alpha, out.data(), stream),
-                "sae_sparse_column_sums(counts)");
+        MemorySegment counts = latentScratch.atLeast((c.latents() + 1L) * Integer.BYTES);
+        check(sae_sparse_column_counts(c.rowStartSegment(), c.indexSegment(), c.rows(), c.latents(), alpha, counts, out.data(), stream),
+                "sae_sparse_column_counts");
     }
 
     // ---- fused steps of Backend, and CUDA-only operations ----

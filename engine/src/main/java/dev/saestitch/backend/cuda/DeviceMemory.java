@@ -61,8 +61,15 @@ final class DeviceMemory implements SparseCodes.Memory {
         check(cudaMemsetAsync(device, value, device.byteSize(), stream), "cudaMemsetAsync(" + device.byteSize() + " bytes)");
     }
 
+    /**
+     * Copies to the device and waits for it, so that the caller may release or reuse the host
+     * memory on return: from pinned memory the copy engine reads the host bytes only when the
+     * stream reaches the copy (pageable memory is staged before the call returns, but nothing
+     * here may depend on which kind the caller's memory is).
+     */
     void hostToDevice(MemorySegment host, MemorySegment device, long bytes) {
         check(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice(), stream), "cudaMemcpyAsync(host to device, " + bytes + " bytes)");
+        synchronize();
     }
 
     /** Copies to the host and waits for it (the host reads right after). */

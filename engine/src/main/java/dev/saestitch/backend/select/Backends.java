@@ -9,6 +9,7 @@ import dev.saestitch.backend.cpu.JavaGemm;
 import dev.saestitch.backend.cuda.CudaBackend;
 import dev.saestitch.backend.cuda.GemmPrecision;
 import dev.saestitch.bindings.cblas.OpenBlas;
+import dev.saestitch.bindings.cuda.CudaLibraries;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +54,9 @@ public final class Backends {
 
     /** CUDA when it can run, else the CPU; on a machine without CUDA that is normal, so the reason goes to describe() and a debug log only. */
     private static Backend auto() {
+        if (CudaLibraries.emulated())  // the emulated device is for trying the CUDA path's semantics, never for speed
+            return cpu("CUDA not available: the CUDA libraries are the emulated device's (" + CudaLibraries.DIR_PROPERTY + " = " + CudaLibraries.EMULATED
+                    + "), which only --backend cuda uses", OpenBlas.choice(), BlasGemm::new);
         try {
             return cuda("chosen automatically: a CUDA device is present and the libraries load");
         } catch (UnsupportedOperationException e) {

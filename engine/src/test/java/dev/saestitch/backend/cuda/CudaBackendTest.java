@@ -6,6 +6,9 @@ import dev.saestitch.backend.DotMaxima;
 import dev.saestitch.backend.FusedStepsTest;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
+import dev.saestitch.bindings.cuda.CudaException;
+import dev.saestitch.bindings.cuda.CudaLibraries;
+import dev.saestitch.bindings.cuda.cuda_runtime_api_h;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
 import org.junit.jupiter.api.AfterAll;
@@ -17,13 +20,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.abort;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Every CudaBackend operation against the CpuBackend (itself tested against float64 references
@@ -40,7 +49,8 @@ class CudaBackendTest {
 
     private static final double U = 0x1p-24;
     private static final int B = 37, F = 53, D = 29, K = 5;
-    private static final int WIDE = 1031;  // more latents than a block has threads: several tiles per row
+    private static final int WIDE = 1031;
+    private static final int CUDA_DEV_ATTR_MAX_GRID_DIM_Y = 6;  // cudaDevAttrMaxGridDimY in CUDA's driver_types.h  // more latents than a block has threads: several tiles per row
 
     private static CudaBackend gpu;
     /** The backend under test: {@code gpu}, or one with another dense switch-over. */
@@ -77,6 +87,12 @@ class CudaBackendTest {
     @Test
     void autoChoosesThisBackendAndSaysSo() {
         try (var b = Backends.select("auto")) {
+            if (CudaLibraries.emulated()) {  // never chosen automatically: it is for semantics, not speed
+                assertEquals("cpu", b.name());
+                assertTrue(b.describe().contains(CudaLibraries.EMULATED), b.describe());
+                assertTrue(gpu.describe().contains("emulated"), gpu.describe());
+                return;
+            }
             assertEquals("cuda", b.name());
             assertTrue(b.describe().contains("chosen automatically") && b.describe().contains("GEMMs in FP32"), b.describe());
         }
@@ -92,6 +108,30 @@ class CudaBackendTest {
         cuda.copy(a, b);
         assertArrayEquals(x.toArray(), host(b));
         assertArrayEquals(new float[B * D], host(cuda.allocate(arena, B, D)), "allocate zero-fills");
+    }
+
+    @Test
+    void aFailedAllocationIsNotBlamedOnTheNextLaunch() {
+        // A failed cudaMalloc is also the host thread's "last error": a launch that read the last
+        // error for its status would report that out-of-memory as its own.
+        Matrix m = on(random(B, D));
+        assertThrows(CudaException.class, () -> cuda.allocate(arena, 1 << 20, 1 << 20), "4 TiB, more than any device has");
+        cuda.fill(m, 0.5f);
+        cuda.synchronize();
+        float[] expected = new float[B * D];
+        java.util.Arrays.fill(expected, 0.5f);
+        assertArrayEquals(expected, host(m));
+    }
+
+    @Test
+    void hostMemoryMayBeReusedAsSoonAsAnUploadReturns() {
+        // A copy engine may read pinned host memory until the stream passes the copy (the
+        // emulated device reads it then): upload must not return before that.
+        Matrix x = random(B, D), d = cuda.allocate(arena, B, D);
+        float[] expected = x.toArray();
+        cuda.upload(x, d);
+        x.fill(7f);
+        assertArrayEquals(expected, host(d));
     }
 
     // ---- dense ----
@@ -112,6 +152,21 @@ class CudaBackendTest {
         check("multiply", x, m -> cpu.multiply(m, y, m), m -> cuda.multiply(m, on(y), m), 4 * U);
         check("divide", x, m -> cpu.divide(m, divisor, m), m -> cuda.divide(m, on(divisor), m), 4 * U);
         check("greaterEqual", x, m -> cpu.greaterEqual(x, 0.25f, m), m -> cuda.greaterEqual(on(x), 0.25f, m), 0);
+    }
+
+    @Test
+    void clampMinKeepsNaNAndInfinitiesAsTheCpu() {
+        // A diverging run must stay visible on the GPU too: NaN is not "repaired" to the floor.
+        Matrix x = random(B, D);
+        x.setFlat(3, Float.NaN);
+        x.setFlat(10, Float.POSITIVE_INFINITY);
+        x.setFlat(11, Float.NEGATIVE_INFINITY);
+        Matrix h = copy(x), d = on(x);
+        cpu.clampMin(h, 0.1f);
+        cuda.clampMin(d, 0.1f);
+        float[] actual = host(d);
+        assertTrue(Float.isNaN(h.getFlat(3)), "the CPU keeps NaN");
+        assertArrayEquals(h.toArray(), actual, "clampMin, NaN and infinities included (NaN equals NaN here)");
     }
 
     @Test
@@ -215,6 +270,122 @@ class CudaBackendTest {
         }
     }
 
+    // ---- edge cases (run on a real GPU too) ----
+
+    @Test
+    void selectionsOfNaNInfinitiesAndAllNegativeRowsMatchTheCpu() {
+        // Row 0 all negative, row 1 with NaNs and both infinities, row 2 all NaN, row 3 several +∞.
+        Matrix z = distinct(B, WIDE), theta = random(1, WIDE);
+        for (int c = 0; c < WIDE; c++) {
+            z.set(0, c, -Math.abs(z.get(0, c)) - 1e-3f);
+            z.set(2, c, Float.NaN);
+        }
+        for (int c = 0; c < WIDE; c += 97) z.set(1, c, Float.NaN);
+        z.set(1, 5, Float.POSITIVE_INFINITY);
+        z.set(1, 6, Float.NEGATIVE_INFINITY);
+        for (int c = 3; c < WIDE; c += 301) z.set(3, c, Float.POSITIVE_INFINITY);
+        assertSameCodes("ReLU", cpuCodes(c -> cpu.selectAbove(z, null, c), WIDE), gpuCodes(c -> cuda.selectAbove(on(z), null, c), WIDE));
+        assertSameCodes("JumpReLU", cpuCodes(c -> cpu.selectAbove(z, theta, c), WIDE), gpuCodes(c -> cuda.selectAbove(on(z), on(theta), c), WIDE));
+        assertSameCodes("band", cpuCodes(c -> cpu.selectBand(z, theta, 0.125f, c), WIDE),
+                gpuCodes(c -> cuda.selectBand(on(z), on(theta), 0.125f, c), WIDE));
+        assertSameCodes("TopK", cpuCodes(c -> cpu.selectTopK(z, 7, null, c), WIDE), gpuCodes(c -> cuda.selectTopK(on(z), 7, null, c), WIDE));
+        float[] cuts = new float[2];
+        SparseCodes expected = cpuCodes(c -> cuts[0] = cpu.selectBatchTopK(z, 7, c), WIDE), actual = gpuCodes(c -> cuts[1] = cuda.selectBatchTopK(on(z), 7, c), WIDE);
+        assertSameCodes("BatchTopK", expected, actual);
+        assertEquals(cuts[0], cuts[1], "BatchTopK's cut");
+    }
+
+    @Test
+    void kAboveTheColumnsKeepsEveryPositiveEntry() {
+        Matrix z = distinct(B, F);
+        assertSameCodes("TopK, k > F", cpuCodes(c -> cpu.selectTopK(z, F + 3, null, c), F), gpuCodes(c -> cuda.selectTopK(on(z), F + 3, null, c), F));
+        float[] cuts = new float[2];
+        SparseCodes expected = cpuCodes(c -> cuts[0] = cpu.selectBatchTopK(z, F + 3, c), F), actual = gpuCodes(c -> cuts[1] = cuda.selectBatchTopK(on(z), F + 3, c), F);
+        assertSameCodes("BatchTopK, k > F", expected, actual);
+        assertEquals(cuts[0], cuts[1], "BatchTopK's cut");
+    }
+
+    @Test
+    void zeroRowsAreEmptyResults() {
+        Matrix z = Matrix.allocate(arena, 0, WIDE), dz = cuda.allocate(arena, 0, WIDE), w = random(WIDE, D);
+        for (String rule : new String[] {"ReLU", "TopK", "BatchTopK"}) {
+            SparseCodes d = cuda.newCodes(1, WIDE, 1);
+            switch (rule) {
+                case "ReLU" -> cuda.selectAbove(dz, null, d);
+                case "TopK" -> cuda.selectTopK(dz, 5, null, d);
+                default -> {
+                    float cut = cuda.selectBatchTopK(dz, 5, d);
+                    assertEquals(cpu.selectBatchTopK(z, 5, new SparseCodes(1, WIDE, 1)), cut, "BatchTopK's cut of no rows");
+                }
+            }
+            SparseCodes h = download(d, WIDE);
+            assertEquals(0, h.rows(), rule + ": rows");
+            assertEquals(0, h.nnz(), rule + ": entries");
+            Matrix out = cuda.allocate(arena, 0, D);
+            cuda.sparseDecode(d, on(w), null, out);
+            d.close();
+        }
+        assertEquals(0.0, cuda.sumSquares(dz), "sumSquares of nothing");
+        Matrix sums = random(1, WIDE);
+        check("columnSums of no rows", sums, m -> cpu.columnSums(z, 1f, 0.5f, m), m -> cuda.columnSums(dz, 1f, 0.5f, m), 4 * U);
+    }
+
+    @Test
+    void latentsThatNeverFireAreLeftAsTheCpuLeavesThem() {
+        // Codes over WIDE latents of which only every 10th can fire: the others keep their
+        // gradient rows, sums and counts, and their since-fired counters age.
+        Matrix z = distinct(B, WIDE), mask = Matrix.allocate(arena, 1, WIDE), dense = random(B, D);
+        for (int i = 0; i < WIDE; i += 10) mask.set(0, i, 1f);
+        SparseCodes hc = cpuCodes(c -> cpu.selectTopK(z, 3, mask, c), WIDE), dc = cuda.newCodes(B, WIDE, 1);
+        cuda.selectTopK(on(z), 3, on(mask), dc);
+        Matrix grad = random(WIDE, D);
+        check("sparseTransposeProduct", grad, m -> cpu.sparseTransposeProduct(hc, 0.5f, dense, m), m -> cuda.sparseTransposeProduct(dc, 0.5f, on(dense), m),
+                2 * gamma(B + 1) * (0.5 * B + 1));
+        Matrix perLatent = random(1, WIDE);
+        check("sparseColumnSums", perLatent, m -> cpu.sparseColumnSums(hc, 0.75f, m), m -> cuda.sparseColumnSums(dc, 0.75f, m), 2 * gamma(B + 1) * (B + 1));
+        check("sparseColumnCounts", perLatent, m -> cpu.sparseColumnCounts(hc, 0.75f, m), m -> cuda.sparseColumnCounts(dc, 0.75f, m), 0);
+        Matrix since = random(1, WIDE);
+        since.fill(7f);
+        check("updateSinceFired", since, m -> cpu.updateSinceFired(hc, 4096f, m), m -> cuda.updateSinceFired(dc, 4096f, m), 0);
+        hc.close();
+        dc.close();
+    }
+
+    @Test
+    void orderedCompactionsPassEmptyTilesWithOneBarrier() {
+        // Wide rows that keep a handful of entries (a sparse JumpReLU, a TopK over few positives):
+        // a tile of latents that keeps nothing must not pay for prefix counts. Counted on the
+        // emulated device (its barrier counter); a GPU has no such counter.
+        assumeTrue(CudaLibraries.emulated(), "barriers are counted on the emulated device only");
+        int rows = 4, cols = 16384;
+        Matrix z = random(rows, cols);
+        for (long i = 0; i < z.size(); i++) z.setFlat(i, i % 4001 == 0 ? 0.5f : -Math.abs(z.getFlat(i)));
+        Matrix dz = on(z);
+        for (String rule : new String[] {"ReLU", "TopK"}) {
+            SparseCodes codes = cuda.newCodes(rows, cols, 1);
+            long before = emulatedBarriers();
+            if (rule.equals("ReLU")) cuda.selectAbove(dz, null, codes);
+            else cuda.selectTopK(dz, 3, null, codes);
+            long perRow = (emulatedBarriers() - before) / rows;
+            // One per tile of 1024 latents, at most 8 more per tile holding a positive entry (5 a
+            // row here), 12 for the counting passes. Before: 3 per 256 latents (ReLU), 6 (TopK).
+            long bound = cols / 1024 + 8 * 5 + 12;
+            assertTrue(perRow <= bound, rule + ": " + perRow + " barriers per row of " + cols + " latents, over " + bound);
+            assertEquals(cpuCodes(c -> { if (rule.equals("ReLU")) cpu.selectAbove(z, null, c); else cpu.selectTopK(z, 3, null, c); }, cols).nnz(),
+                    download(codes, cols).nnz(), rule + ": entries");
+            codes.close();
+        }
+    }
+
+    private static long emulatedBarriers() {
+        MemorySegment f = CudaLibraries.cudart().lookup().find("saestitch_emu_barriers").orElseThrow();
+        try {
+            return (long) Linker.nativeLinker().downcallHandle(f, FunctionDescriptor.of(ValueLayout.JAVA_LONG)).invokeExact();
+        } catch (Throwable e) {
+            throw new AssertionError("saestitch_emu_barriers", e);
+        }
+    }
+
     // ---- sparse products ----
 
     @ParameterizedTest(name = "dense above {0}")
@@ -272,6 +443,57 @@ class CudaBackendTest {
         SparseCodes added = download(dDots, F);
         for (long e = 0; e < hDots.nnz(); e++) assertEquals(hDots.value(e), added.value(e), 2 * gamma(D) * D + 4 * U * 2, "sparseAddByLatent entry " + e);
         for (SparseCodes c : new SparseCodes[] {hc, dc, hDots, dDots, dots, added}) c.close();
+    }
+
+    @Test
+    void sparseColumnCountsAddAlphaTimesTheCountOnce() {
+        // 4096 entries of latent 7: adding alpha once per entry in float32 drifts by hundreds of
+        // ulps; the count is exact, so alpha·count is the CPU's value exactly.
+        int rows = 4096;
+        SparseCodes host = new SparseCodes(rows, F, 1), device = cuda.newCodes(rows, F, 1);
+        for (SparseCodes c : new SparseCodes[] {host, device}) {
+            c.reset(rows, 2L * rows);
+            for (int r = 0; r < rows; r++) {
+                c.setRowStart(r, 2 * r);
+                c.setIndex(2 * r, 7);
+                c.setValue(2 * r, 1f);
+                c.setIndex(2 * r + 1, 11 + r % 5);
+                c.setValue(2 * r + 1, 1f);
+            }
+            c.setRowStart(rows, 2 * rows);
+        }
+        Matrix start = random(1, F), h = copy(start), d = on(start);
+        cpu.sparseColumnCounts(host, 0.1f, h);
+        cuda.sparseColumnCounts(device, 0.1f, d);
+        assertArrayEquals(h.toArray(), host(d), "sparseColumnCounts");
+        host.close();
+        device.close();
+    }
+
+    @Test
+    void sampledDotSumsInFloat64AsTheCpu() {
+        // Terms of ±1024 that cancel exactly, then small ones: a float32 sum per lane rounds the
+        // small terms against a partial sum near 4096 (an ulp of 5e-4); float64 sums keep them.
+        // Both backends then round one float64 sum: within 4u·|result|, plus 1e-9 for the order
+        // of float64 terms (about 1e-16 of the 1.3e5 sum of |terms|). K of WIDE latents is under
+        // both backends' dense switch-over: both take their sparse path.
+        int d = 256;
+        Matrix a = random(B, d), w = random(WIDE, d);
+        for (int c = 0; c < d / 2; c++) {
+            for (int r = 0; r < B; r++) a.set(r, c, 1024f);
+            for (int i = 0; i < WIDE; i++) w.set(i, c, c % 2 == 0 ? 1f : -1f);
+        }
+        Matrix z = distinct(B, WIDE);
+        SparseCodes hc = cpuCodes(c -> cpu.selectTopK(z, K, null, c), WIDE), dc = cuda.newCodes(B, WIDE, 1);
+        SparseCodes hDots = new SparseCodes(B, WIDE, 1), dDots = cuda.newCodes(B, WIDE, 1);
+        cuda.selectTopK(on(z), K, null, dc);
+        cpu.sampledDot(hc, a, w, hDots);
+        cuda.sampledDot(dc, on(a), on(w), dDots);
+        SparseCodes dots = download(dDots, WIDE);
+        assertSamePattern("sampledDot", hDots, dots);
+        for (long e = 0; e < hDots.nnz(); e++)
+            assertEquals(hDots.value(e), dots.value(e), 4 * U * Math.abs(hDots.value(e)) + 1e-9, "sampledDot entry " + e);
+        for (SparseCodes c : new SparseCodes[] {hc, dc, hDots, dDots, dots}) c.close();
     }
 
     @Test
@@ -366,9 +588,24 @@ class CudaBackendTest {
     }
 
     @Test
+    void maxDotsOfARowOfMinusInfinitiesHasNoArgmax() {
+        // Row 1 of A is (−∞, 0, ...) and every row of B starts positive: its products are all −∞,
+        // which the host fold (strictly greater than −∞) never takes: max −∞, argmax −1.
+        Matrix a = random(3, D), b = random(4, D);
+        for (int c = 0; c < D; c++) a.set(1, c, 0f);
+        a.set(1, 0, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < 4; j++) b.set(j, 0, Math.abs(b.get(j, 0)) + 0.5f);
+        DotMaxima expected = cpu.maxDots(a, b, 2, 3), actual = cuda.maxDots(on(a), on(b), 2, 3);
+        assertEquals(-1, expected.argmaxInB()[1], "the host fold keeps -1");
+        assertEquals(expected.argmaxInB()[1], actual.argmaxInB()[1], "argmax of the row of −∞");
+        assertEquals(expected.maxOverB()[1], actual.maxOverB()[1], "max of the row of −∞");
+    }
+
+    @Test
     void maxDotsOfATileTallerThanOneGridOfRowStrips() {
-        // 65535 strips of 32 rows is the most one launch covers (gridDim.y): this tile needs two.
-        int fa = 65535 * 32 + 77, fb = 3, d = 3;
+        // gridDim.y strips of 32 rows (65535 on a GPU, fewer on the emulated device: see the pom) is
+        // the most one launch covers: this tile needs two.
+        int fa = maxGridY() * 32 + 77, fb = 3, d = 3;
         Matrix a = random(fa, d), b = random(fb, d);
         DotMaxima t = cuda.maxDots(on(a), on(b), fa, fb);
         double bound = 2 * gamma(d) * d;
@@ -502,6 +739,15 @@ class CudaBackendTest {
         double s = 0;
         for (int c = 0; c < a.cols(); c++) s += (double) a.get(i, c) * b.get(j, c);
         return s;
+    }
+
+    /** The device's gridDim.y limit (cudaDevAttrMaxGridDimY). */
+    private static int maxGridY() {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment v = call.allocate(ValueLayout.JAVA_INT);
+            CudaException.check(cuda_runtime_api_h.cudaDeviceGetAttribute(v, CUDA_DEV_ATTR_MAX_GRID_DIM_Y, 0), "cudaDeviceGetAttribute(max grid y)");
+            return v.get(ValueLayout.JAVA_INT, 0);
+        }
     }
 
     private static double gamma(int n) { return n * U / (1 - n * U); }

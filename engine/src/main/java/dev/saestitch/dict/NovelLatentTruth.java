@@ -1,5 +1,6 @@
-package dev.saestitch.metrics;
+package dev.saestitch.dict;
 
+import dev.saestitch.backend.Backend;
 import dev.saestitch.tensor.Matrix;
 
 /**
@@ -28,12 +29,13 @@ public record NovelLatentTruth(int novel, int hits, int missedBySmall, int misse
      * @param largeDec   (F_L, D) decoder rows of LARGE
      * @param novelMask  per LARGE latent, whether the comparison called it novel
      */
-    public static NovelLatentTruth score(Matrix truth, Matrix smallDec, Matrix largeDec, boolean[] novelMask) {
+    public static NovelLatentTruth score(Backend backend, Matrix truth, Matrix smallDec, Matrix largeDec, boolean[] novelMask) {
         if (novelMask.length != largeDec.rows())
             throw new IllegalArgumentException(novelMask.length + " novel flags for " + largeDec.rows() + " latents");
-        float[] bySmall = FeatureRecovery.score(truth, smallDec).maxCosine();   // per true feature
-        FeatureRecovery.Result byLarge = FeatureRecovery.score(truth, largeDec);
-        FeatureRecovery.Result latentToTruth = FeatureRecovery.score(largeDec, truth);   // per LARGE latent: its best true feature
+        float[] bySmall = FeatureRecovery.score(backend, truth, smallDec).maxCosine();   // per true feature
+        FeatureRecovery.BothWays large = FeatureRecovery.scoreBothWays(backend, truth, largeDec);
+        FeatureRecovery.Result byLarge = large.byTrueFeature();
+        FeatureRecovery.Result latentToTruth = large.byLatent();   // per LARGE latent: its best true feature
         boolean[] missed = new boolean[bySmall.length];
         int missedCount = 0, foundByLarge = 0;
         for (int t = 0; t < missed.length; t++) {

@@ -1,5 +1,6 @@
-package dev.saestitch.metrics;
+package dev.saestitch.dict;
 
+import dev.saestitch.backend.select.Backends;
 import dev.saestitch.tensor.Matrix;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +26,7 @@ class NovelLatentTruthTest {
             large.set(4, 7, 0.3f);                                        // novel, cos(e4) = 0.958: a hit
             large.set(5, 5, 1f);
             large.set(5, 6, 1f);                                          // novel, cos(e5) = 0.707: no hit
-            NovelLatentTruth s = NovelLatentTruth.score(truth, small, large, new boolean[] {false, false, false, true, true, true});
+            NovelLatentTruth s = NovelLatentTruth.score(Backends.select("cpu"), truth, small, large, new boolean[] {false, false, false, true, true, true});
             assertEquals(new NovelLatentTruth(3, 2, 3, 2, 2), s);
             assertEquals(2.0 / 3, s.precision(), 1e-12);
             assertEquals(1.0, s.recall(), 1e-12);

@@ -1,0 +1,3 @@
+// Stand-in for CUDA's header: everything is in saestitch_emu.h (force-included).
+#pragma once
+#include "saestitch_emu.h"
