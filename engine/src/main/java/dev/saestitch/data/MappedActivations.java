@@ -55,11 +55,10 @@ abstract class MappedActivations implements ActivationSource {
      * here, where every command's rows pass, while the row is still in cache.
      */
     private void requireFinite(MemorySegment data, long offset, long row) {
-        for (int j = 0; j < dim; j++) {
-            float v = data.get(ValueLayout.JAVA_FLOAT, offset + (long) j * Float.BYTES);
-            if (!Float.isFinite(v))
-                throw new SaeFileException(tensor.file(), where(row, j) + " is " + v + " (as float32); activations must be finite");
-        }
+        long j = MappedTensor.firstNonFinite(data, offset, dim);
+        if (j >= 0)
+            throw new SaeFileException(tensor.file(), where(row, (int) j) + " is " + data.get(ValueLayout.JAVA_FLOAT, offset + j * Float.BYTES)
+                    + " (as float32); activations must be finite");
     }
 
     /** "row 7, column 3" of the (N, D) view, plus the element's own index for a tensor of 3 or more dimensions. */
