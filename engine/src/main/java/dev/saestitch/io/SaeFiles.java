@@ -19,13 +19,21 @@ public final class SaeFiles {
      * The returned SAE owns its memory; close it.
      */
     public static Sae load(Path path) {
-        if (!Files.exists(path)) throw new SaeFileException(path, "no such file or directory");
+        if (!Files.exists(path)) throw new SaeFileException(path, MissingPath.why(path, "no such file or directory"));
+        if (!Files.isDirectory(path) && !isSaeFile(path.getFileName().toString()))
+            throw new SaeFileException(path, "is a file, not an SAE directory (one holding cfg.json and " + SaeLensFormat.WEIGHTS_FILE
+                    + " or " + SparsifyFormat.WEIGHTS_FILE + ")");
         Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
         if (Files.exists(dir.resolve(SaeLensFormat.WEIGHTS_FILE))) return SaeLensFormat.read(dir);
         if (Files.exists(dir.resolve(SparsifyFormat.WEIGHTS_FILE))) return SparsifyFormat.read(dir);
         List<String> inside = saeSubdirectories(dir);
         throw new SaeFileException(dir, "holds neither " + SaeLensFormat.WEIGHTS_FILE + " (SAELens) nor " + SparsifyFormat.WEIGHTS_FILE
-                + " (sparsify)" + (inside.isEmpty() ? "" : "; it has SAE subdirectories " + inside + ", pick one"));
+                + " (sparsify)" + (inside.isEmpty() ? "" : "; it has SAE subdirectories " + SaeFileException.quote(inside) + ", pick one"));
+    }
+
+    /** The files of an SAE directory that stand for the directory when named instead of it. */
+    private static boolean isSaeFile(String name) {
+        return name.equals(CfgJson.FILE_NAME) || name.equals(SaeLensFormat.WEIGHTS_FILE) || name.equals(SparsifyFormat.WEIGHTS_FILE);
     }
 
     /** Saves {@code sae} in the SAELens layout (see {@link SaeLensFormat#write}). */
