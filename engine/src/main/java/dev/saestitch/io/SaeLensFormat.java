@@ -33,8 +33,10 @@ public final class SaeLensFormat {
     static final String ORIGINAL_ARCHITECTURE = "saestitch_architecture";
     static final String ORIGINAL_K = "saestitch_k";
     /** Keys the writer derives from the SAE itself; everything else in cfg.json rides along in Sae.metadata(). */
+    /** SAELens TopK training's default; folded into the weights on reading, so not carried on. */
+    static final String RESCALE_BY_DECODER_NORM = "rescale_acts_by_decoder_norm";
     private static final Set<String> DERIVED = Set.of("d_in", "d_sae", "dtype", "architecture", "apply_b_dec_to_input",
-            "normalize_activations", "k", ORIGINAL_ARCHITECTURE, ORIGINAL_K);
+            "normalize_activations", "k", ORIGINAL_ARCHITECTURE, ORIGINAL_K, RESCALE_BY_DECODER_NORM);
 
     private SaeLensFormat() {}
 
@@ -81,6 +83,7 @@ public final class SaeLensFormat {
                 w.requireFinite("W_dec", sae.wDec());
                 w.requireFinite("b_dec", sae.bDec());
                 if (threshold != null) w.requireFinite(threshold.name(), sae.threshold());
+                if (Boolean.TRUE.equals(cfg.bool(RESCALE_BY_DECODER_NORM))) foldDecoderNorms(sae, w.path());
                 cfg.values().forEach((key, value) -> {
                     if (!DERIVED.contains(key)) sae.metadata().put(key, value);
                 });
@@ -89,6 +92,30 @@ public final class SaeLensFormat {
                 sae.close();
                 throw e;
             }
+        }
+    }
+
+    /**
+     * SAELens's {@code rescale_acts_by_decoder_norm}: the pre-activations are multiplied by each
+     * latent's decoder row norm n_i before the activation and the codes divided by it before
+     * decoding. So the same function is W_enc's row and b_enc times n_i (the rescaled pre-activation
+     * itself, compared with the same threshold if any) and W_dec's row divided by n_i, with unit
+     * rows as SAELens's {@code fold_W_dec_norm} leaves them. A file saved
+     * by {@code save_inference_model} already has n_i = 1, and folding leaves it (to rounding) as it is.
+     */
+    private static void foldDecoderNorms(Sae sae, Path weights) {
+        for (int i = 0; i < sae.width(); i++) {
+            double sq = 0;
+            for (int j = 0; j < sae.dIn(); j++) sq += (double) sae.wDec().get(i, j) * sae.wDec().get(i, j);
+            float n = (float) Math.sqrt(sq);
+            if (!(n > 0 && Float.isFinite(n)))
+                throw new SaeFileException(weights, "W_dec row " + i + " has norm " + n + "; " + RESCALE_BY_DECODER_NORM + " needs positive norms");
+            if (n == 1f) continue;
+            for (int j = 0; j < sae.dIn(); j++) {
+                sae.wEnc().set(i, j, sae.wEnc().get(i, j) * n);
+                sae.wDec().set(i, j, sae.wDec().get(i, j) / n);
+            }
+            sae.bEnc().setFlat(i, sae.bEnc().getFlat(i) * n);
         }
     }
 
@@ -104,8 +131,6 @@ public final class SaeLensFormat {
                 throw cfg.problem("activation function '" + activation + "' is not supported (relu or topk)");
             }
             case "topk" -> {
-                if (Boolean.TRUE.equals(cfg.bool("rescale_acts_by_decoder_norm")))
-                    throw cfg.problem("rescale_acts_by_decoder_norm=true is not supported; save the SAE for inference with the decoder norm folded");
                 Integer k = cfg.integer("k");
                 yield new Kind(Architecture.TOPK, k(cfg, "k", k != null ? k : kwargsK(cfg)));
             }

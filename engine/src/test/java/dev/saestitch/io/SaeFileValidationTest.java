@@ -145,7 +145,6 @@ class SaeFileValidationTest {
                 {"gated", CFG.replace("standard", "gated"), "architecture 'gated' is not supported"},
                 {"topk-no-k", CFG.replace("standard", "topk"), "has no 'k' for a TopK-style SAE"},
                 {"topk-big-k", CFG.replace("\"standard\"", "\"topk\", \"k\": 20"), "k must be in [1, width=8] for topk, got 20"},
-                {"topk-rescale", CFG.replace("\"standard\"", "\"topk\", \"k\": 2, \"rescale_acts_by_decoder_norm\": true"), "rescale_acts_by_decoder_norm=true is not supported"},
                 {"topk-zero-k", CFG.replace("\"standard\"", "\"topk\", \"k\": 0"), "'k' is 0, expected a positive integer"},
                 {"fn-gelu", CFG.replace("}", ", \"activation_fn_str\": \"gelu\"}"), "activation function 'gelu' is not supported"},
                 {"expected-average", CFG.replace("}", ", \"normalize_activations\": \"expected_average_only_in\"}"), "scaling factor is not stored"},

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -192,6 +193,56 @@ class SaeLensFormatTest {
             assertEquals(3, sae.k());
             assertTrue(sae.centreInput(), "apply_b_dec_to_input defaults to true");
             assertEquals("blocks.0", sae.metadata().get("hook_point"));
+        }
+    }
+
+    /**
+     * SAELens TopK with {@code rescale_acts_by_decoder_norm}: codes = TopK(ReLU(n ⊙ z)), x̂ = (codes / n)·W_dec + b_dec,
+     * n the decoder row norms (not 1 here). The loaded SAE computes the same function as that
+     * float64 reference, to float32 rounding (relative 1e-5), and its decoder rows are unit norm.
+     */
+    @Test void readsRescaleActsByDecoderNormAsTheSameFunction() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("rescaled"));
+        SplittableRandom rnd = new SplittableRandom(6);
+        int d = 9, f = 20, k = 4, rows = 50;
+        float[] wEnc = RawFiles.gaussians(rnd, d * f), bEnc = RawFiles.gaussians(rnd, f), wDec = RawFiles.gaussians(rnd, f * d), bDec = RawFiles.gaussians(rnd, d);
+        for (int i = 0; i < f; i++) for (int j = 0; j < d; j++) wDec[i * d + j] *= 0.2f + i * 0.3f; // norms far from 1
+        new RawFiles.SafetensorsBuilder()
+                .f32("W_enc", RawFiles.shape(d, f), wEnc).f32("b_enc", RawFiles.shape(f), bEnc)
+                .f32("W_dec", RawFiles.shape(f, d), wDec).f32("b_dec", RawFiles.shape(d), bDec)
+                .write(dir.resolve("sae_weights.safetensors"));
+        Files.writeString(dir.resolve("cfg.json"), "{\"d_in\": 9, \"d_sae\": 20, \"architecture\": \"topk\", \"k\": 4,"
+                + " \"apply_b_dec_to_input\": true, \"rescale_acts_by_decoder_norm\": true}");
+        float[][] x = new float[rows][];
+        for (int b = 0; b < rows; b++) x[b] = RawFiles.gaussians(rnd, d);
+        double[][] expected = new double[rows][d];
+        for (int b = 0; b < rows; b++) {
+            double[] z = new double[f], norm = new double[f];
+            for (int i = 0; i < f; i++) {
+                for (int j = 0; j < d; j++) norm[i] += (double) wDec[i * d + j] * wDec[i * d + j];
+                norm[i] = Math.sqrt(norm[i]);
+                double acc = bEnc[i];
+                for (int j = 0; j < d; j++) acc += ((double) x[b][j] - bDec[j]) * wEnc[j * f + i];
+                z[i] = Math.max(0, acc * norm[i]);
+            }
+            double[] sorted = z.clone();
+            Arrays.sort(sorted);
+            double kth = sorted[f - k];
+            for (int j = 0; j < d; j++) expected[b][j] = bDec[j];
+            for (int i = 0; i < f; i++)
+                if (z[i] >= kth && z[i] > 0)
+                    for (int j = 0; j < d; j++) expected[b][j] += z[i] / norm[i] * wDec[i * d + j];
+        }
+        try (Sae sae = SaeFiles.load(dir)) {
+            assertEquals(Architecture.TOPK, sae.architecture());
+            assertFalse(sae.metadata().containsKey("rescale_acts_by_decoder_norm"), "folded, so not written back");
+            for (int i = 0; i < f; i++) {
+                double sq = 0;
+                for (int j = 0; j < d; j++) sq += (double) sae.wDec().get(i, j) * sae.wDec().get(i, j);
+                assertEquals(1, Math.sqrt(sq), 1e-6, "row " + i);
+            }
+            double[][] actual = reconstruct(sae, codes(sae, preActivations(sae, x)));
+            assertTrue(maxAbsDiff(expected, actual) <= 1e-5 * maxAbs(expected), maxAbsDiff(expected, actual) + " vs scale " + maxAbs(expected));
         }
     }
 }
