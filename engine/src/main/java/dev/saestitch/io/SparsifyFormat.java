@@ -18,6 +18,10 @@ import java.util.Set;
 public final class SparsifyFormat {
 
     public static final String WEIGHTS_FILE = "sae.safetensors";
+    /** The run's settings at the root of a sparsify run, beside the per-hookpoint folders. */
+    static final String RUN_CONFIG = "config.json";
+    /** SAELens's names for the hookpoint and the model. */
+    static final String HOOK_NAME = "hook_name", MODEL_NAME = "model_name";
     /** Keys that describe what the SAE itself records (shape, k, activation); the rest is kept as metadata. */
     private static final Set<String> DERIVED = Set.of("d_in", "k", "activation", "num_latents", "expansion_factor");
 
@@ -69,11 +73,26 @@ public final class SparsifyFormat {
                 cfg.values().forEach((key, value) -> {
                     if (!DERIVED.contains(key)) sae.metadata().put(key, value);
                 });
+                describeFromRunRoot(dir, sae.metadata());
                 return sae;
             } catch (RuntimeException e) {
                 sae.close();
                 throw e;
             }
         }
+    }
+
+    /**
+     * sparsify saves a run as one folder per hookpoint under a root holding the run's
+     * {@code config.json} (as its {@code load_many} reads them): the folder name is the hookpoint and
+     * the root's {@code model} the model, recorded as SAELens's {@code hook_name} and {@code model_name}.
+     */
+    private static void describeFromRunRoot(Path dir, java.util.Map<String, Object> metadata) {
+        Path name = dir.toAbsolutePath().normalize().getFileName();
+        Path root = dir.toAbsolutePath().normalize().getParent();
+        if (name == null || root == null || !java.nio.file.Files.isRegularFile(root.resolve(RUN_CONFIG))) return;
+        metadata.putIfAbsent(HOOK_NAME, name.toString());
+        Object model = CfgJson.read(root.resolve(RUN_CONFIG)).get("model");
+        if (model instanceof String m) metadata.putIfAbsent(MODEL_NAME, m);
     }
 }

@@ -143,6 +143,8 @@ class SaeFileValidationTest {
                 {"not-json", "{\"d_in\": 5,", "is not a JSON object"},
                 {"array", "[1, 2]", "is not a JSON object"},
                 {"gated", CFG.replace("standard", "gated"), "architecture 'gated' is not supported"},
+                {"transcoder", CFG.replace("standard", "transcoder"), "architecture 'transcoder' is not supported"},
+                {"skip-transcoder", CFG.replace("standard", "skip_transcoder"), "architecture 'skip_transcoder' is not supported"},
                 {"topk-no-k", CFG.replace("standard", "topk"), "has no 'k' for a TopK-style SAE"},
                 {"topk-big-k", CFG.replace("\"standard\"", "\"topk\", \"k\": 20"), "k must be in [1, width=8] for topk, got 20"},
                 {"topk-zero-k", CFG.replace("\"standard\"", "\"topk\", \"k\": 0"), "'k' is 0, expected a positive integer"},

@@ -88,4 +88,28 @@ class SparsifyFormatTest {
             assertEquals(false, sae.metadata().get("signed"));
         }
     }
+
+    /**
+     * A sparsify run root (one folder per hookpoint and the run's config.json): naming the root lists
+     * the hookpoints; naming one loads it with its hookpoint and model.
+     */
+    @Test void readsARunRootAsSparsifySavesIt() throws IOException {
+        Path root = Files.createDirectories(tmp.resolve("run"));
+        Files.writeString(root.resolve("config.json"), "{\"model\": \"EleutherAI/pythia-70m\", \"hookpoints\": [\"layers.1\", \"layers.3.mlp\"]}");
+        SplittableRandom rnd = new SplittableRandom(23);
+        for (String hook : new String[] {"layers.1", "layers.3.mlp"}) {
+            Path dir = Files.createDirectories(root.resolve(hook));
+            new RawFiles.SafetensorsBuilder()
+                    .f32("encoder.weight", shape(6, 4), RawFiles.gaussians(rnd, 24)).f32("encoder.bias", shape(6), RawFiles.gaussians(rnd, 6))
+                    .f32("W_dec", shape(6, 4), RawFiles.gaussians(rnd, 24)).f32("b_dec", shape(4), RawFiles.gaussians(rnd, 4))
+                    .write(dir.resolve("sae.safetensors"));
+            Files.writeString(dir.resolve("cfg.json"), "{\"num_latents\": 6, \"k\": 2, \"d_in\": 4}");
+        }
+        SaeFileException listed = assertThrows(SaeFileException.class, () -> SaeFiles.load(root));
+        assertTrue(listed.getMessage().contains("[layers.1, layers.3.mlp], pick one"), listed.getMessage());
+        try (Sae sae = SaeFiles.load(root.resolve("layers.3.mlp"))) {
+            assertEquals("layers.3.mlp", sae.metadata().get("hook_name"));
+            assertEquals("EleutherAI/pythia-70m", sae.metadata().get("model_name"));
+        }
+    }
 }
