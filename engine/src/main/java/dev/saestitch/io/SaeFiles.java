@@ -36,9 +36,25 @@ public final class SaeFiles {
         return name.equals(CfgJson.FILE_NAME) || name.equals(SaeLensFormat.WEIGHTS_FILE) || name.equals(SparsifyFormat.WEIGHTS_FILE);
     }
 
+    /** The layouts saestitch writes. */
+    public enum Format {
+        SAELENS, SPARSIFY;
+
+        /** "saelens" or "sparsify", as the command line names them. */
+        public String cliName() { return name().toLowerCase(java.util.Locale.ROOT); }
+    }
+
     /** Saves {@code sae} in the SAELens layout (see {@link SaeLensFormat#write}). */
     public static void save(Sae sae, Path dir) {
-        SaeLensFormat.write(sae, dir);
+        save(sae, dir, Format.SAELENS);
+    }
+
+    /** Saves {@code sae} in {@code format} (see {@link SaeLensFormat#write}, {@link SparsifyFormat#write}). */
+    public static void save(Sae sae, Path dir, Format format) {
+        switch (format) {
+            case SAELENS -> SaeLensFormat.write(sae, dir);
+            case SPARSIFY -> SparsifyFormat.write(sae, dir);
+        }
     }
 
     /** Fails unless activations of dimension {@code dataDim} (read from {@code dataPath}) fit the SAE loaded from {@code saePath}. */

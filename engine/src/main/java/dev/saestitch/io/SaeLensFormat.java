@@ -220,7 +220,7 @@ public final class SaeLensFormat {
     }
 
     /** 1/s applied the way SAELens applies it (division, not multiplication by a rounded reciprocal). */
-    private static Matrix scaled(Arena arena, Matrix m, float s) {
+    static Matrix scaled(Arena arena, Matrix m, float s) {
         Matrix out = Matrix.allocate(arena, m.rows(), m.cols());
         for (long i = 0; i < m.size(); i++) out.setFlat(i, m.getFlat(i) / s);
         return out;

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 
 import static dev.saestitch.io.RawFiles.shape;
-import static dev.saestitch.io.SaeTestSupport.assertBitEqual;
+import static dev.saestitch.io.SaeTestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** sparsify directories assembled by hand: cfg.json as sparsify's save_to_disk writes it, raw safetensors bytes. */
@@ -110,6 +110,35 @@ class SparsifyFormatTest {
         try (Sae sae = SaeFiles.load(root.resolve("layers.3.mlp"))) {
             assertEquals("layers.3.mlp", sae.metadata().get("hook_name"));
             assertEquals("EleutherAI/pythia-70m", sae.metadata().get("model_name"));
+        }
+    }
+
+    /**
+     * Writing the sparsify layout keeps the function: a TopK SAE with an input scale, centring its
+     * input or not, read back (a plain sparsify SAE, scale 1, centring) reconstructs random inputs
+     * as the original does, in float64 from each one's float32 weights, to 1e-5 of the output scale.
+     */
+    @Test void writtenSparsifySaesComputeTheSameFunction() throws IOException {
+        for (boolean centre : new boolean[] {true, false}) {
+            Path dir = tmp.resolve("written-" + centre);
+            try (Sae sae = randomSae(Architecture.TOPK, 7, 19, 3, centre, 0.37f, centre ? 1 : 2)) {
+                SaeFiles.save(sae, dir, SaeFiles.Format.SPARSIFY);
+                SplittableRandom rnd = new SplittableRandom(3);
+                float[][] x = new float[40][];
+                for (int b = 0; b < x.length; b++) x[b] = RawFiles.gaussians(rnd, 7);
+                double[][] expected = reconstruct(sae, codes(sae, preActivations(sae, x)));
+                try (Sae back = SaeFiles.load(dir)) {
+                    assertEquals(Architecture.TOPK, back.architecture());
+                    assertTrue(back.centreInput());
+                    assertEquals(1f, back.inputScale());
+                    double[][] actual = reconstruct(back, codes(back, preActivations(back, x)));
+                    assertTrue(maxAbsDiff(expected, actual) <= 1e-5 * maxAbs(expected), "centre " + centre + ": " + maxAbsDiff(expected, actual));
+                }
+            }
+        }
+        try (Sae relu = randomSae(Architecture.RELU, 4, 6, 0, true, 1f, 4)) {
+            SaeFileException e = assertThrows(SaeFileException.class, () -> SaeFiles.save(relu, tmp.resolve("relu"), SaeFiles.Format.SPARSIFY));
+            assertTrue(e.getMessage().contains("sparsify holds TopK SAEs; this one is relu"), e.getMessage());
         }
     }
 }
