@@ -33,10 +33,17 @@ public final class SaeLensFormat {
     static final String ORIGINAL_ARCHITECTURE = "saestitch_architecture";
     static final String ORIGINAL_K = "saestitch_k";
     /** Keys the writer derives from the SAE itself; everything else in cfg.json rides along in Sae.metadata(). */
+    /** SAELens 6.x's nested block of usage metadata, and the keys that belong in it (flat in SAELens before 6.0). */
+    static final String METADATA = "metadata";
+    private static final List<String> METADATA_KEYS = List.of("sae_lens_version", "sae_lens_training_version", "model_name", "hook_name", "hook_layer", "hook_head_index",
+            "model_class_name", "model_from_pretrained_kwargs", "context_size", "dataset_path", "dataset_trust_remote_code",
+            "prepend_bos", "seqpos_slice", "neuronpedia_id", "exclude_special_tokens");
+    /** The SAELens release whose cfg.json layout the writer follows (not a claim that SAELens wrote the file). */
+    static final String SAELENS_LAYOUT_VERSION = "6.0.0";
     /** SAELens TopK training's default; folded into the weights on reading, so not carried on. */
     static final String RESCALE_BY_DECODER_NORM = "rescale_acts_by_decoder_norm";
     private static final Set<String> DERIVED = Set.of("d_in", "d_sae", "dtype", "architecture", "apply_b_dec_to_input",
-            "normalize_activations", "k", ORIGINAL_ARCHITECTURE, ORIGINAL_K, RESCALE_BY_DECODER_NORM);
+            "normalize_activations", "k", ORIGINAL_ARCHITECTURE, ORIGINAL_K, RESCALE_BY_DECODER_NORM, "device", "reshape_activations");
 
     private SaeLensFormat() {}
 
@@ -87,6 +94,7 @@ public final class SaeLensFormat {
                 cfg.values().forEach((key, value) -> {
                     if (!DERIVED.contains(key)) sae.metadata().put(key, value);
                 });
+                liftMetadataBlock(sae.metadata());
                 return sae;
             } catch (RuntimeException e) {
                 sae.close();
@@ -246,9 +254,49 @@ public final class SaeLensFormat {
         }
         cfg.put("apply_b_dec_to_input", sae.centreInput());
         cfg.put("normalize_activations", "none"); // the input scale is folded into the weights
+        cfg.put("device", "cpu");
+        cfg.put("reshape_activations", "none");
+        Map<String, Object> metadata = metadataBlock(sae.metadata());
         sae.metadata().forEach((key, value) -> {
-            if (!DERIVED.contains(key)) cfg.put(key, value);
+            if (!DERIVED.contains(key) && !key.equals(METADATA) && !metadata.containsKey(key)) cfg.put(key, value);
         });
+        cfg.put(METADATA, metadata);
         return cfg;
+    }
+
+    /**
+     * The usage keys of a 6.x {@code metadata} block become flat keys, as pre-6.0 files and other
+     * layouts carry them, so that every SAE names its hook and model the same way; the rest of the
+     * block stays nested. {@link #metadataBlock} puts them back.
+     */
+    private static void liftMetadataBlock(Map<String, Object> flat) {
+        if (!(flat.get(METADATA) instanceof Map<?, ?> nested)) return;
+        Map<String, Object> rest = new LinkedHashMap<>();
+        nested.forEach((key, value) -> {
+            if (METADATA_KEYS.contains(String.valueOf(key))) flat.put(String.valueOf(key), value);
+            else rest.put(String.valueOf(key), value);
+        });
+        if (rest.isEmpty()) flat.remove(METADATA);
+        else flat.put(METADATA, rest);
+    }
+
+    /**
+     * SAELens 6.x's {@code metadata} object: how the SAE is used (model, hook, context, dataset).
+     * Without it SAELens reads the file as a pre-6.0 config and its tools find no hook_name or
+     * model_name. Starts from a 6.x file's own block and takes the pre-6.0 flat keys (as older
+     * SAELens files, sparsify run roots and activation sidecars supply them) into it.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> metadataBlock(Map<String, Object> flat) {
+        Map<String, Object> nested = flat.get(METADATA) instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        Map<String, Object> block = new LinkedHashMap<>(); // in a fixed order, so that a file read and written again is the same
+        block.put("sae_lens_version", SAELENS_LAYOUT_VERSION);
+        block.put("sae_lens_training_version", null);
+        for (String key : METADATA_KEYS) {
+            if (flat.containsKey(key)) block.put(key, flat.get(key));
+            else if (nested.containsKey(key)) block.put(key, nested.get(key));
+        }
+        nested.forEach(block::putIfAbsent);
+        return block;
     }
 }

@@ -54,7 +54,17 @@ class SaeLensFormatTest {
                 assertBitEqual(sae.wDec(), back.wDec(), "W_dec");
                 assertBitEqual(sae.bDec(), back.bDec(), "b_dec");
                 assertBitEqual(sae.threshold(), back.threshold(), "threshold");
-                assertEquals(sae.metadata(), back.metadata());
+                // SAELens 6.x's usage keys read back flat, whether they were flat or nested; the rest of the block stays nested
+                Map<String, Object> expected = new LinkedHashMap<>(sae.metadata());
+                expected.put("hook_name", "blocks.3.hook_resid_post");
+                expected.put("context_size", 128);
+                expected.remove("metadata");
+                expected.put("sae_lens_version", "6.0.0");
+                expected.put("sae_lens_training_version", null);
+                assertEquals(expected, back.metadata());
+                Path again = tmp.resolve("again-" + a.cliName());
+                SaeFiles.save(back, again);
+                assertEquals(Files.readString(dir.resolve("cfg.json")), Files.readString(again.resolve("cfg.json")), "a second trip writes the same cfg.json");
             }
             checkWrittenLayout(sae, dir);
         }
@@ -70,6 +80,13 @@ class SaeLensFormatTest {
         assertEquals(F, cfg.get("d_sae").intValue());
         assertEquals("float32", cfg.get("dtype").textValue());
         assertEquals("none", cfg.get("normalize_activations").textValue());
+        JsonNode block = cfg.get("metadata");
+        assertEquals("6.0.0", block.get("sae_lens_version").textValue());
+        assertEquals("gpt2", block.get("model_name").textValue(), "usage keys go into SAELens 6.x's metadata block");
+        assertEquals("blocks.3.hook_resid_post", block.get("hook_name").textValue());
+        assertEquals(128, block.get("context_size").intValue());
+        assertFalse(cfg.has("model_name") || cfg.has("hook_name"), "not also at the top level");
+        assertEquals(0.01, cfg.get("l1_coefficient").doubleValue(), "other keys stay at the top level");
         assertEquals(sae.centreInput(), cfg.get("apply_b_dec_to_input").booleanValue());
         String expectedArch = switch (sae.architecture()) {
             case RELU -> "standard";
