@@ -1,6 +1,7 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.extract.ActivationSidecar;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
@@ -75,6 +76,7 @@ final class TrainCommand implements Callable<Integer> {
             err.println("train: " + backend.describe());
             TrainingRun.Result run = TrainingRun.run(backend, cfg, data.source(), order, "train", checkpoint, checkpointEvery, resume, err);
             try (Sae sae = run.sae()) {
+                if (dataOption.path() != null) sae.metadata().putAll(ActivationSidecar.saeLensMetadata(dataOption.path()));
                 SaeFiles.save(sae, out);
                 Evaluation ev = Evaluations.evaluate(backend, sae, data.source(), order, evalRows, batch);
                 JsonReport report = Evaluations.report(ev, sae, data.truth())
