@@ -77,8 +77,8 @@ final class TrainCommand implements Callable<Integer> {
             TrainingRun.Result run = TrainingRun.run(backend, cfg, data.source(), order, "train", checkpoint, checkpointEvery, resume, err);
             try (Sae sae = run.sae()) {
                 if (dataOption.path() != null) sae.metadata().putAll(ActivationSidecar.saeLensMetadata(dataOption.path()));
-                SaeFiles.save(sae, out);
                 Evaluation ev = Evaluations.evaluate(backend, sae, data.source(), order, evalRows, batch);
+                SaeFiles.save(sae, out, ev.fireCounts(), ev.samples());
                 JsonReport report = Evaluations.report(ev, sae, data.truth())
                         .put("tokens", run.tokens())
                         .put("steps", run.steps())

@@ -1,8 +1,10 @@
 package dev.saestitch.io;
 
 import dev.saestitch.sae.Sae;
+import dev.saestitch.tensor.Matrix;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +35,8 @@ public final class SaeFiles {
 
     /** The files of an SAE directory that stand for the directory when named instead of it. */
     private static boolean isSaeFile(String name) {
-        return name.equals(CfgJson.FILE_NAME) || name.equals(SaeLensFormat.WEIGHTS_FILE) || name.equals(SparsifyFormat.WEIGHTS_FILE);
+        return name.equals(CfgJson.FILE_NAME) || name.equals(SaeLensFormat.WEIGHTS_FILE) || name.equals(SaeLensFormat.SPARSITY_FILE)
+                || name.equals(SparsifyFormat.WEIGHTS_FILE);
     }
 
     /** The layouts saestitch writes. */
@@ -55,6 +58,24 @@ public final class SaeFiles {
             case SAELENS -> SaeLensFormat.write(sae, dir);
             case SPARSIFY -> SparsifyFormat.write(sae, dir);
         }
+    }
+
+    /**
+     * Saves {@code sae} in the SAELens layout with the firing frequencies measured on
+     * {@code samples} rows ({@code fireCounts[i]} of them fired latent i) in {@code sparsity.safetensors}.
+     */
+    public static void save(Sae sae, Path dir, long[] fireCounts, long samples) {
+        try (Arena arena = Arena.ofConfined()) {
+            SaeLensFormat.write(sae, dir, log10FiringFrequency(arena, fireCounts, samples));
+        }
+    }
+
+    /** log10(count / samples + 1e-10) per latent, as SAELens computes {@code log_feature_sparsity} (1e-10 keeps dead latents finite). */
+    public static Matrix log10FiringFrequency(Arena arena, long[] fireCounts, long samples) {
+        if (samples <= 0) throw new IllegalArgumentException("firing frequencies need at least one sample, got " + samples);
+        Matrix m = Matrix.allocate(arena, 1, fireCounts.length);
+        for (int i = 0; i < fireCounts.length; i++) m.setFlat(i, (float) Math.log10((double) fireCounts[i] / samples + 1e-10));
+        return m;
     }
 
     /** Fails unless activations of dimension {@code dataDim} (read from {@code dataPath}) fit the SAE loaded from {@code saePath}. */

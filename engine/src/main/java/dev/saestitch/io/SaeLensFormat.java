@@ -29,6 +29,8 @@ import java.util.Set;
 public final class SaeLensFormat {
 
     public static final String WEIGHTS_FILE = "sae_weights.safetensors";
+    /** SAELens's per-latent log10 firing frequency, beside the weights. */
+    public static final String SPARSITY_FILE = "sparsity.safetensors", SPARSITY_TENSOR = "sparsity";
     /** Our marks on a BatchTopK SAE saved as "jumprelu"; SAELens ignores keys it does not know. */
     static final String ORIGINAL_ARCHITECTURE = "saestitch_architecture";
     static final String ORIGINAL_K = "saestitch_k";
@@ -205,6 +207,17 @@ public final class SaeLensFormat {
 
     /** Writes {@code sae} into directory {@code dir} atomically, replacing an SAE directory already there. */
     public static void write(Sae sae, Path dir) {
+        write(sae, dir, null);
+    }
+
+    /**
+     * As {@link #write(Sae, Path)}, adding {@code sparsity.safetensors} as SAELens writes it when
+     * {@code log10Frequency} is given: tensor {@code sparsity} [d_sae], log10 of each latent's
+     * firing frequency (see {@link SaeFiles#log10FiringFrequency}).
+     */
+    public static void write(Sae sae, Path dir, Matrix log10Frequency) {
+        if (log10Frequency != null && log10Frequency.size() != sae.width())
+            throw new IllegalArgumentException(log10Frequency.shape() + " firing frequencies for " + sae.width() + " latents");
         int d = sae.dIn(), f = sae.width();
         float s = sae.inputScale();
         try (Arena arena = Arena.ofConfined()) {
@@ -220,8 +233,10 @@ public final class SaeLensFormat {
                     FloatTensor.vector("b_enc", sae.bEnc())));
             if (sae.threshold() != null) tensors.add(FloatTensor.vector("threshold", sae.threshold()));
             byte[] cfg = CfgJson.toBytes(config(sae));
-            AtomicFiles.replaceDirectory(dir, Set.of(CfgJson.FILE_NAME, WEIGHTS_FILE), tmp -> {
+            AtomicFiles.replaceDirectory(dir, Set.of(CfgJson.FILE_NAME, WEIGHTS_FILE, SPARSITY_FILE), tmp -> {
                 Safetensors.write(tmp.resolve(WEIGHTS_FILE), tensors, Map.of());
+                if (log10Frequency != null)
+                    Safetensors.write(tmp.resolve(SPARSITY_FILE), List.of(FloatTensor.vector(SPARSITY_TENSOR, log10Frequency)), Map.of());
                 AtomicFiles.writeDurably(tmp.resolve(CfgJson.FILE_NAME), ch -> TensorBytes.write(ch, cfg));
             });
         }

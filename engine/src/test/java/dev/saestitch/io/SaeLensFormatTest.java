@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
+import dev.saestitch.tensor.Matrix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -260,6 +261,24 @@ class SaeLensFormatTest {
             }
             double[][] actual = reconstruct(sae, codes(sae, preActivations(sae, x)));
             assertTrue(maxAbsDiff(expected, actual) <= 1e-5 * maxAbs(expected), maxAbsDiff(expected, actual) + " vs scale " + maxAbs(expected));
+        }
+    }
+
+    /** sparsity.safetensors: log10(count / samples + 1e-10) per latent, in float32, as SAELens writes it; a dead latent gives -10. */
+    @Test void writesFiringFrequenciesAsSaeLensDoes() throws IOException {
+        Path dir = tmp.resolve("with-sparsity");
+        long[] counts = new long[F];
+        SplittableRandom rnd = new SplittableRandom(9);
+        for (int i = 1; i < F; i++) counts[i] = rnd.nextLong(1, 1000);
+        try (Sae sae = randomSae(Architecture.TOPK, D, F, K, true, 1f, 8); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            SaeFiles.save(sae, dir, counts, 1000);
+            Matrix written = Safetensors.open(dir.resolve("sparsity.safetensors"), arena).tensor("sparsity").readFloat32(arena);
+            assertEquals(F, written.size());
+            for (int i = 0; i < F; i++) assertEquals((float) Math.log10(counts[i] / 1000.0 + 1e-10), written.getFlat(i), "latent " + i);
+            assertEquals(-10f, written.getFlat(0), 1e-5f);
+            try (Sae back = SaeFiles.load(dir.resolve("sparsity.safetensors"))) {
+                assertBitEqual(sae.wDec(), back.wDec(), "an SAE with a sparsity file still loads");
+            }
         }
     }
 }

@@ -41,5 +41,6 @@ class SaeLensMetadataCliTest {
         assertEquals("brown/ca01.txt, brown/ca02.txt", m.get("dataset_path").textValue());
         assertTrue(m.get("prepend_bos").booleanValue());
         assertFalse(cfg.has("model_name"), "SAELens 6.x keeps these in the metadata block only");
+        assertTrue(java.nio.file.Files.isRegularFile(sae.resolve("sparsity.safetensors")), "the firing frequencies measured by the evaluation");
     }
 }
