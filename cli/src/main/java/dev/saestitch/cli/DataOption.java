@@ -45,7 +45,7 @@ final class DataOption {
         if (source instanceof SyntheticWorld world && truth == null) {
             truthDirections = world.trueFeatures().directions(arena);
         } else if (truthFile != null && (truth != null || Files.isRegularFile(truthFile))) {
-            truthDirections = Npy.open(truthFile, arena).readFloat32(arena);
+            truthDirections = Npy.open(truthFile, arena).readFiniteFloat32(arena);
             if (truthDirections.cols() != source.dim()) {
                 source.close();
                 throw new UserInputException(truthFile + ": true features have dimension " + truthDirections.cols() + " but the data has " + source.dim());

@@ -3,6 +3,7 @@ package dev.saestitch.cli;
 import dev.saestitch.api.Evaluations;
 import dev.saestitch.api.Training;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.extract.ActivationSidecar;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
@@ -79,8 +80,9 @@ final class TrainCommand implements Callable<Integer> {
             Training.Result run = Training.run(backend, cfg, data.source(), order, new Training.Checkpoints(checkpoint, checkpointEvery, resume), log);
             log.done();
             try (Sae sae = run.sae()) {
-                SaeFiles.save(sae, out);
+                if (dataOption.path() != null) sae.metadata().putAll(ActivationSidecar.saeLensMetadata(dataOption.path()));
                 Evaluation ev = Evaluations.of(backend, sae, data.source(), order, evalRows, batch);
+                SaeFiles.save(sae, out, ev.fireCounts(), ev.samples());
                 JsonReport report = EvaluationReport.of(backend, ev, sae, data.truth())
                         .put("tokens", run.tokens())
                         .put("steps", run.steps())

@@ -1,9 +1,13 @@
 package dev.saestitch.data;
 
 import dev.saestitch.io.MappedTensor;
+import dev.saestitch.io.SaeFileException;
 import dev.saestitch.tensor.Matrix;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.function.Function;
 
 /**
@@ -41,7 +45,34 @@ abstract class MappedActivations implements ActivationSource {
             long id = ids[from + i];
             if (id < 0 || id >= n) throw new IndexOutOfBoundsException("row " + id + " of " + n + " in " + describe());
             tensor.readRow(id, out.data(), i * rowBytes);
+            requireFinite(out.data(), i * rowBytes, id);
         }
+    }
+
+    /**
+     * Refuses a row holding NaN or ±Inf (after the conversion to float32, so an F64 value beyond
+     * float32's range counts too): one would turn every metric computed from it into NaN. Checked
+     * here, where every command's rows pass, while the row is still in cache.
+     */
+    private void requireFinite(MemorySegment data, long offset, long row) {
+        long j = MappedTensor.firstNonFinite(data, offset, dim);
+        if (j >= 0)
+            throw new SaeFileException(tensor.file(), where(row, (int) j) + " is " + data.get(ValueLayout.JAVA_FLOAT, offset + j * Float.BYTES)
+                    + " (as float32); activations must be finite");
+    }
+
+    /** "row 7, column 3" of the (N, D) view, plus the element's own index for a tensor of 3 or more dimensions. */
+    private String where(long row, int col) {
+        String what = (tensor.name() == null ? "" : "tensor '" + tensor.name() + "' ") + "row " + row + ", column " + col;
+        if (tensor.rank() <= 2) return what;
+        long[] index = new long[tensor.rank()];
+        index[index.length - 1] = col;
+        long rest = row;
+        for (int d = index.length - 2; d >= 0; d--) {
+            index[d] = rest % tensor.dim(d);
+            rest /= tensor.dim(d);
+        }
+        return what + " (element " + Arrays.toString(index) + ")";
     }
 
     /** e.g. {@code acts.npy F16 [8, 128, 512] read as 1024 rows of 512}; the last part only when flattened. */

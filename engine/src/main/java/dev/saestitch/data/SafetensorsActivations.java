@@ -33,7 +33,7 @@ public final class SafetensorsActivations extends MappedActivations {
         List<String> candidates = st.names().stream().filter(n -> st.tensor(n).rank() >= 2).toList();
         if (candidates.size() != 1)
             throw new SaeFileException(st.path(), (candidates.isEmpty() ? "holds no tensor of 2 or more dimensions"
-                    : "holds several tensors of 2 or more dimensions " + candidates) + "; name the one to read");
+                    : "holds several tensors of 2 or more dimensions " + SaeFileException.quote(candidates)) + "; name the one to read");
         return st.tensor(candidates.getFirst());
     }
 }

@@ -15,7 +15,7 @@ final class FileMapping {
 
     /** The file's bytes, mapped read-only and valid until {@code arena} closes. */
     static MemorySegment map(Path file, Arena arena) {
-        if (!Files.exists(file)) throw new SaeFileException(file, "no such file");
+        if (!Files.exists(file)) throw new SaeFileException(file, MissingPath.why(file, "no such file"));
         if (!Files.isRegularFile(file)) throw new SaeFileException(file, "not a regular file");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();

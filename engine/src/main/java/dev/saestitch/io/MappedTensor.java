@@ -4,6 +4,7 @@ import dev.saestitch.tensor.Matrix;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -59,6 +60,25 @@ public final class MappedTensor {
         Matrix m = Matrix.allocate(arena, matrixRows(), matrixCols());
         dtype.toFloat32(bytes, 0, m.data(), 0, elementCount());
         return m;
+    }
+
+    /**
+     * {@link #readFloat32}, refusing a NaN or ±Inf (after conversion) with its row and column:
+     * for data such as true feature directions, where one would make every metric NaN.
+     */
+    public Matrix readFiniteFloat32(Arena arena) {
+        Matrix m = readFloat32(arena);
+        long bad = firstNonFinite(m.data(), 0, m.size());
+        if (bad >= 0)
+            throw fail("holds " + m.getFlat(bad) + " (as float32) at row " + bad / m.cols() + ", column " + bad % m.cols() + "; values must be finite");
+        return m;
+    }
+
+    /** The index of the first NaN or ±Inf among {@code count} native float32 values at {@code data[byteOffset..]}, or -1. */
+    public static long firstNonFinite(MemorySegment data, long byteOffset, long count) {
+        for (long j = 0; j < count; j++)
+            if (!Float.isFinite(data.get(ValueLayout.JAVA_FLOAT, byteOffset + j * Float.BYTES))) return j;
+        return -1;
     }
 
     /**

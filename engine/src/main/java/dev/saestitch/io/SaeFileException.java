@@ -24,10 +24,24 @@ public final class SaeFileException extends RuntimeException {
     /** The file or directory at fault. */
     public Path path() { return path; }
 
-    /** Library messages (Jackson's, the file system's) span lines; keep the first. */
+    /** A problem longer than this is cut: a message quotes file content, which can be megabytes. */
+    static final int MAX_PROBLEM_CHARS = 400;
+    /** How many names {@link #quote} lists before "and N more". */
+    static final int MAX_QUOTED_NAMES = 10;
+
+    /** Library messages (Jackson's, the file system's) span lines; keep the first, and at most {@link #MAX_PROBLEM_CHARS}. */
     static String oneLine(String s) {
         if (s == null) return "unknown error";
         int nl = s.indexOf('\n');
-        return (nl < 0 ? s : s.substring(0, nl)).strip();
+        String line = (nl < 0 ? s : s.substring(0, nl)).strip();
+        if (line.length() <= MAX_PROBLEM_CHARS) return line;
+        return line.substring(0, MAX_PROBLEM_CHARS) + "… (" + (line.length() - MAX_PROBLEM_CHARS) + " more characters)";
+    }
+
+    /** {@code [a, b, c]}, or the first {@link #MAX_QUOTED_NAMES} and "… and N more" for a long list. */
+    public static String quote(java.util.List<String> names) {
+        if (names.size() <= MAX_QUOTED_NAMES) return names.toString();
+        String head = names.subList(0, MAX_QUOTED_NAMES).toString();
+        return head.substring(0, head.length() - 1) + ", … and " + (names.size() - MAX_QUOTED_NAMES) + " more]";
     }
 }

@@ -3,8 +3,10 @@ package dev.saestitch.io;
 import dev.saestitch.sae.Autoencoder;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.Sae;
+import dev.saestitch.tensor.Matrix;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,13 +24,30 @@ public final class SaeFiles {
      * The returned SAE owns its memory; close it.
      */
     public static Sae load(Path path) {
-        if (!Files.exists(path)) throw new SaeFileException(path, "no such file or directory");
+        if (!Files.exists(path)) throw new SaeFileException(path, MissingPath.why(path, "no such file or directory"));
+        if (!Files.isDirectory(path) && !isSaeFile(path.getFileName().toString()))
+            throw new SaeFileException(path, "is a file, not an SAE directory (one holding cfg.json and " + SaeLensFormat.WEIGHTS_FILE
+                    + " or " + SparsifyFormat.WEIGHTS_FILE + ")");
         Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
         if (Files.exists(dir.resolve(SaeLensFormat.WEIGHTS_FILE))) return SaeLensFormat.read(dir);
         if (Files.exists(dir.resolve(SparsifyFormat.WEIGHTS_FILE))) return SparsifyFormat.read(dir);
         List<String> inside = saeSubdirectories(dir);
         throw new SaeFileException(dir, "holds neither " + SaeLensFormat.WEIGHTS_FILE + " (SAELens) nor " + SparsifyFormat.WEIGHTS_FILE
-                + " (sparsify)" + (inside.isEmpty() ? "" : "; it has SAE subdirectories " + inside + ", pick one"));
+                + " (sparsify)" + (inside.isEmpty() ? "" : "; it has SAE subdirectories " + SaeFileException.quote(inside) + ", pick one"));
+    }
+
+    /** The files of an SAE directory that stand for the directory when named instead of it. */
+    private static boolean isSaeFile(String name) {
+        return name.equals(CfgJson.FILE_NAME) || name.equals(SaeLensFormat.WEIGHTS_FILE) || name.equals(SaeLensFormat.SPARSITY_FILE)
+                || name.equals(SparsifyFormat.WEIGHTS_FILE);
+    }
+
+    /** The layouts saestitch writes. */
+    public enum Format {
+        SAELENS, SPARSIFY;
+
+        /** "saelens" or "sparsify", as the command line names them. */
+        public String cliName() { return name().toLowerCase(java.util.Locale.ROOT); }
     }
 
     /** The SAE in {@code path}, plain ({@link #load}) or composite ({@link CompositeSaeFiles}); the caller closes it. */
@@ -38,7 +57,33 @@ public final class SaeFiles {
 
     /** Saves {@code sae} in the SAELens layout (see {@link SaeLensFormat#write}). */
     public static void save(Sae sae, Path dir) {
-        SaeLensFormat.write(sae, dir);
+        save(sae, dir, Format.SAELENS);
+    }
+
+    /** Saves {@code sae} in {@code format} (see {@link SaeLensFormat#write}, {@link SparsifyFormat#write}). */
+    public static void save(Sae sae, Path dir, Format format) {
+        switch (format) {
+            case SAELENS -> SaeLensFormat.write(sae, dir);
+            case SPARSIFY -> SparsifyFormat.write(sae, dir);
+        }
+    }
+
+    /**
+     * Saves {@code sae} in the SAELens layout with the firing frequencies measured on
+     * {@code samples} rows ({@code fireCounts[i]} of them fired latent i) in {@code sparsity.safetensors}.
+     */
+    public static void save(Sae sae, Path dir, long[] fireCounts, long samples) {
+        try (Arena arena = Arena.ofConfined()) {
+            SaeLensFormat.write(sae, dir, log10FiringFrequency(arena, fireCounts, samples));
+        }
+    }
+
+    /** log10(count / samples + 1e-10) per latent, as SAELens computes {@code log_feature_sparsity} (1e-10 keeps dead latents finite). */
+    public static Matrix log10FiringFrequency(Arena arena, long[] fireCounts, long samples) {
+        if (samples <= 0) throw new IllegalArgumentException("firing frequencies need at least one sample, got " + samples);
+        Matrix m = Matrix.allocate(arena, 1, fireCounts.length);
+        for (int i = 0; i < fireCounts.length; i++) m.setFlat(i, (float) Math.log10((double) fireCounts[i] / samples + 1e-10));
+        return m;
     }
 
     /** What {@link #save(CompositeSae, Path, Map)} reports for a JumpReLU SAE in SAELens layout. */

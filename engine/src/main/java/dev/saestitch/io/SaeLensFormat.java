@@ -29,12 +29,23 @@ import java.util.Set;
 public final class SaeLensFormat {
 
     public static final String WEIGHTS_FILE = "sae_weights.safetensors";
+    /** SAELens's per-latent log10 firing frequency, beside the weights. */
+    public static final String SPARSITY_FILE = "sparsity.safetensors", SPARSITY_TENSOR = "sparsity";
     /** Our marks on a BatchTopK SAE saved as "jumprelu"; SAELens ignores keys it does not know. */
     static final String ORIGINAL_ARCHITECTURE = "saestitch_architecture";
     static final String ORIGINAL_K = "saestitch_k";
     /** Keys the writer derives from the SAE itself; everything else in cfg.json rides along in Sae.metadata(). */
+    /** SAELens 6.x's nested block of usage metadata, and the keys that belong in it (flat in SAELens before 6.0). */
+    static final String METADATA = "metadata";
+    private static final List<String> METADATA_KEYS = List.of("sae_lens_version", "sae_lens_training_version", "model_name", "hook_name", "hook_layer", "hook_head_index",
+            "model_class_name", "model_from_pretrained_kwargs", "context_size", "dataset_path", "dataset_trust_remote_code",
+            "prepend_bos", "seqpos_slice", "neuronpedia_id", "exclude_special_tokens");
+    /** The SAELens release whose cfg.json layout the writer follows (not a claim that SAELens wrote the file). */
+    static final String SAELENS_LAYOUT_VERSION = "6.0.0";
+    /** SAELens TopK training's default; folded into the weights on reading, so not carried on. */
+    static final String RESCALE_BY_DECODER_NORM = "rescale_acts_by_decoder_norm";
     private static final Set<String> DERIVED = Set.of("d_in", "d_sae", "dtype", "architecture", "apply_b_dec_to_input",
-            "normalize_activations", "k", ORIGINAL_ARCHITECTURE, ORIGINAL_K);
+            "normalize_activations", "k", ORIGINAL_ARCHITECTURE, ORIGINAL_K, RESCALE_BY_DECODER_NORM, "device", "reshape_activations");
 
     private SaeLensFormat() {}
 
@@ -81,14 +92,40 @@ public final class SaeLensFormat {
                 w.requireFinite("W_dec", sae.wDec());
                 w.requireFinite("b_dec", sae.bDec());
                 if (threshold != null) w.requireFinite(threshold.name(), sae.threshold());
+                if (Boolean.TRUE.equals(cfg.bool(RESCALE_BY_DECODER_NORM))) foldDecoderNorms(sae, w.path());
                 cfg.values().forEach((key, value) -> {
                     if (!DERIVED.contains(key)) sae.metadata().put(key, value);
                 });
+                liftMetadataBlock(sae.metadata());
                 return sae;
             } catch (RuntimeException e) {
                 sae.close();
                 throw e;
             }
+        }
+    }
+
+    /**
+     * SAELens's {@code rescale_acts_by_decoder_norm}: the pre-activations are multiplied by each
+     * latent's decoder row norm n_i before the activation and the codes divided by it before
+     * decoding. So the same function is W_enc's row and b_enc times n_i (the rescaled pre-activation
+     * itself, compared with the same threshold if any) and W_dec's row divided by n_i, with unit
+     * rows as SAELens's {@code fold_W_dec_norm} leaves them. A file saved
+     * by {@code save_inference_model} already has n_i = 1, and folding leaves it (to rounding) as it is.
+     */
+    private static void foldDecoderNorms(Sae sae, Path weights) {
+        for (int i = 0; i < sae.width(); i++) {
+            double sq = 0;
+            for (int j = 0; j < sae.dIn(); j++) sq += (double) sae.wDec().get(i, j) * sae.wDec().get(i, j);
+            float n = (float) Math.sqrt(sq);
+            if (!(n > 0 && Float.isFinite(n)))
+                throw new SaeFileException(weights, "W_dec row " + i + " has norm " + n + "; " + RESCALE_BY_DECODER_NORM + " needs positive norms");
+            if (n == 1f) continue;
+            for (int j = 0; j < sae.dIn(); j++) {
+                sae.wEnc().set(i, j, sae.wEnc().get(i, j) * n);
+                sae.wDec().set(i, j, sae.wDec().get(i, j) / n);
+            }
+            sae.bEnc().setFlat(i, sae.bEnc().getFlat(i) * n);
         }
     }
 
@@ -104,8 +141,6 @@ public final class SaeLensFormat {
                 throw cfg.problem("activation function '" + activation + "' is not supported (relu or topk)");
             }
             case "topk" -> {
-                if (Boolean.TRUE.equals(cfg.bool("rescale_acts_by_decoder_norm")))
-                    throw cfg.problem("rescale_acts_by_decoder_norm=true is not supported; save the SAE for inference with the decoder norm folded");
                 Integer k = cfg.integer("k");
                 yield new Kind(Architecture.TOPK, k(cfg, "k", k != null ? k : kwargsK(cfg)));
             }
@@ -172,6 +207,17 @@ public final class SaeLensFormat {
 
     /** Writes {@code sae} into directory {@code dir} atomically, replacing an SAE directory already there. */
     public static void write(Sae sae, Path dir) {
+        write(sae, dir, null);
+    }
+
+    /**
+     * As {@link #write(Sae, Path)}, adding {@code sparsity.safetensors} as SAELens writes it when
+     * {@code log10Frequency} is given: tensor {@code sparsity} [d_sae], log10 of each latent's
+     * firing frequency (see {@link SaeFiles#log10FiringFrequency}).
+     */
+    public static void write(Sae sae, Path dir, Matrix log10Frequency) {
+        if (log10Frequency != null && log10Frequency.size() != sae.width())
+            throw new IllegalArgumentException(log10Frequency.shape() + " firing frequencies for " + sae.width() + " latents");
         int d = sae.dIn(), f = sae.width();
         float s = sae.inputScale();
         try (Arena arena = Arena.ofConfined()) {
@@ -187,15 +233,17 @@ public final class SaeLensFormat {
                     FloatTensor.vector("b_enc", sae.bEnc())));
             if (sae.threshold() != null) tensors.add(FloatTensor.vector("threshold", sae.threshold()));
             byte[] cfg = CfgJson.toBytes(config(sae));
-            AtomicFiles.replaceDirectory(dir, Set.of(CfgJson.FILE_NAME, WEIGHTS_FILE), tmp -> {
+            AtomicFiles.replaceDirectory(dir, Set.of(CfgJson.FILE_NAME, WEIGHTS_FILE, SPARSITY_FILE), tmp -> {
                 Safetensors.write(tmp.resolve(WEIGHTS_FILE), tensors, Map.of());
+                if (log10Frequency != null)
+                    Safetensors.write(tmp.resolve(SPARSITY_FILE), List.of(FloatTensor.vector(SPARSITY_TENSOR, log10Frequency)), Map.of());
                 AtomicFiles.writeDurably(tmp.resolve(CfgJson.FILE_NAME), ch -> TensorBytes.write(ch, cfg));
             });
         }
     }
 
     /** 1/s applied the way SAELens applies it (division, not multiplication by a rounded reciprocal). */
-    private static Matrix scaled(Arena arena, Matrix m, float s) {
+    static Matrix scaled(Arena arena, Matrix m, float s) {
         Matrix out = Matrix.allocate(arena, m.rows(), m.cols());
         for (long i = 0; i < m.size(); i++) out.setFlat(i, m.getFlat(i) / s);
         return out;
@@ -219,9 +267,49 @@ public final class SaeLensFormat {
         }
         cfg.put("apply_b_dec_to_input", sae.centreInput());
         cfg.put("normalize_activations", "none"); // the input scale is folded into the weights
+        cfg.put("device", "cpu");
+        cfg.put("reshape_activations", "none");
+        Map<String, Object> metadata = metadataBlock(sae.metadata());
         sae.metadata().forEach((key, value) -> {
-            if (!DERIVED.contains(key)) cfg.put(key, value);
+            if (!DERIVED.contains(key) && !key.equals(METADATA) && !metadata.containsKey(key)) cfg.put(key, value);
         });
+        cfg.put(METADATA, metadata);
         return cfg;
+    }
+
+    /**
+     * The usage keys of a 6.x {@code metadata} block become flat keys, as pre-6.0 files and other
+     * layouts carry them, so that every SAE names its hook and model the same way; the rest of the
+     * block stays nested. {@link #metadataBlock} puts them back.
+     */
+    private static void liftMetadataBlock(Map<String, Object> flat) {
+        if (!(flat.get(METADATA) instanceof Map<?, ?> nested)) return;
+        Map<String, Object> rest = new LinkedHashMap<>();
+        nested.forEach((key, value) -> {
+            if (METADATA_KEYS.contains(String.valueOf(key))) flat.put(String.valueOf(key), value);
+            else rest.put(String.valueOf(key), value);
+        });
+        if (rest.isEmpty()) flat.remove(METADATA);
+        else flat.put(METADATA, rest);
+    }
+
+    /**
+     * SAELens 6.x's {@code metadata} object: how the SAE is used (model, hook, context, dataset).
+     * Without it SAELens reads the file as a pre-6.0 config and its tools find no hook_name or
+     * model_name. Starts from a 6.x file's own block and takes the pre-6.0 flat keys (as older
+     * SAELens files, sparsify run roots and activation sidecars supply them) into it.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> metadataBlock(Map<String, Object> flat) {
+        Map<String, Object> nested = flat.get(METADATA) instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        Map<String, Object> block = new LinkedHashMap<>(); // in a fixed order, so that a file read and written again is the same
+        block.put("sae_lens_version", SAELENS_LAYOUT_VERSION);
+        block.put("sae_lens_training_version", null);
+        for (String key : METADATA_KEYS) {
+            if (flat.containsKey(key)) block.put(key, flat.get(key));
+            else if (nested.containsKey(key)) block.put(key, nested.get(key));
+        }
+        nested.forEach(block::putIfAbsent);
+        return block;
     }
 }

@@ -14,6 +14,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,6 +56,20 @@ public final class Safetensors {
         this.metadata = Collections.unmodifiableMap(metadata);
     }
 
+    /**
+     * The header as text. The format says UTF-8; decoding it strictly keeps Jackson from guessing
+     * UTF-16 or UTF-32 for garbage bytes and echoing mojibake.
+     */
+    private static String utf8(Path file, byte[] header) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(header)).toString();
+        } catch (CharacterCodingException e) {
+            throw new SaeFileException(file, "header is not UTF-8 text: not a safetensors file");
+        }
+    }
+
     /** Maps {@code file} into {@code arena} and validates its header against its length. */
     public static Safetensors open(Path file, Arena arena) {
         MemorySegment all = FileMapping.map(file, arena);
@@ -65,7 +82,7 @@ public final class Safetensors {
             throw new SaeFileException(file, "header of " + headerBytes + " bytes runs past the end of the file (" + fileSize + " bytes): truncated");
         JsonNode header;
         try {
-            header = JSON.readTree(all.asSlice(Long.BYTES, headerBytes).toArray(ValueLayout.JAVA_BYTE));
+            header = JSON.readTree(utf8(file, all.asSlice(Long.BYTES, headerBytes).toArray(ValueLayout.JAVA_BYTE)));
         } catch (JsonProcessingException e) {
             throw new SaeFileException(file, "header is not valid JSON: " + e.getOriginalMessage(), e);
         } catch (java.io.IOException e) {
@@ -152,7 +169,7 @@ public final class Safetensors {
     /** The named tensor; fails with the names the file does hold. */
     public MappedTensor tensor(String name) {
         MappedTensor t = tensors.get(name);
-        if (t == null) throw new SaeFileException(path, "no tensor '" + name + "' (the file holds " + names() + ")");
+        if (t == null) throw new SaeFileException(path, "no tensor '" + name + "' (the file holds " + SaeFileException.quote(names()) + ")");
         return t;
     }
 

@@ -2,9 +2,13 @@ package dev.saestitch.io;
 
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
+import dev.saestitch.tensor.Matrix;
 
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -18,6 +22,10 @@ import java.util.Set;
 public final class SparsifyFormat {
 
     public static final String WEIGHTS_FILE = "sae.safetensors";
+    /** The run's settings at the root of a sparsify run, beside the per-hookpoint folders. */
+    static final String RUN_CONFIG = "config.json";
+    /** SAELens's names for the hookpoint and the model. */
+    static final String HOOK_NAME = "hook_name", MODEL_NAME = "model_name";
     /** Keys that describe what the SAE itself records (shape, k, activation); the rest is kept as metadata. */
     private static final Set<String> DERIVED = Set.of("d_in", "k", "activation", "num_latents", "expansion_factor");
 
@@ -69,11 +77,85 @@ public final class SparsifyFormat {
                 cfg.values().forEach((key, value) -> {
                     if (!DERIVED.contains(key)) sae.metadata().put(key, value);
                 });
+                describeFromRunRoot(dir, sae.metadata());
                 return sae;
             } catch (RuntimeException e) {
                 sae.close();
                 throw e;
             }
         }
+    }
+
+    /**
+     * sparsify saves a run as one folder per hookpoint under a root holding the run's
+     * {@code config.json} (as its {@code load_many} reads them): the folder name is the hookpoint and
+     * the root's {@code model} the model, recorded as SAELens's {@code hook_name} and {@code model_name}.
+     */
+    private static void describeFromRunRoot(Path dir, java.util.Map<String, Object> metadata) {
+        Path name = dir.toAbsolutePath().normalize().getFileName();
+        Path root = dir.toAbsolutePath().normalize().getParent();
+        if (name == null || root == null || !java.nio.file.Files.isRegularFile(root.resolve(RUN_CONFIG))) return;
+        metadata.putIfAbsent(HOOK_NAME, name.toString());
+        Object model = CfgJson.read(root.resolve(RUN_CONFIG)).get("model");
+        if (model instanceof String m) metadata.putIfAbsent(MODEL_NAME, m);
+    }
+
+    /**
+     * Writes a TopK {@code sae} into directory {@code dir} atomically as sparsify saves one
+     * ({@code save_to_disk}: cfg.json with d_in, sae.safetensors), computing the same function:
+     * sparsify's x̂ = TopK(ReLU((x − b)·Eᵀ + e))·W + b. The input scale s folds in as for SAELens
+     * (E = s·W_enc, W = W_dec/s, b = b_dec/s); an SAE that does not centre its input gets
+     * e = b_enc + b_dec·W_encᵀ, which cancels sparsify's subtraction of b. The decoder rows are
+     * written as they are: rescaling them would change which latents TopK keeps.
+     *
+     * @throws SaeFileException for another architecture (sparsify SAEs are TopK)
+     */
+    public static void write(Sae sae, Path dir) {
+        if (sae.architecture() != Architecture.TOPK)
+            throw new SaeFileException(dir, "sparsify holds TopK SAEs; this one is " + sae.architecture().cliName());
+        int d = sae.dIn(), f = sae.width();
+        float s = sae.inputScale();
+        try (Arena arena = Arena.ofConfined()) {
+            Matrix enc = Matrix.allocate(arena, f, d);
+            Matrix bias = Matrix.allocate(arena, 1, f);
+            for (int i = 0; i < f; i++) {
+                double shift = 0;
+                for (int j = 0; j < d; j++) {
+                    enc.set(i, j, sae.wEnc().get(i, j) * s);
+                    shift += (double) sae.bDec().getFlat(j) * sae.wEnc().get(i, j);
+                }
+                bias.setFlat(i, sae.centreInput() ? sae.bEnc().getFlat(i) : (float) (sae.bEnc().getFlat(i) + shift));
+            }
+            List<FloatTensor> tensors = List.of(
+                    FloatTensor.matrix("encoder.weight", enc),
+                    FloatTensor.vector("encoder.bias", bias),
+                    FloatTensor.matrix("W_dec", SaeLensFormat.scaled(arena, sae.wDec(), s)),
+                    FloatTensor.vector("b_dec", SaeLensFormat.scaled(arena, sae.bDec(), s)));
+            Map<String, Object> cfg = new LinkedHashMap<>();
+            cfg.put("activation", "topk");
+            cfg.put("expansion_factor", f % d == 0 ? f / d : 0);
+            cfg.put("normalize_decoder", unitRows(sae.wDec(), s));
+            cfg.put("num_latents", f);
+            cfg.put("k", sae.k());
+            cfg.put("multi_topk", false);
+            cfg.put("skip_connection", false);
+            cfg.put("transcode", false);
+            cfg.put("d_in", d);
+            byte[] json = CfgJson.toBytes(cfg);
+            AtomicFiles.replaceDirectory(dir, Set.of(CfgJson.FILE_NAME, WEIGHTS_FILE), tmp -> {
+                Safetensors.write(tmp.resolve(WEIGHTS_FILE), tensors, Map.of());
+                AtomicFiles.writeDurably(tmp.resolve(CfgJson.FILE_NAME), ch -> TensorBytes.write(ch, json));
+            });
+        }
+    }
+
+    /** Whether every row of W_dec/s has unit norm (to 1e-4), as sparsify's normalize_decoder keeps them. */
+    private static boolean unitRows(Matrix wDec, float s) {
+        for (int i = 0; i < wDec.rows(); i++) {
+            double sq = 0;
+            for (int j = 0; j < wDec.cols(); j++) sq += (double) wDec.get(i, j) * wDec.get(i, j);
+            if (Math.abs(Math.sqrt(sq) / s - 1) > 1e-4) return false;
+        }
+        return true;
     }
 }

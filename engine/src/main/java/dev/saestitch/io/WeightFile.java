@@ -31,7 +31,7 @@ final class WeightFile {
 
     /** The named tensor, which must exist and be floating-point; its shape is for the caller to check. */
     MappedTensor require(String name) {
-        if (!file.contains(name)) throw new SaeFileException(file.path(), "missing tensor '" + name + "' (the file holds " + file.names() + ")");
+        if (!file.contains(name)) throw new SaeFileException(file.path(), "missing tensor '" + name + "' (the file holds " + SaeFileException.quote(file.names()) + ")");
         MappedTensor t = file.tensor(name);
         t.requireReadable();
         claimed.add(name);
@@ -52,7 +52,7 @@ final class WeightFile {
         List<String> extra = new ArrayList<>();
         for (String n : file.names()) if (!claimed.contains(n)) extra.add(n);
         if (!extra.isEmpty())
-            throw new SaeFileException(file.path(), "unexpected tensors " + extra + " for a " + layout + " SAE of this architecture");
+            throw new SaeFileException(file.path(), "unexpected tensors " + SaeFileException.quote(extra) + " for a " + layout + " SAE of this architecture");
     }
 
     /** Fails at the first NaN or infinity in {@code m}, an SAE matrix that was read from tensor {@code name}. */

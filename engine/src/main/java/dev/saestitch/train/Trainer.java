@@ -111,7 +111,8 @@ public final class Trainer implements AutoCloseable {
 
     /** Runs up to {@code maxSteps} more steps (fewer at the end of the run), reporting to {@code listener} (may be null). */
     public void run(long maxSteps, ProgressListener listener) {
-        long end = Math.min(cfg.steps(), step + Math.max(0, maxSteps));
+        // Remaining steps first: step + maxSteps would overflow for "run everything" (Long.MAX_VALUE).
+        long end = step + Math.min(cfg.steps() - step, Math.max(0, maxSteps));
         while (step < end) {
             boolean report = (step + 1) % cfg.logEvery() == 0 || step + 1 == cfg.steps();
             StepStats stats = trainStep(report);

@@ -108,4 +108,40 @@ class ActivationFilesTest {
             assertTrue(closed.getMessage().endsWith("is closed"), closed.getMessage());
         }
     }
+
+    /**
+     * A NaN or ±Inf anywhere is refused when its row is read, naming the file, row and column; an
+     * F64 value beyond float32's range counts as infinite. Rows without one still read.
+     */
+    @Test void nonFiniteValuesAreRefusedWithFileRowAndColumn() throws IOException {
+        SplittableRandom rnd = new SplittableRandom(44);
+        float[] f4 = RawFiles.gaussians(rnd, N * D);
+        f4[37 * D + 4] = Float.NaN;
+        Path npy = Files.write(tmp.resolve("nan.npy"), RawFiles.npy(1,
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (" + N + ", " + D + "), }", RawFiles.f32le(f4)));
+        double[] f8 = new double[N * D];
+        for (int i = 0; i < f8.length; i++) f8[i] = rnd.nextGaussian();
+        f8[20 * D + 10] = 1e300;
+        // (53, 11) as (53, 1, 11): row 20 is element [20, 0, 10]
+        Path wide = Files.write(tmp.resolve("wide.npy"), RawFiles.npy(1,
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (" + N + ", 1, " + D + "), }", RawFiles.f64le(f8)));
+        float[] f2 = RawFiles.exactValues(rnd, N * D, 11);
+        byte[] half = RawFiles.f16le(f2);
+        half[2 * D] = 0;              // element [1, 0] := F16 -Inf, 0xFC00 little-endian
+        half[2 * D + 1] = (byte) 0xFC;
+        Path st = new RawFiles.SafetensorsBuilder().add("acts", "F16", shape(N, D), half).write(tmp.resolve("inf.safetensors"));
+        try (Arena arena = Arena.ofConfined();
+             ActivationSource a = ActivationFiles.open(npy, null);
+             ActivationSource b = ActivationFiles.open(wide, null);
+             ActivationSource c = ActivationFiles.open(st, null)) {
+            Matrix out = Matrix.allocate(arena, 2, D);
+            a.read(new long[] {36, 38}, 0, out); // neighbours of the bad row read fine
+            assertEquals(npy + ": row 37, column 4 is NaN (as float32); activations must be finite",
+                    assertThrows(SaeFileException.class, () -> a.read(new long[] {0, 37}, 0, out)).getMessage());
+            assertEquals(wide + ": row 20, column 10 (element [20, 0, 10]) is Infinity (as float32); activations must be finite",
+                    assertThrows(SaeFileException.class, () -> b.read(new long[] {20, 1}, 0, out)).getMessage());
+            assertEquals(st + ": tensor 'acts' row 1, column 0 is -Infinity (as float32); activations must be finite",
+                    assertThrows(SaeFileException.class, () -> c.read(new long[] {1, 2}, 0, out)).getMessage());
+        }
+    }
 }

@@ -143,9 +143,10 @@ class SaeFileValidationTest {
                 {"not-json", "{\"d_in\": 5,", "is not a JSON object"},
                 {"array", "[1, 2]", "is not a JSON object"},
                 {"gated", CFG.replace("standard", "gated"), "architecture 'gated' is not supported"},
+                {"transcoder", CFG.replace("standard", "transcoder"), "architecture 'transcoder' is not supported"},
+                {"skip-transcoder", CFG.replace("standard", "skip_transcoder"), "architecture 'skip_transcoder' is not supported"},
                 {"topk-no-k", CFG.replace("standard", "topk"), "has no 'k' for a TopK-style SAE"},
                 {"topk-big-k", CFG.replace("\"standard\"", "\"topk\", \"k\": 20"), "k must be in [1, width=8] for topk, got 20"},
-                {"topk-rescale", CFG.replace("\"standard\"", "\"topk\", \"k\": 2, \"rescale_acts_by_decoder_norm\": true"), "rescale_acts_by_decoder_norm=true is not supported"},
                 {"topk-zero-k", CFG.replace("\"standard\"", "\"topk\", \"k\": 0"), "'k' is 0, expected a positive integer"},
                 {"fn-gelu", CFG.replace("}", ", \"activation_fn_str\": \"gelu\"}"), "activation function 'gelu' is not supported"},
                 {"expected-average", CFG.replace("}", ", \"normalize_activations\": \"expected_average_only_in\"}"), "scaling factor is not stored"},
@@ -201,5 +202,53 @@ class SaeFileValidationTest {
             SaeFileException e = assertThrows(SaeFileException.class, () -> SaeFiles.checkInputDim(sae.dIn(), saeDir, 64, data));
             assertEquals(data + ": activations have dimension 64 but the SAE at " + saeDir + " has d_in=5", e.getMessage());
         }
+    }
+
+    /** Issue 14: messages that misled, by quoting too much, decoding garbage, or hiding the real cause. */
+    @Test void misleadingMessagesAreShortAndPrecise() throws IOException {
+        // the header is UTF-8: bytes that are not are refused as such, and UTF-16 JSON (which a
+        // guessing decoder would parse) is not JSON
+        Path latin = saeLens("latin1", CFG, saeLensTensors());
+        byte[] garbage = {'{', '"', (byte) 0xE9, (byte) 0xFF, '"', ':', '1', '}'};
+        Files.write(latin.resolve("sae_weights.safetensors"), java.nio.ByteBuffer.allocate(8 + garbage.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(garbage.length).put(garbage).array());
+        fails(latin, latin.resolve("sae_weights.safetensors"), "header is not UTF-8 text");
+        Path utf16 = saeLens("utf16", CFG, saeLensTensors());
+        byte[] json = "{\"W_enc\": {}}".getBytes(java.nio.charset.StandardCharsets.UTF_16LE);
+        Files.write(utf16.resolve("sae_weights.safetensors"), RawFiles.safetensors(json.length, new String(json, java.nio.charset.StandardCharsets.ISO_8859_1), new byte[0]));
+        fails(utf16, utf16.resolve("sae_weights.safetensors"), "header is not valid JSON");
+
+        // a header of 5000 tensors without the needed one: the message lists a few names, not all
+        List<T> many = new ArrayList<>(without(saeLensTensors(), "W_dec"));
+        for (int i = 0; i < 5000; i++) many.add(T.f32("extra_tensor_" + i, shape(1), new float[] {1}));
+        Path crowded = saeLens("crowded", CFG, many);
+        SaeFileException e = assertThrows(SaeFileException.class, () -> SaeFiles.load(crowded).close());
+        assertTrue(e.getMessage().contains("W_dec") && e.getMessage().contains("and 4993 more"), e.getMessage());
+        assertTrue(e.getMessage().length() < 600, e.getMessage().length() + " characters");
+
+        // a plain file given as the SAE, in a folder of many SAEs: no listing of its siblings
+        for (int i = 0; i < 30; i++) saeLens("sibling" + i, CFG, saeLensTensors());
+        Path plain = Files.writeString(tmp.resolve("acts.npy"), "not an sae");
+        fails(plain, plain, "is a file, not an SAE directory");
+        assertFalse(assertThrows(SaeFileException.class, () -> SaeFiles.load(plain)).getMessage().contains("sibling"));
+
+        // a folder of 30 SAEs named instead of one of them: a short list
+        SaeFileException parent = assertThrows(SaeFileException.class, () -> SaeFiles.load(tmp).close());
+        assertTrue(parent.getMessage().contains("… and 23 more], pick one"), parent.getMessage()); // 33 SAE folders: 30 siblings + 3 above
+
+        // symbolic link loops and dangling links say so
+        Path a = tmp.resolve("loop-a"), b = tmp.resolve("loop-b");
+        Files.createSymbolicLink(a, b);
+        Files.createSymbolicLink(b, a);
+        fails(a, a, "is a symbolic link loop");
+        Path dangling = Files.createSymbolicLink(tmp.resolve("dangling"), tmp.resolve("gone"));
+        fails(dangling, dangling, "is a symbolic link to the missing " + tmp.resolve("gone"));
+        fails(tmp.resolve("absent"), tmp.resolve("absent"), "no such file or directory");
+    }
+
+    @Test void longProblemsAreCut() {
+        String huge = "x".repeat(2_000_000);
+        SaeFileException e = new SaeFileException(tmp, "bad: " + huge);
+        assertTrue(e.getMessage().length() < 500 && e.getMessage().endsWith("more characters)"), e.getMessage().length() + "");
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
+import dev.saestitch.tensor.Matrix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +55,17 @@ class SaeLensFormatTest {
                 assertBitEqual(sae.wDec(), back.wDec(), "W_dec");
                 assertBitEqual(sae.bDec(), back.bDec(), "b_dec");
                 assertBitEqual(sae.threshold(), back.threshold(), "threshold");
-                assertEquals(sae.metadata(), back.metadata());
+                // SAELens 6.x's usage keys read back flat, whether they were flat or nested; the rest of the block stays nested
+                Map<String, Object> expected = new LinkedHashMap<>(sae.metadata());
+                expected.put("hook_name", "blocks.3.hook_resid_post");
+                expected.put("context_size", 128);
+                expected.remove("metadata");
+                expected.put("sae_lens_version", "6.0.0");
+                expected.put("sae_lens_training_version", null);
+                assertEquals(expected, back.metadata());
+                Path again = tmp.resolve("again-" + a.cliName());
+                SaeFiles.save(back, again);
+                assertEquals(Files.readString(dir.resolve("cfg.json")), Files.readString(again.resolve("cfg.json")), "a second trip writes the same cfg.json");
             }
             checkWrittenLayout(sae, dir);
         }
@@ -69,6 +81,13 @@ class SaeLensFormatTest {
         assertEquals(F, cfg.get("d_sae").intValue());
         assertEquals("float32", cfg.get("dtype").textValue());
         assertEquals("none", cfg.get("normalize_activations").textValue());
+        JsonNode block = cfg.get("metadata");
+        assertEquals("6.0.0", block.get("sae_lens_version").textValue());
+        assertEquals("gpt2", block.get("model_name").textValue(), "usage keys go into SAELens 6.x's metadata block");
+        assertEquals("blocks.3.hook_resid_post", block.get("hook_name").textValue());
+        assertEquals(128, block.get("context_size").intValue());
+        assertFalse(cfg.has("model_name") || cfg.has("hook_name"), "not also at the top level");
+        assertEquals(0.01, cfg.get("l1_coefficient").doubleValue(), "other keys stay at the top level");
         assertEquals(sae.centreInput(), cfg.get("apply_b_dec_to_input").booleanValue());
         String expectedArch = switch (sae.architecture()) {
             case RELU -> "standard";
@@ -192,6 +211,74 @@ class SaeLensFormatTest {
             assertEquals(3, sae.k());
             assertTrue(sae.centreInput(), "apply_b_dec_to_input defaults to true");
             assertEquals("blocks.0", sae.metadata().get("hook_point"));
+        }
+    }
+
+    /**
+     * SAELens TopK with {@code rescale_acts_by_decoder_norm}: codes = TopK(ReLU(n ⊙ z)), x̂ = (codes / n)·W_dec + b_dec,
+     * n the decoder row norms (not 1 here). The loaded SAE computes the same function as that
+     * float64 reference, to float32 rounding (relative 1e-5), and its decoder rows are unit norm.
+     */
+    @Test void readsRescaleActsByDecoderNormAsTheSameFunction() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("rescaled"));
+        SplittableRandom rnd = new SplittableRandom(6);
+        int d = 9, f = 20, k = 4, rows = 50;
+        float[] wEnc = RawFiles.gaussians(rnd, d * f), bEnc = RawFiles.gaussians(rnd, f), wDec = RawFiles.gaussians(rnd, f * d), bDec = RawFiles.gaussians(rnd, d);
+        for (int i = 0; i < f; i++) for (int j = 0; j < d; j++) wDec[i * d + j] *= 0.2f + i * 0.3f; // norms far from 1
+        new RawFiles.SafetensorsBuilder()
+                .f32("W_enc", RawFiles.shape(d, f), wEnc).f32("b_enc", RawFiles.shape(f), bEnc)
+                .f32("W_dec", RawFiles.shape(f, d), wDec).f32("b_dec", RawFiles.shape(d), bDec)
+                .write(dir.resolve("sae_weights.safetensors"));
+        Files.writeString(dir.resolve("cfg.json"), "{\"d_in\": 9, \"d_sae\": 20, \"architecture\": \"topk\", \"k\": 4,"
+                + " \"apply_b_dec_to_input\": true, \"rescale_acts_by_decoder_norm\": true}");
+        float[][] x = new float[rows][];
+        for (int b = 0; b < rows; b++) x[b] = RawFiles.gaussians(rnd, d);
+        double[][] expected = new double[rows][d];
+        for (int b = 0; b < rows; b++) {
+            double[] z = new double[f], norm = new double[f];
+            for (int i = 0; i < f; i++) {
+                for (int j = 0; j < d; j++) norm[i] += (double) wDec[i * d + j] * wDec[i * d + j];
+                norm[i] = Math.sqrt(norm[i]);
+                double acc = bEnc[i];
+                for (int j = 0; j < d; j++) acc += ((double) x[b][j] - bDec[j]) * wEnc[j * f + i];
+                z[i] = Math.max(0, acc * norm[i]);
+            }
+            double[] sorted = z.clone();
+            Arrays.sort(sorted);
+            double kth = sorted[f - k];
+            for (int j = 0; j < d; j++) expected[b][j] = bDec[j];
+            for (int i = 0; i < f; i++)
+                if (z[i] >= kth && z[i] > 0)
+                    for (int j = 0; j < d; j++) expected[b][j] += z[i] / norm[i] * wDec[i * d + j];
+        }
+        try (Sae sae = SaeFiles.load(dir)) {
+            assertEquals(Architecture.TOPK, sae.architecture());
+            assertFalse(sae.metadata().containsKey("rescale_acts_by_decoder_norm"), "folded, so not written back");
+            for (int i = 0; i < f; i++) {
+                double sq = 0;
+                for (int j = 0; j < d; j++) sq += (double) sae.wDec().get(i, j) * sae.wDec().get(i, j);
+                assertEquals(1, Math.sqrt(sq), 1e-6, "row " + i);
+            }
+            double[][] actual = reconstruct(sae, codes(sae, preActivations(sae, x)));
+            assertTrue(maxAbsDiff(expected, actual) <= 1e-5 * maxAbs(expected), maxAbsDiff(expected, actual) + " vs scale " + maxAbs(expected));
+        }
+    }
+
+    /** sparsity.safetensors: log10(count / samples + 1e-10) per latent, in float32, as SAELens writes it; a dead latent gives -10. */
+    @Test void writesFiringFrequenciesAsSaeLensDoes() throws IOException {
+        Path dir = tmp.resolve("with-sparsity");
+        long[] counts = new long[F];
+        SplittableRandom rnd = new SplittableRandom(9);
+        for (int i = 1; i < F; i++) counts[i] = rnd.nextLong(1, 1000);
+        try (Sae sae = randomSae(Architecture.TOPK, D, F, K, true, 1f, 8); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            SaeFiles.save(sae, dir, counts, 1000);
+            Matrix written = Safetensors.open(dir.resolve("sparsity.safetensors"), arena).tensor("sparsity").readFloat32(arena);
+            assertEquals(F, written.size());
+            for (int i = 0; i < F; i++) assertEquals((float) Math.log10(counts[i] / 1000.0 + 1e-10), written.getFlat(i), "latent " + i);
+            assertEquals(-10f, written.getFlat(0), 1e-5f);
+            try (Sae back = SaeFiles.load(dir.resolve("sparsity.safetensors"))) {
+                assertBitEqual(sae.wDec(), back.wDec(), "an SAE with a sparsity file still loads");
+            }
         }
     }
 }

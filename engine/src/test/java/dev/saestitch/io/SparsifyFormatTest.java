@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 
 import static dev.saestitch.io.RawFiles.shape;
-import static dev.saestitch.io.SaeTestSupport.assertBitEqual;
+import static dev.saestitch.io.SaeTestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** sparsify directories assembled by hand: cfg.json as sparsify's save_to_disk writes it, raw safetensors bytes. */
@@ -86,6 +86,59 @@ class SparsifyFormatTest {
             assertArrayEquals(dec, sae.wDec().toArray());
             assertArrayEquals(bDec, sae.bDec().toArray());
             assertEquals(false, sae.metadata().get("signed"));
+        }
+    }
+
+    /**
+     * A sparsify run root (one folder per hookpoint and the run's config.json): naming the root lists
+     * the hookpoints; naming one loads it with its hookpoint and model.
+     */
+    @Test void readsARunRootAsSparsifySavesIt() throws IOException {
+        Path root = Files.createDirectories(tmp.resolve("run"));
+        Files.writeString(root.resolve("config.json"), "{\"model\": \"EleutherAI/pythia-70m\", \"hookpoints\": [\"layers.1\", \"layers.3.mlp\"]}");
+        SplittableRandom rnd = new SplittableRandom(23);
+        for (String hook : new String[] {"layers.1", "layers.3.mlp"}) {
+            Path dir = Files.createDirectories(root.resolve(hook));
+            new RawFiles.SafetensorsBuilder()
+                    .f32("encoder.weight", shape(6, 4), RawFiles.gaussians(rnd, 24)).f32("encoder.bias", shape(6), RawFiles.gaussians(rnd, 6))
+                    .f32("W_dec", shape(6, 4), RawFiles.gaussians(rnd, 24)).f32("b_dec", shape(4), RawFiles.gaussians(rnd, 4))
+                    .write(dir.resolve("sae.safetensors"));
+            Files.writeString(dir.resolve("cfg.json"), "{\"num_latents\": 6, \"k\": 2, \"d_in\": 4}");
+        }
+        SaeFileException listed = assertThrows(SaeFileException.class, () -> SaeFiles.load(root));
+        assertTrue(listed.getMessage().contains("[layers.1, layers.3.mlp], pick one"), listed.getMessage());
+        try (Sae sae = SaeFiles.load(root.resolve("layers.3.mlp"))) {
+            assertEquals("layers.3.mlp", sae.metadata().get("hook_name"));
+            assertEquals("EleutherAI/pythia-70m", sae.metadata().get("model_name"));
+        }
+    }
+
+    /**
+     * Writing the sparsify layout keeps the function: a TopK SAE with an input scale, centring its
+     * input or not, read back (a plain sparsify SAE, scale 1, centring) reconstructs random inputs
+     * as the original does, in float64 from each one's float32 weights, to 1e-5 of the output scale.
+     */
+    @Test void writtenSparsifySaesComputeTheSameFunction() throws IOException {
+        for (boolean centre : new boolean[] {true, false}) {
+            Path dir = tmp.resolve("written-" + centre);
+            try (Sae sae = randomSae(Architecture.TOPK, 7, 19, 3, centre, 0.37f, centre ? 1 : 2)) {
+                SaeFiles.save(sae, dir, SaeFiles.Format.SPARSIFY);
+                SplittableRandom rnd = new SplittableRandom(3);
+                float[][] x = new float[40][];
+                for (int b = 0; b < x.length; b++) x[b] = RawFiles.gaussians(rnd, 7);
+                double[][] expected = reconstruct(sae, codes(sae, preActivations(sae, x)));
+                try (Sae back = SaeFiles.load(dir)) {
+                    assertEquals(Architecture.TOPK, back.architecture());
+                    assertTrue(back.centreInput());
+                    assertEquals(1f, back.inputScale());
+                    double[][] actual = reconstruct(back, codes(back, preActivations(back, x)));
+                    assertTrue(maxAbsDiff(expected, actual) <= 1e-5 * maxAbs(expected), "centre " + centre + ": " + maxAbsDiff(expected, actual));
+                }
+            }
+        }
+        try (Sae relu = randomSae(Architecture.RELU, 4, 6, 0, true, 1f, 4)) {
+            SaeFileException e = assertThrows(SaeFileException.class, () -> SaeFiles.save(relu, tmp.resolve("relu"), SaeFiles.Format.SPARSIFY));
+            assertTrue(e.getMessage().contains("sparsify holds TopK SAEs; this one is relu"), e.getMessage());
         }
     }
 }

@@ -72,6 +72,41 @@ class CheckpointResumeTest {
         for (int i = 0; i < straight.length; i++) assertArrayEquals(straight[i], resumed[i], a + " tensor " + i);
     }
 
+    /**
+     * A resumed run driven as {@code train --resume} drives it: without {@code --checkpoint-every}
+     * one call for "everything" (Long.MAX_VALUE, which once overflowed into no steps at all), with
+     * it calls of a few steps; both reach the end with the straight run's weights.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(longs = {Long.MAX_VALUE, Long.MAX_VALUE - 3, 4})
+    void resumedRunReachesTheEndWithAnyStepAllowance(long allowance) throws IOException {
+        TrainConfig cfg = config(Architecture.TOPK);
+        float[][] straight;
+        try (Trainer t = Trainer.start(TestSupport.cpu(), cfg, new InMemoryFeed(DATA, D, 3))) {
+            t.run(Long.MAX_VALUE, null);
+            assertEquals(STEPS, t.step());
+            straight = weights(t);
+        }
+        Path dir = tmp.resolve("allowance");
+        try (Trainer t = Trainer.start(TestSupport.cpu(), cfg, new InMemoryFeed(DATA, D, 3))) {
+            t.run(STEPS / 2, null);
+            t.checkpoint(dir);
+        }
+        try (Trainer t = Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3))) {
+            int calls = 0;
+            while (!t.finished()) {
+                long before = t.step();
+                t.run(allowance, null);
+                assertTrue(t.step() > before, "a call with steps left must make progress");
+                calls++;
+            }
+            assertEquals(STEPS, t.step());
+            assertEquals(allowance == 4 ? 4 : 1, calls);
+            float[][] resumed = weights(t);
+            for (int i = 0; i < straight.length; i++) assertArrayEquals(straight[i], resumed[i], "tensor " + i);
+        }
+    }
+
     /** W_enc, b_enc, W_dec, b_dec, threshold (if any) and the input scale of the trained SAE. */
     private static float[][] weights(Trainer t) {
         try (Sae sae = t.result()) {
