@@ -40,9 +40,9 @@ final class ConvertCommand implements Callable<Integer> {
             throw new UserInputException(out + ": is the input itself; write the conversion to another directory");
         try (Sae sae = SaeFiles.load(in)) {
             SaeFiles.save(sae, out, target);
-            Evaluations.print(new JsonReport().put("in", in.toString()).put("out", out.toString()).put("format", target.cliName())
-                    .put("architecture", sae.architecture().cliName()).put("d_in", sae.dIn()).put("width", sae.width()),
-                    json.enabled, spec.commandLine().getOut());
+            new JsonReport().put("in", in.toString()).put("out", out.toString()).put("format", target.cliName())
+                    .put("architecture", sae.architecture().cliName()).put("d_in", sae.dIn()).put("width", sae.width())
+                    .print(spec.commandLine().getOut(), json.enabled);
         }
         return 0;
     }
