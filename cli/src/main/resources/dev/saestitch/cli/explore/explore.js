@@ -81,9 +81,9 @@
     return div;
   }
 
-  function hitsBlock(latent, hits) {
+  function hitsBlock(latent, hits, cls) {
     const max = latent.top.length ? latent.top[0][0] : 1;
-    const box = el("div");
+    const box = el("div", cls);
     for (const h of hits) { const hit = h.slice(); hit.strength = h[0] / max; box.appendChild(contextLine(hit)); }
     return box;
   }
@@ -113,8 +113,8 @@
         + (latent.max_cos != null ? "; max cos " + latent.max_cos.toFixed(3) + " with latent " + latent.match : "")
         + (latent.delta_mse != null ? "; Δmse " + latent.delta_mse.toPrecision(3) : ""))];
     if (!D.contexts_available) parts.push(el("p", "note", "Contexts are unavailable: the activations have no token provenance beside them."));
-    parts.push(el("h3", null, "Top activations"), hitsBlock(latent, latent.top));
-    if (latent.quantiles.length) parts.push(el("h3", null, "Samples at activation quantiles"), hitsBlock(latent, latent.quantiles));
+    parts.push(el("h3", null, "Top activations"), hitsBlock(latent, latent.top, "top"));
+    if (latent.quantiles.length) parts.push(el("h3", null, "Samples at activation quantiles"), hitsBlock(latent, latent.quantiles, "quantiles"));
     parts.push(el("h3", null, "Activation histogram (log bins)"), histogram(latent));
     if (compare && latent.family != null) {
       const fam = D.families[latent.family];
@@ -128,7 +128,7 @@
           link.href = "#" + roleOf(role) + "/" + j;
           const h4 = el("h4");
           h4.appendChild(link);
-          box.append(h4, hitsBlock(m, m.top.slice(0, 5)));
+          box.append(h4, hitsBlock(m, m.top.slice(0, 5), "member-top"));
           members.appendChild(box);
         }
       parts.push(el("h3", null, "Family " + latent.family + " side by side"), members);
