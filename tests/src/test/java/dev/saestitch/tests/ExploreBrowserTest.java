@@ -78,6 +78,7 @@ class ExploreBrowserTest {
             if (family >= 0) {
                 browser.open(index + "#sae/" + family);
                 assertTrue(browser.script("return document.querySelectorAll('#panel .member').length").asInt() >= 2, "a family shows its members side by side");
+                browser.script("document.querySelector('#panel .family').scrollIntoView(); return 0");
                 Files.write(shots.resolve("explore-family.png"), Base64.getDecoder().decode(browser.screenshot()));
             }
             List<String> errors = browser.severeLogs();

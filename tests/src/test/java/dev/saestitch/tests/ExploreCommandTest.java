@@ -105,11 +105,30 @@ class ExploreCommandTest {
                 int focus = ctx.get("focus").asInt();
                 assertEquals(row % ExploreSites.WINDOW, ctx.get("position").asLong());
                 assertEquals((row * 7 + row / 5) % ExploreSites.VOCAB, ctx.get("tokens").get(focus).asInt(), "the firing token of row " + row);
-                assertTrue(ctx.get("tokens").size() <= 2 * 8 + 1);
+                long docStart = row - row % ExploreSites.WINDOW, docEnd = docStart + ExploreSites.WINDOW - 1;
+                assertEquals(row - Math.max(docStart, row - 8), focus, "context starts 8 tokens back or at its document's start");
+                assertEquals(Math.min(docEnd, row + 8) - Math.max(docStart, row - 8) + 1, ctx.get("tokens").size(), "context of row " + row);
             }
         }
         assertEquals(run.json().get("novel").asInt(), novel);
         assertEquals(ExploreSites.SCRIPT_TOKEN, d.get("vocab").get("3").asText(), "the script token survives as a string");
+    }
+
+    /** Explored from the small side, the roles swap: its latents are "small", the classes belong to --compare's latents. */
+    @Test void smallSideGetsTheBackwardComparison() {
+        Path site = tmp.resolve("site");
+        Cli run = Cli.run("explore", small.toString(), "--compare", large.toString(), "--data", acts.toString(), "--out", site.toString(), "--backend", "cpu");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode d = ExploreSites.data(site);
+        assertEquals("small", d.get("sae").get("role").asText());
+        assertEquals("large", d.get("other").get("role").asText());
+        for (JsonNode l : d.get("sae").get("latents")) {
+            assertEquals("small", l.get("class").asText());
+            assertTrue(l.get("delta_mse").isNull());
+            JsonNode match = d.get("other").get("latents").get(l.get("match").asInt());
+            assertTrue(match.get("max_cos").asDouble() >= l.get("max_cos").asDouble() - 1e-6 || match.get("match").asInt() != l.get("id").asInt(),
+                    "the best match's own max cosine is at least the cosine between them");
+        }
     }
 
     @Test void withoutProvenanceContextsAreUnavailable() {
