@@ -105,9 +105,9 @@ class ExploreCommandTest {
                 int focus = ctx.get("focus").asInt();
                 assertEquals(row % ExploreSites.WINDOW, ctx.get("position").asLong());
                 assertEquals((row * 7 + row / 5) % ExploreSites.VOCAB, ctx.get("tokens").get(focus).asInt(), "the firing token of row " + row);
-                long docStart = row - row % ExploreSites.WINDOW, docEnd = docStart + ExploreSites.WINDOW - 1;
-                assertEquals(row - Math.max(docStart, row - 8), focus, "context starts 8 tokens back or at its document's start");
-                assertEquals(Math.min(docEnd, row + 8) - Math.max(docStart, row - 8) + 1, ctx.get("tokens").size(), "context of row " + row);
+                long windowStart = row - row % ExploreSites.WINDOW, windowEnd = windowStart + ExploreSites.WINDOW - 1;  // documents hold two windows
+                assertEquals(row - Math.max(windowStart, row - 8), focus, "context starts 8 tokens back or at its window's start");
+                assertEquals(Math.min(windowEnd, row + 8) - Math.max(windowStart, row - 8) + 1, ctx.get("tokens").size(), "context of row " + row);
             }
         }
         assertEquals(run.json().get("novel").asInt(), novel);

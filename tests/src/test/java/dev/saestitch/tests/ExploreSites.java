@@ -31,11 +31,14 @@ final class ExploreSites {
         PlantedSaes.writeLarge(large, Architecture.JUMPRELU);
     }
 
-    /** The planted world's first {@code rows} rows, in documents of WINDOW tokens, with their provenance. */
+    /**
+     * The planted world's first {@code rows} rows with their provenance: documents of two windows
+     * of WINDOW tokens each, positions restarting at 0 in the second window.
+     */
     static void writeRowsWithProvenance(Path acts, int rows) {
         int[] triples = new int[rows * 3];
         for (int r = 0; r < rows; r++) {
-            triples[3 * r] = r / WINDOW;
+            triples[3 * r] = r / (2 * WINDOW);
             triples[3 * r + 1] = r % WINDOW;
             triples[3 * r + 2] = (r * 7 + r / 5) % VOCAB;
         }
