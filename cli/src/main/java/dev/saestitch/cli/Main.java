@@ -11,7 +11,7 @@ import java.io.PrintWriter;
         version = "saestitch 0.1.0",
         description = "Train, compare, stitch and merge sparse autoencoders.",
         subcommands = {InfoCommand.class, SynthCommand.class, ActivationsCommand.class, TrainCommand.class, EvalCommand.class, DemoCommand.class,
-                CompareCommand.class, StitchCommand.class, FrankenCommand.class, MatchCommand.class, MetaCommand.class, ConvertCommand.class,
+                CompareCommand.class, ExploreCommand.class, StitchCommand.class, FrankenCommand.class, MatchCommand.class, MetaCommand.class, ConvertCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
