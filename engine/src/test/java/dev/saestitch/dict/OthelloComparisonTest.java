@@ -17,7 +17,6 @@ import java.util.stream.IntStream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The real OthelloGPT SAEs (d_in 128, widths 1024 and 2048, decoder rows not unit norm) at
@@ -27,14 +26,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class OthelloComparisonTest {
 
-    private static final Path ROOT = Path.of(System.getProperty("saestitch.data", "/work/shared/data"), "othello-gpt-saes");
+    private static final Path ROOT = Path.of(System.getProperty("saestitch.data", "../fixtures"), "othello-gpt-saes");
     private static final double THETA = 0.7;
 
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 5})
     void largeAgainstSmallMatchesFloat64(int layer) {
         Path dir = ROOT.resolve("blocks." + layer + ".hook_resid_pre.d1024");
-        assumeTrue(Files.isDirectory(dir), "real SAEs not found at " + ROOT + " (set -Dsaestitch.data)");
+        assertTrue(Files.isDirectory(dir), "real SAEs not found at " + ROOT + " (the copy lives in fixtures/; -Dsaestitch.data overrides)");
         Backend backend = new CpuBackend(new JavaGemm(), "");
         try (Sae small = SaeFiles.load(dir); Sae large = SaeFiles.load(ROOT.resolve("blocks." + layer + ".hook_resid_pre.d2048"))) {
             DictionaryComparison cmp = DictionaryComparison.compare(backend, large.wDec(), small.wDec(), THETA, new TileShape(500, 300));

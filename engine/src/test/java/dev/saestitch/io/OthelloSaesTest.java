@@ -16,7 +16,6 @@ import java.nio.file.Path;
 
 import static dev.saestitch.io.SaeTestSupport.assertBitEqual;
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The six real OthelloGPT SAEs (SAELens 3.4.0, ReLU, no b_dec centring; see the data README).
@@ -25,12 +24,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class OthelloSaesTest {
 
-    private static final Path ROOT = Path.of(System.getProperty("saestitch.data", "/work/shared/data"), "othello-gpt-saes");
+    private static final Path ROOT = Path.of(System.getProperty("saestitch.data", "../fixtures"), "othello-gpt-saes");
 
     @TempDir Path tmp;
 
     @Test void allSixLoadWithTheirShapesAndFlags() throws IOException {
-        assumeTrue(Files.isDirectory(ROOT), "real SAEs not found at " + ROOT + " (set -Dsaestitch.data)");
+        assertTrue(Files.isDirectory(ROOT), "real SAEs not found at " + ROOT + " (the copy lives in fixtures/; -Dsaestitch.data overrides)");
         for (int layer : new int[] {1, 3, 5})
             for (int width : new int[] {1024, 2048}) {
                 Path dir = ROOT.resolve("blocks." + layer + ".hook_resid_pre.d" + width);
@@ -73,7 +72,7 @@ class OthelloSaesTest {
 
     /** Values printed by numpy from the files (np.frombuffer on the safetensors bytes), file orientation W_enc[d, f]. */
     @Test void entriesAndDecoderNormsMatchNumpy() {
-        assumeTrue(Files.isDirectory(ROOT), "real SAEs not found at " + ROOT);
+        assertTrue(Files.isDirectory(ROOT), "real SAEs not found at " + ROOT);
         check("blocks.1.hook_resid_pre.d1024", new float[] {0.029701423f, 0.034056213f, 0.03979463f, 0.047930613f, 0.023294793f, 0.0872166f},
                 0.027204664, 1.9024256);
         check("blocks.5.hook_resid_pre.d2048", new float[] {-0.0027922534f, 0.030165358f, -0.078779705f, -0.011607931f, -0.015069703f, 0.0028258422f},
@@ -102,7 +101,7 @@ class OthelloSaesTest {
     }
 
     @Test void aRealSaeSurvivesASaveAndLoad() {
-        assumeTrue(Files.isDirectory(ROOT), "real SAEs not found at " + ROOT);
+        assertTrue(Files.isDirectory(ROOT), "real SAEs not found at " + ROOT);
         Path out = tmp.resolve("copy");
         try (Sae sae = SaeFiles.load(ROOT.resolve("blocks.3.hook_resid_pre.d2048"))) {
             SaeFiles.save(sae, out);

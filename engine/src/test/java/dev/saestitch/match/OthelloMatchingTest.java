@@ -14,7 +14,6 @@ import java.util.Random;
 
 import static dev.saestitch.match.TestSaes.*;
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The real OthelloGPT SAEs (d_in 128; see the data README): a permuted, rescaled copy of one is
@@ -24,7 +23,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class OthelloMatchingTest {
 
-    private static final Path ROOT = Path.of(System.getProperty("saestitch.data", "/work/shared/data"), "othello-gpt-saes");
+    private static final Path ROOT = Path.of(System.getProperty("saestitch.data", "../fixtures"), "othello-gpt-saes");
 
     private final Backend backend = Backends.select("cpu");
 
@@ -41,7 +40,7 @@ class OthelloMatchingTest {
     @ParameterizedTest
     @CsvSource({"1, 1024, 3", "1, 1024, 12", "1, 2048, 1", "3, 2048, 7", "5, 2048, 9"})
     void aPermutedCopyOfARealSaeIsFullyShared(int layer, int width, long seed) {
-        assumeTrue(Files.isDirectory(sae(layer, width)), "real SAEs not found at " + ROOT + " (set -Dsaestitch.data)");
+        assertTrue(Files.isDirectory(sae(layer, width)), "real SAEs not found at " + ROOT + " (the copy lives in fixtures/; -Dsaestitch.data overrides)");
         Random rnd = new Random(seed);
         try (Sae a = SaeFiles.load(sae(layer, width)); Sae b = a.copy()) {
             int[] perm = KnownPermutations.random(rnd, a.width());   // b's latent j is a's perm[j], rescaled
@@ -68,7 +67,7 @@ class OthelloMatchingTest {
     @ParameterizedTest
     @CsvSource({"1, 1024, 3, 1024", "1, 1024, 1, 2048"})
     void realPairsMatchAFloat64Reference(int layerA, int widthA, int layerB, int widthB) {
-        assumeTrue(Files.isDirectory(sae(layerA, widthA)) && Files.isDirectory(sae(layerB, widthB)), "real SAEs not found at " + ROOT);
+        assertTrue(Files.isDirectory(sae(layerA, widthA)) && Files.isDirectory(sae(layerB, widthB)), "real SAEs not found at " + ROOT);
         try (Sae a = SaeFiles.load(sae(layerA, widthA)); Sae b = SaeFiles.load(sae(layerB, widthB))) {
             PairMatch m = SeedMatching.match(backend, a, b);
             double[][] dec = cosines(a.wDec(), b.wDec()), enc = cosines(a.wEnc(), b.wEnc());   // (F_A, F_B), F_A ≤ F_B

@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * compare and stitch end to end through {@link Main#commandLine}, on planted SAEs whose families
@@ -36,7 +35,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class CompareStitchCommandsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path OTHELLO = Path.of(System.getProperty("saestitch.data", "/work/shared/data"), "othello-gpt-saes");
+    private static final Path OTHELLO = Path.of(System.getProperty("saestitch.data", "../fixtures"), "othello-gpt-saes");
     private static final int ROWS = 4096;
     private static final int SMALL_WIDTH = PlantedSaes.world().parents() + PlantedSaes.SMALL_INDEPENDENTS;
     private static final int LARGE_WIDTH = PlantedSaes.world().parents() * 4 + PlantedSaes.world().independents();
@@ -216,7 +215,7 @@ class CompareStitchCommandsTest {
 
     @Test void compareOnTheRealOthelloPair() throws IOException {
         Path s = OTHELLO.resolve("blocks.1.hook_resid_pre.d1024"), l = OTHELLO.resolve("blocks.1.hook_resid_pre.d2048");
-        assumeTrue(Files.isDirectory(s) && Files.isDirectory(l), "real SAEs not found at " + OTHELLO + " (set -Dsaestitch.data)");
+        assertTrue(Files.isDirectory(s) && Files.isDirectory(l), "real SAEs not found at " + OTHELLO + " (the copy lives in fixtures/; -Dsaestitch.data overrides)");
         Path report = tmp.resolve("report");
         Run r = run("compare", s.toString(), l.toString(), "--report", report.toString(), "--json");
         assertEquals(0, r.exit(), r.err());

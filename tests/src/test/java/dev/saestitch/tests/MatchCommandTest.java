@@ -14,7 +14,6 @@ import java.util.List;
 
 import static dev.saestitch.tests.MatchSaes.*;
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** {@code saestitch match}: exit codes, JSON keys and the report folder, on planted and real SAEs. */
 class MatchCommandTest {
@@ -99,7 +98,7 @@ class MatchCommandTest {
     /** Layers 1 and 3 of OthelloGPT's residual stream are different activations: few latents match (4.9% when this test was written). */
     @Test void realSaesOfDifferentLayersShareFewLatents() throws IOException {
         Path l1 = OTHELLO.resolve("blocks.1.hook_resid_pre.d1024"), l3 = OTHELLO.resolve("blocks.3.hook_resid_pre.d1024");
-        assumeTrue(Files.isDirectory(l1) && Files.isDirectory(l3), "real SAEs not found at " + OTHELLO + " (set -Dsaestitch.data)");
+        assertTrue(Files.isDirectory(l1) && Files.isDirectory(l3), "real SAEs not found at " + OTHELLO + " (the copy lives in fixtures/; -Dsaestitch.data overrides)");
         Run r = run("match", l1.toString(), l3.toString(), "--json", "--backend", "cpu");
         assertEquals(0, r.exit(), r.err());
         JsonNode j = JSON.readTree(r.out());

@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 final class MatchSaes {
 
     /** Where the real OthelloGPT SAEs are (see the data README); tests skip when it is missing. */
-    static final Path OTHELLO = Path.of(System.getProperty("saestitch.data", "/work/shared/data"), "othello-gpt-saes");
+    static final Path OTHELLO = Path.of(System.getProperty("saestitch.data", "../fixtures"), "othello-gpt-saes");
 
     private MatchSaes() {}
 
