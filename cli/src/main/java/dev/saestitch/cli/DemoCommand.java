@@ -111,6 +111,7 @@ final class DemoCommand implements Callable<Integer> {
                 Map<String, Object> fields = pair.fields();
                 fields.put("novel_vs_truth", pipeline.novelVsTruth(pair, truth));
                 report.put("pair", fields);
+                report.put("explorer", pipeline.explore(pair, activations).toString());
                 report.put("frankenstein", pipeline.frankenstein(new DataOption.Dataset(world, truth, world.describe()), 1_000_000));
             }
             return report.put("seeds", pipeline.matchSeeds());

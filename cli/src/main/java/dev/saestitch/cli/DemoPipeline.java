@@ -136,6 +136,24 @@ final class DemoPipeline implements AutoCloseable {
         }
     }
 
+    /** explore's defaults: top contexts, quantile samples, context radius. */
+    private static final ExploreRun EXPLORE = new ExploreRun(20, 5, 8, COMMAND_BATCH, DictionaryComparison.DEFAULT_THRESHOLD);
+
+    /**
+     * The explorer of the pair (SAE = larger, compare = smaller) on up to evalRows rows of {@code data},
+     * as {@code explore} writes it, into explorer/; returns its index.html.
+     */
+    Path explore(Pair pair, Path data) {
+        Path site = out.resolve("explorer");
+        try (ActivationSource rows = ActivationFiles.open(data, null)) {
+            long n = Math.min(recipe.evalRows(), rows.rows());
+            Path index = EXPLORE.write(backend, saes.get(pair.large()), saeDir(pair.large()), saes.get(pair.small()), saeDir(pair.small()),
+                    rows, data, n, site, err).index();
+            err.println("demo: explorer of " + pair.large() + " against " + pair.small() + ": open " + index.toAbsolutePath());
+            return index;
+        }
+    }
+
     /** The pair's novel latents scored against the true features. */
     Map<String, Object> novelVsTruth(Pair pair, Matrix truth) {
         NovelLatentTruth t = NovelLatentTruth.score(backend, truth, saes.get(pair.small()).wDec(), saes.get(pair.large()).wDec(),

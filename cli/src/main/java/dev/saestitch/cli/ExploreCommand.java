@@ -3,18 +3,8 @@ package dev.saestitch.cli;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.data.ActivationFiles;
 import dev.saestitch.data.ActivationSource;
-import dev.saestitch.data.TokenProvenance;
-import dev.saestitch.dict.AdditionScan;
-import dev.saestitch.dict.DictionaryComparison;
-import dev.saestitch.dict.Families;
-import dev.saestitch.dict.LargeMaxCosines;
-import dev.saestitch.dict.LatentClasses;
-import dev.saestitch.dict.TileShape;
-import dev.saestitch.explore.ExplorePass;
-import dev.saestitch.explore.LatentProfiles;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.Sae;
-import dev.saestitch.train.ShuffledFeed;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -72,41 +62,14 @@ final class ExploreCommand implements Callable<Integer> {
             if (other != null) SaeFiles.checkInputDim(other.dIn(), otherDir, source.dim(), data);
             long n = Math.min(rows, source.rows());
             err.println("explore: " + sae + (other == null ? "" : " against " + other) + " on " + source.describe() + "; " + backend.describe());
-            LatentProfiles profiles = profile(backend, sae, source, n, "explore", err);
-            ExploreSite.Comparison comparison = other == null ? null : compare(backend, sae, other, source, n, err);
-            try (TokenProvenance provenance = TokenProvenance.openBeside(data, source.rows()).orElse(null)) {
-                new ExploreSite(out, quantiles, context, provenance).write(saeDir, profiles, comparison);
-                JsonReport report = new JsonReport().put("sae", saeDir.toString()).put("out", out.toString()).put("index", out.resolve("index.html").toString())
-                        .put("latents", sae.width()).put("rows", n).put("contexts", provenance != null);
-                if (comparison != null) report.put("compare", otherDir.toString()).put("novel", comparison.classes().novelCount());
-                if (provenance == null) err.println("explore: no token provenance beside " + data + ": contexts are unavailable");
-                err.println("explore: open " + out.resolve("index.html").toAbsolutePath());
-                report.print(spec.commandLine().getOut(), json.enabled);
-            }
+            ExploreRun.Written site = new ExploreRun(top, quantiles, context, batch, threshold)
+                    .write(backend, sae, saeDir, other, otherDir, source, data, n, out, err);
+            JsonReport report = new JsonReport().put("sae", saeDir.toString()).put("out", out.toString()).put("index", site.index().toString())
+                    .put("latents", sae.width()).put("rows", n).put("contexts", site.contexts());
+            if (other != null) report.put("compare", otherDir.toString()).put("novel", site.novel());
+            err.println("explore: open " + site.index().toAbsolutePath());
+            report.print(spec.commandLine().getOut(), json.enabled);
         }
         return 0;
-    }
-
-    private LatentProfiles profile(Backend backend, Sae sae, ActivationSource source, long n, String what, PrintWriter err) {
-        Progress progress = new Progress(err, what, n, "rows");
-        LatentProfiles p = ExplorePass.run(backend, sae, source, n, batch, top, 0, r -> progress.status(r, ""));
-        progress.done();
-        return p;
-    }
-
-    /** The comparison of the pair, whichever is larger, with the larger one's Δmse over the same rows. */
-    private ExploreSite.Comparison compare(Backend backend, Sae sae, Sae other, ActivationSource source, long n, PrintWriter err) {
-        boolean saeIsLarge = sae.width() >= other.width();
-        Sae small = saeIsLarge ? other : sae, large = saeIsLarge ? sae : other;
-        DictionaryComparison cmp = DictionaryComparison.compare(backend, large.wDec(), small.wDec(), threshold,
-                TileShape.forBudget(TileShape.DEFAULT_BUDGET_BYTES, large.width(), small.width()));
-        LatentClasses classes = LatentClasses.of(cmp);
-        int b = (int) Math.min(batch, n), batches = (int) Math.max(1, n / b);
-        Progress progress = new Progress(err, "Δmse", (long) batches * b, "rows");
-        AdditionScan.Result scan = AdditionScan.run(backend, small, large, classes.novelMask(), new ShuffledFeed(source, 0), batches, b, r -> progress.status(r, ""));
-        progress.done();
-        LatentProfiles otherProfiles = profile(backend, other, source, n, "explore other", err);
-        return new ExploreSite.Comparison(otherDir, otherProfiles, saeIsLarge, classes, Families.of(cmp),
-                LargeMaxCosines.of(cmp, large.wDec(), small.wDec()), cmp.maxCosine().maxOverA(), cmp.maxCosine().argmaxInA(), scan.deltaMse());
     }
 }

@@ -56,10 +56,15 @@ final class RealDataDemo {
                 .put("ladder", ladder);
         int[] widths = pipeline.widths();
         List<Map<String, Object>> pairs = new ArrayList<>();
-        for (int i = 0; i + 1 < widths.length; i++)
-            pairs.add(pipeline.comparePair(pipeline.ladderName(widths[i]), pipeline.ladderName(widths[i + 1]), files.heldOut()).fields());
+        Path explorer = null;
+        for (int i = 0; i + 1 < widths.length; i++) {
+            DemoPipeline.Pair pair = pipeline.comparePair(pipeline.ladderName(widths[i]), pipeline.ladderName(widths[i + 1]), files.heldOut());
+            pairs.add(pair.fields());
+            if (i == 0) explorer = pipeline.explore(pair, files.heldOut());
+        }
         if (!pairs.isEmpty()) {
             report.put("pairs", pairs);
+            report.put("explorer", explorer.toString());
             try (ActivationSource trainRows = ActivationFiles.open(files.train(), null)) {
                 report.put("frankenstein", pipeline.frankenstein(new DataOption.Dataset(trainRows, null, trainRows.describe()),
                         Math.min(realTokens, 1_000_000)));

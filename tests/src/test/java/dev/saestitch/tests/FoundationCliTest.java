@@ -125,5 +125,12 @@ class FoundationCliTest {
         try (Stream<String> lines = Files.lines(out.resolve("report/ladder.csv"))) {
             assertEquals(3, lines.count(), "header + one row per width");
         }
+        Path explorer = out.resolve("explorer");
+        assertTrue(Files.isRegularFile(explorer.resolve("index.html")), "explorer/index.html");
+        assertTrue(demo.err().contains(explorer.resolve("index.html").toAbsolutePath().toString()), "demo names the explorer:\n" + demo.err());
+        JsonNode site = ExploreSites.data(explorer);
+        assertEquals(64, site.get("sae").get("latents").size(), "explored SAE is the pair's larger");
+        assertEquals(32, site.get("other").get("latents").size(), "compared with the smaller");
+        assertFalse(site.get("contexts_available").asBoolean(), "the synthetic world has no tokens");
     }
 }

@@ -1,0 +1,63 @@
+package dev.saestitch.cli;
+
+import dev.saestitch.backend.Backend;
+import dev.saestitch.data.ActivationSource;
+import dev.saestitch.data.TokenProvenance;
+import dev.saestitch.dict.AdditionScan;
+import dev.saestitch.dict.DictionaryComparison;
+import dev.saestitch.dict.Families;
+import dev.saestitch.dict.LargeMaxCosines;
+import dev.saestitch.dict.LatentClasses;
+import dev.saestitch.dict.TileShape;
+import dev.saestitch.explore.ExplorePass;
+import dev.saestitch.explore.LatentProfiles;
+import dev.saestitch.sae.Sae;
+import dev.saestitch.train.ShuffledFeed;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+
+/**
+ * Profile an SAE (and the other SAE of a pair) on activations and write the explorer site: the
+ * part that {@code explore} and {@code demo} share, so both write the same site for the same inputs.
+ */
+record ExploreRun(int top, int quantiles, int context, int batch, double threshold) {
+
+    /** What was written: rows scanned, whether contexts were shown, novel latents (-1 without a pair). */
+    record Written(Path index, long rows, boolean contexts, int novel) {}
+
+    /** Writes the site for {@code sae} (and {@code other}, may be null) on the first {@code n} rows of {@code source} (the file {@code data}). */
+    Written write(Backend backend, Sae sae, Path saeDir, Sae other, Path otherDir, ActivationSource source, Path data, long n, Path out,
+                  PrintWriter err) {
+        LatentProfiles profiles = profile(backend, sae, source, n, "explore", err);
+        ExploreSite.Comparison comparison = other == null ? null : compare(backend, sae, other, otherDir, source, n, err);
+        try (TokenProvenance provenance = TokenProvenance.openBeside(data, source.rows()).orElse(null)) {
+            new ExploreSite(out, quantiles, context, provenance).write(saeDir, profiles, comparison);
+            if (provenance == null) err.println("explore: no token provenance beside " + data + ": contexts are unavailable");
+            return new Written(out.resolve("index.html"), n, provenance != null, comparison == null ? -1 : comparison.classes().novelCount());
+        }
+    }
+
+    private LatentProfiles profile(Backend backend, Sae sae, ActivationSource source, long n, String what, PrintWriter err) {
+        Progress progress = new Progress(err, what, n, "rows");
+        LatentProfiles p = ExplorePass.run(backend, sae, source, n, batch, top, 0, r -> progress.status(r, ""));
+        progress.done();
+        return p;
+    }
+
+    /** The comparison of the pair, whichever is larger, with the larger one's Δmse over the same rows. */
+    private ExploreSite.Comparison compare(Backend backend, Sae sae, Sae other, Path otherDir, ActivationSource source, long n, PrintWriter err) {
+        boolean saeIsLarge = sae.width() >= other.width();
+        Sae small = saeIsLarge ? other : sae, large = saeIsLarge ? sae : other;
+        DictionaryComparison cmp = DictionaryComparison.compare(backend, large.wDec(), small.wDec(), threshold,
+                TileShape.forBudget(TileShape.DEFAULT_BUDGET_BYTES, large.width(), small.width()));
+        LatentClasses classes = LatentClasses.of(cmp);
+        int b = (int) Math.min(batch, n), batches = (int) Math.max(1, n / b);
+        Progress progress = new Progress(err, "Δmse", (long) batches * b, "rows");
+        AdditionScan.Result scan = AdditionScan.run(backend, small, large, classes.novelMask(), new ShuffledFeed(source, 0), batches, b, r -> progress.status(r, ""));
+        progress.done();
+        LatentProfiles otherProfiles = profile(backend, other, source, n, "explore other", err);
+        return new ExploreSite.Comparison(otherDir, otherProfiles, saeIsLarge, classes, Families.of(cmp),
+                LargeMaxCosines.of(cmp, large.wDec(), small.wDec()), cmp.maxCosine().maxOverA(), cmp.maxCosine().argmaxInA(), scan.deltaMse());
+    }
+}
