@@ -1,18 +1,14 @@
 package dev.saestitch.cli;
 
+import dev.saestitch.api.Batches;
+import dev.saestitch.api.Comparison;
+
 import dev.saestitch.backend.Backend;
 import dev.saestitch.data.ActivationSource;
 import dev.saestitch.data.TokenProvenance;
-import dev.saestitch.dict.AdditionScan;
-import dev.saestitch.dict.DictionaryComparison;
-import dev.saestitch.dict.Families;
-import dev.saestitch.dict.LargeMaxCosines;
-import dev.saestitch.dict.LatentClasses;
-import dev.saestitch.dict.TileShape;
 import dev.saestitch.explore.ExplorePass;
 import dev.saestitch.explore.LatentProfiles;
 import dev.saestitch.sae.Sae;
-import dev.saestitch.train.ShuffledFeed;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -49,15 +45,13 @@ record ExploreRun(int top, int quantiles, int context, int batch, double thresho
     private ExploreSite.Comparison compare(Backend backend, Sae sae, Sae other, Path otherDir, ActivationSource source, long n, PrintWriter err) {
         boolean saeIsLarge = sae.width() >= other.width();
         Sae small = saeIsLarge ? other : sae, large = saeIsLarge ? sae : other;
-        DictionaryComparison cmp = DictionaryComparison.compare(backend, large.wDec(), small.wDec(), threshold,
-                TileShape.forBudget(TileShape.DEFAULT_BUDGET_BYTES, large.width(), small.width()));
-        LatentClasses classes = LatentClasses.of(cmp);
-        int b = (int) Math.min(batch, n), batches = (int) Math.max(1, n / b);
-        Progress progress = new Progress(err, "Δmse", (long) batches * b, "rows");
-        AdditionScan.Result scan = AdditionScan.run(backend, small, large, classes.novelMask(), new ShuffledFeed(source, 0), batches, b, r -> progress.status(r, ""));
+        Batches batches = Batches.of(n, batch, source.rows());
+        Progress progress = new Progress(err, "Δmse", batches.rows(), "rows");
+        Comparison cmp = Comparison.of(backend, small, large, threshold)
+                .onData(backend, small, large, source, 0, n, batch, r -> progress.status(r, ""));
         progress.done();
         LatentProfiles otherProfiles = profile(backend, other, source, n, "explore other", err);
-        return new ExploreSite.Comparison(otherDir, otherProfiles, saeIsLarge, classes, Families.of(cmp),
-                LargeMaxCosines.of(cmp, large.wDec(), small.wDec()), cmp.maxCosine().maxOverA(), cmp.maxCosine().argmaxInA(), scan.deltaMse());
+        return new ExploreSite.Comparison(otherDir, otherProfiles, saeIsLarge, cmp.classes(), cmp.families(), cmp.largeMaxCos(),
+                cmp.dictionary().maxCosine().maxOverA(), cmp.dictionary().maxCosine().argmaxInA(), cmp.data().scan().deltaMse());
     }
 }
