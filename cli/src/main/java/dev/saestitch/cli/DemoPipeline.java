@@ -39,10 +39,20 @@ import java.util.Map;
  */
 final class DemoPipeline implements AutoCloseable {
 
-    /** The training recipe and measurement sizes of a demo. */
-    /** @param l1 ReLU's L1 coefficient, or null for the training default */
+    /**
+     * The training recipe and measurement sizes of a demo.
+     *
+     * @param l1       ReLU's L1 coefficient, or null for the training default
+     * @param dataSeed the data order of every SAE, or null for each SAE's own seed (its seeds then differ in order too)
+     */
     record Recipe(Architecture architecture, int[] widths, int k, long tokens, int batch, double lr, Double l1, long deadTokens, long seed,
-                  int evalRows) {}
+                  Long dataSeed, int evalRows) {
+
+        /** The same budget and data with another architecture, k and learning rate (the scorecard's TopK pair). */
+        Recipe with(Architecture arch, int k, double lr) {
+            return new Recipe(arch, widths, k, tokens, batch, lr, l1, deadTokens, seed, dataSeed, evalRows);
+        }
+    }
 
     /** compare's, stitch's and frankenstein's default batch and stitch's default rows. */
     private static final int COMMAND_BATCH = 4096, STITCH_ROWS = 16384;
@@ -62,9 +72,13 @@ final class DemoPipeline implements AutoCloseable {
 
     int[] widths() { return recipe.widths().clone(); }
 
+    Architecture architecture() { return recipe.architecture(); }
+
     String ladderName(int width) { return recipe.architecture().cliName() + "-" + width; }
 
     private String secondSeedName() { return ladderName(recipe.widths()[0]) + "-seed" + (recipe.seed() + 1); }
+
+    private String topkPairName(int k, long seed) { return "topk" + k + "-" + recipe.widths()[0] + "-seed" + seed; }
 
     Path reports() { return out.resolve("report"); }
 
@@ -76,27 +90,40 @@ final class DemoPipeline implements AutoCloseable {
      */
     List<Map<String, Object>> trainLadder(ActivationSource train, ActivationSource eval, Matrix truth) throws IOException {
         List<Map<String, Object>> ladder = new ArrayList<>();
-        for (int width : recipe.widths()) ladder.add(train(ladderName(width), width, recipe.seed(), train, eval, truth));
-        train(secondSeedName(), recipe.widths()[0], recipe.seed() + 1, train, eval, truth);
+        for (int width : recipe.widths()) ladder.add(train(ladderName(width), recipe, width, recipe.seed(), train, eval, truth));
+        train(secondSeedName(), recipe, recipe.widths()[0], recipe.seed() + 1, train, eval, truth);
         return ladder;
+    }
+
+    /**
+     * Two seeds of a TopK SAE of the smallest width with {@code k} active latents (the ladder's own
+     * budget, {@code lr}), so that seed sharing can be compared at equal l0 with the ladder's pair; returns their metrics rows.
+     */
+    List<Map<String, Object>> trainTopKPair(int k, double lr, ActivationSource train, ActivationSource eval) throws IOException {
+        Recipe topk = recipe.with(Architecture.TOPK, k, lr);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (long seed : new long[] {recipe.seed(), recipe.seed() + 1})
+            rows.add(train(topkPairName(k, seed), topk, recipe.widths()[0], seed, train, eval, null));
+        return rows;
     }
 
     /**
      * Trains one SAE, saves it and keeps it in memory as its files hold it (input scale folded into
      * the weights, as SAELens writes it), so every later step measures exactly the saved SAE.
      */
-    private Map<String, Object> train(String name, int width, long seed, ActivationSource train, ActivationSource eval, Matrix truth)
+    private Map<String, Object> train(String name, Recipe recipe, int width, long seed, ActivationSource train, ActivationSource eval, Matrix truth)
             throws IOException {
         TrainConfig.Builder b = TrainConfig.builder(recipe.architecture(), width).k(recipe.k()).batchSize(recipe.batch()).totalTokens(recipe.tokens())
                 .lr(recipe.lr()).deadTokens(recipe.deadTokens()).seed(seed);
         if (recipe.l1() != null) b.l1Coefficient(recipe.l1());
         TrainConfig cfg = b.build();
+        long order = recipe.dataSeed() != null ? recipe.dataSeed() : seed;
         TrainingLog log = new TrainingLog(err, "demo " + name, null);
-        Training.Result run = Training.run(backend, cfg, train, seed, Training.Checkpoints.NONE, log);
+        Training.Result run = Training.run(backend, cfg, train, order, Training.Checkpoints.NONE, log);
         log.done();
         try (Sae sae = run.sae()) {
             SaeFiles.save(sae, saeDir(name));
-            Evaluation ev = Evaluations.of(backend, sae, eval, seed, recipe.evalRows(), recipe.batch());
+            Evaluation ev = Evaluations.of(backend, sae, eval, order, recipe.evalRows(), recipe.batch());
             saes.put(name, SaeFiles.load(saeDir(name)));
             return EvaluationReport.of(backend, ev, sae, truth)
                     .put("sae", saeDir(name).toString())
@@ -198,13 +225,21 @@ final class DemoPipeline implements AutoCloseable {
 
     /** The smallest SAE against its second seed. */
     Map<String, Object> matchSeeds() {
-        String first = ladderName(recipe.widths()[0]), second = secondSeedName();
+        return matchSeeds(ladderName(recipe.widths()[0]), secondSeedName(), "match-seeds");
+    }
+
+    /** The TopK pair of {@link #trainTopKPair} against each other. */
+    Map<String, Object> matchTopKPair(int k) {
+        return matchSeeds(topkPairName(k, recipe.seed()), topkPairName(k, recipe.seed() + 1), "match-seeds-topk");
+    }
+
+    private Map<String, Object> matchSeeds(String first, String second, String reportName) {
         Sae a = saes.get(first), b = saes.get(second);
         long started = System.nanoTime();
         MatchSummary summary = MatchSummary.ofPair(SeedMatching.match(backend, a, b, SeedMatching.DEFAULT_THRESHOLD));
         JsonReport result = summary.report(List.of(saeDir(first), saeDir(second)), List.of(a, b), SeedMatching.DEFAULT_THRESHOLD,
                 (System.nanoTime() - started) / 1e9);
-        Path folder = reports().resolve("match-seeds");
+        Path folder = reports().resolve(reportName);
         MatchReport.write(folder, result, summary);
         result.put("report", folder.toString());
         return result.fields();
