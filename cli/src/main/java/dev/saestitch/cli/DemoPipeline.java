@@ -153,6 +153,7 @@ final class DemoPipeline implements AutoCloseable {
             Comparison comparison = Comparison.of(backend, s, l, DictionaryComparison.DEFAULT_THRESHOLD)
                     .onData(backend, s, l, rows, 0, recipe.evalRows(), COMMAND_BATCH, n -> {});
             JsonReport compare = CompareReport.json(comparison, saeDir(small), saeDir(large), s, l, rows.describe());
+            CompareReport.putRescaled(compare, comparison.rescaled(backend, s, l, rows, 0, recipe.evalRows(), COMMAND_BATCH));
             CompareReport.write(reports().resolve("compare-" + pairName), compare, comparison);
             Stitching.Options options = new Stitching.Options(Stitching.Order.RANDOM, CompositeSae.BiasRule.EQ5,
                     DictionaryComparison.DEFAULT_THRESHOLD, 0, Math.min(recipe.evalRows(), STITCH_ROWS), COMMAND_BATCH);

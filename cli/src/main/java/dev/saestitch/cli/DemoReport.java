@@ -51,6 +51,14 @@ final class DemoReport {
             Map<?, ?> row = (Map<?, ?>) table.get(kind);
             out.printf("  %-15s %9s %9s%n", kind, row.get("delta_mse_negative"), row.get("delta_mse_positive"));
         }
+        if (cmp.get("table2_rescaled") instanceof Map<?, ?> rescaled && cmp.get("code_scale") instanceof Map<?, ?> scale) {
+            out.printf("the same with each SAE's codes rescaled by its best single scale (smaller %.3f, larger %.3f; 1 = no shrinkage):%n",
+                    scale.get("small_scale"), scale.get("large_scale"));
+            for (String kind : new String[] {"novel", "reconstruction"}) {
+                Map<?, ?> row = (Map<?, ?>) rescaled.get(kind);
+                out.printf("  %-15s %9s %9s%n", kind, row.get("delta_mse_negative"), row.get("delta_mse_positive"));
+            }
+        }
         Map<?, ?> where = (Map<?, ?>) cmp.get("mse_where_novel_fires");
         out.printf("smaller SAE's mse where a novel latent fires: %s, where none does: %s%n", number(where.get("fires"), "%.4g"), number(where.get("does_not_fire"), "%.4g"));
         if (truth != null)
