@@ -135,7 +135,7 @@ final class DemoCommand implements Callable<Integer> {
                 report.put("explorer", pipeline.explore(pair, activations).toString());
                 report.put("frankenstein", pipeline.frankenstein(new DataOption.Dataset(world, truth, world.describe()), 1_000_000));
             }
-            return report.put("seeds", pipeline.matchSeeds());
+            return report.put("seeds", pipeline.matchSeeds(activations));
         }
     }
 

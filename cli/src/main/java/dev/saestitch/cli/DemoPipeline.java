@@ -1,6 +1,7 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.api.Comparison;
+import dev.saestitch.api.EncoderMetric;
 import dev.saestitch.api.Evaluations;
 import dev.saestitch.api.FrankensteinResult;
 import dev.saestitch.api.Stitching;
@@ -13,6 +14,7 @@ import dev.saestitch.franken.DecoderRetraining;
 import dev.saestitch.franken.Frankenstein;
 import dev.saestitch.franken.NormalEquations;
 import dev.saestitch.io.SaeFiles;
+import dev.saestitch.match.PairMatch;
 import dev.saestitch.match.SeedMatching;
 import dev.saestitch.dict.NovelLatentTruth;
 import dev.saestitch.sae.Architecture;
@@ -156,7 +158,7 @@ final class DemoPipeline implements AutoCloseable {
             CompareReport.putRescaled(compare, comparison.rescaled(backend, s, l, rows, 0, recipe.evalRows(), COMMAND_BATCH));
             CompareReport.write(reports().resolve("compare-" + pairName), compare, comparison);
             Stitching.Options options = new Stitching.Options(Stitching.Order.RANDOM, CompositeSae.BiasRule.EQ5,
-                    DictionaryComparison.DEFAULT_THRESHOLD, 0, Math.min(recipe.evalRows(), STITCH_ROWS), COMMAND_BATCH);
+                    DictionaryComparison.DEFAULT_THRESHOLD, 0, Math.min(recipe.evalRows(), STITCH_ROWS), COMMAND_BATCH, true);
             Stitching.StitchResult path = Stitching.plan(backend, s, l, rows, options).walk(step -> {});
             JsonReport stitch = StitchReport.json(path, saeDir(small), saeDir(large), rows.describe());
             StitchReport.write(reports().resolve("stitch-" + pairName), stitch, path);
@@ -224,17 +226,21 @@ final class DemoPipeline implements AutoCloseable {
         }
     }
 
-    /** The smallest SAE against its second seed. */
-    Map<String, Object> matchSeeds() {
-        return matchSeeds(ladderName(recipe.widths()[0]), secondSeedName(), "match-seeds");
+    /** The smallest SAE against its second seed, encoders by weights and by pre-activation correlation on {@code data}. */
+    Map<String, Object> matchSeeds(Path data) {
+        return matchSeeds(ladderName(recipe.widths()[0]), secondSeedName(), "match-seeds", data);
     }
 
-    /** The TopK pair of {@link #trainTopKPair} against each other. */
-    Map<String, Object> matchTopKPair(int k) {
-        return matchSeeds(topkPairName(k, recipe.seed()), topkPairName(k, recipe.seed() + 1), "match-seeds-topk");
+    /** The TopK pair of {@link #trainTopKPair} against each other, as {@link #matchSeeds(Path)}. */
+    Map<String, Object> matchTopKPair(int k, Path data) {
+        return matchSeeds(topkPairName(k, recipe.seed()), topkPairName(k, recipe.seed() + 1), "match-seeds-topk", data);
     }
 
-    private Map<String, Object> matchSeeds(String first, String second, String reportName) {
+    /**
+     * match's report of the pair (the paper's rule), with the covariance metric's shared fraction and
+     * mean matched encoder correlation beside it ({@code shared_fraction_covariance}, {@code mean_matched_cos_enc_covariance}).
+     */
+    private Map<String, Object> matchSeeds(String first, String second, String reportName, Path data) {
         Sae a = saes.get(first), b = saes.get(second);
         long started = System.nanoTime();
         MatchSummary summary = MatchSummary.ofPair(SeedMatching.match(backend, a, b, SeedMatching.DEFAULT_THRESHOLD));
@@ -242,6 +248,13 @@ final class DemoPipeline implements AutoCloseable {
                 (System.nanoTime() - started) / 1e9);
         Path folder = reports().resolve(reportName);
         MatchReport.write(folder, result, summary);
+        try (ActivationSource rows = ActivationFiles.open(data, null)) {
+            PairMatch byData = EncoderMetric.covariance(backend, rows, 0, recipe.evalRows(), COMMAND_BATCH)
+                    .match(backend, a, b, SeedMatching.DEFAULT_THRESHOLD);
+            result.put("shared_fraction_covariance", byData.sharedFraction())
+                    .put("mean_matched_cos_enc_covariance", byData.meanEncoderCosine())
+                    .put("covariance_data", rows.describe());
+        }
         result.put("report", folder.toString());
         return result.fields();
     }

@@ -90,9 +90,9 @@ final class RealDataDemo {
                         Math.min(realTokens, FRANKENSTEIN_TOKENS)));
             }
         }
-        report.put("seeds", pipeline.matchSeeds());
+        report.put("seeds", pipeline.matchSeeds(files.heldOut()));
         if (pairK != null) {
-            Map<String, Object> topk = new LinkedHashMap<>(pipeline.matchTopKPair(pairK));
+            Map<String, Object> topk = new LinkedHashMap<>(pipeline.matchTopKPair(pairK, files.heldOut()));
             topk.put("k", pairK);
             report.put("seeds_topk", topk);
         }

@@ -82,10 +82,11 @@ final class Scorecard {
             add(subject, "the smaller SAE's mse is higher where novel latents fire", String.format("%.4g where one fires, %.4g where none does",
                     fires.doubleValue(), quiet.doubleValue()), fires.doubleValue() > quiet.doubleValue());
         else add(subject, "the smaller SAE's mse is higher where novel latents fire", "no novel latent fired (or every row had one)", Status.NOT_MEASURED);
-        double start = number(stitch.get("start_mse")).doubleValue(), end = number(stitch.get("end_mse")).doubleValue(),
+        // The papers' path ends after the last swap, with S's orphans still in; a last drop step is reported beside it.
+        Object kept = stitch.containsKey("before_drop_mse") ? stitch.get("before_drop_mse") : stitch.get("end_mse");
+        double start = number(stitch.get("start_mse")).doubleValue(), end = number(kept).doubleValue(),
                 large = number(stitch.get("large_mse")).doubleValue();
-        add(subject, "the stitching path's mse falls from the smaller SAE's", String.format("%.4g → %.4g over %s steps", start, end, stitch.get("steps")),
-                end < start);
+        add(subject, "the stitching path's mse falls from the smaller SAE's", String.format("%.4g → %.4g", start, end), end < start);
         add(subject, String.format("the stitching path ends within %.0f%% of the larger SAE's mse (or below it)", 100 * PATH_END_MARGIN),
                 String.format("end %.4g, the larger SAE alone %.4g (%+.1f%%)", end, large, 100 * (end / large - 1)), end <= large * (1 + PATH_END_MARGIN));
         if (pair.get("novel_vs_truth") instanceof Map<?, ?> truth) truth(subject, truth);
@@ -159,9 +160,13 @@ final class Scorecard {
             add(subject, pairClaim, "not measured: the demo trained no TopK pair beside a ReLU ladder", Status.NOT_MEASURED);
             return;
         }
-        double t = number(topk.get("shared_fraction")).doubleValue();
-        add(subject, pairClaim, String.format("ReLU (l0 %.1f) %.1f%%, TopK (k = %s) %.1f%%", number(ladder.getFirst().get("l0")).doubleValue(), 100 * relu,
-                topk.get("k"), 100 * t), relu > t);
+        double l0 = number(ladder.getFirst().get("l0")).doubleValue();
+        for (String metric : new String[] {"", "_covariance"}) {
+            if (!(seeds.get("shared_fraction" + metric) instanceof Number r) || !(topk.get("shared_fraction" + metric) instanceof Number t)) continue;
+            add(subject, pairClaim + (metric.isEmpty() ? ", encoders by weight cosine" : ", encoders by pre-activation correlation"),
+                    String.format("ReLU (l0 %.1f) %.1f%%, TopK (k = %s) %.1f%%", l0, 100 * r.doubleValue(), topk.get("k"), 100 * t.doubleValue()),
+                    r.doubleValue() > t.doubleValue());
+        }
     }
 
     private static Object width(Map<String, Object> match) {
