@@ -30,6 +30,7 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
 
     private static boolean isUserError(Throwable ex) {
         return ex instanceof UserInputException
+                || ex instanceof dev.saestitch.train.TrainingDivergedException
                 || ex instanceof IllegalArgumentException
                 || ex instanceof FileSystemException
                 || ex instanceof UncheckedIOException

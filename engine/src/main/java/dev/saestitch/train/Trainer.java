@@ -43,6 +43,7 @@ public final class Trainer implements AutoCloseable {
     private final Matrix sinceFired;        // (1, F) tokens since each latent last fired
     private final Matrix deadMask;          // (1, F) 1 where sinceFired ≥ deadTokens
     private final Objective objective;
+    private final DivergenceCheck divergence;
     private long step;
     private double thresholdSum;
     private long thresholdCount;
@@ -65,6 +66,7 @@ public final class Trainer implements AutoCloseable {
         sinceFired = backend.allocate(arena, 1, f);
         deadMask = backend.allocate(arena, 1, f);
         objective = new Objective(backend, cfg, dIn);
+        divergence = new DivergenceCheck(backend, cfg, dIn);
     }
 
     /** A fresh run: initial weights from the seed and the first batches of {@code feed} (see {@link Initializer}). */
@@ -94,6 +96,7 @@ public final class Trainer implements AutoCloseable {
                 backend.upload(saved, e.getValue());
             }
             t.step = s.step();
+            t.divergence.checkpointed(dir, s.step());
             t.thresholdSum = s.thresholdSum();
             t.thresholdCount = s.thresholdCount();
             feed.seek(s.feedPosition());
@@ -115,7 +118,10 @@ public final class Trainer implements AutoCloseable {
         long end = step + Math.min(cfg.steps() - step, Math.max(0, maxSteps));
         while (step < end) {
             boolean report = (step + 1) % cfg.logEvery() == 0 || step + 1 == cfg.steps();
-            StepStats stats = trainStep(report);
+            // The last step of a call is measured too: a checkpoint may follow it, and must not save a diverged run.
+            boolean check = report || step + 1 == end;
+            StepStats stats = trainStep(check);
+            if (check) divergence.require(weights, step, stats);
             if (report) {
                 TrainProgress p = progress(stats);
                 if (listener != null) listener.onProgress(p);
@@ -183,6 +189,7 @@ public final class Trainer implements AutoCloseable {
      * @throws IllegalStateException for BatchTopK before any batch entered the threshold estimate
      */
     public Sae result() {
+        divergence.require(weights, step);
         Sae sae = new Sae(cfg.architecture(), dIn, cfg.width(), cfg.k(), cfg.centreInput());
         sae.setInputScale(inputScale);
         weights.downloadInto(backend, sae);
@@ -198,8 +205,13 @@ public final class Trainer implements AutoCloseable {
         return sae;
     }
 
-    /** Saves the run to {@code dir} (atomically, see {@link Checkpoint}). */
+    /**
+     * Saves the run to {@code dir} (atomically, see {@link Checkpoint}).
+     *
+     * @throws TrainingDivergedException when the weights are no longer finite; {@code dir} is left as it was
+     */
     public void checkpoint(Path dir) {
+        divergence.require(weights, step);
         try (Arena tmp = Arena.ofConfined()) {
             Map<String, Matrix> host = new LinkedHashMap<>();
             for (Map.Entry<String, Matrix> e : tensors().entrySet()) {
@@ -210,6 +222,7 @@ public final class Trainer implements AutoCloseable {
             Checkpoint.write(dir, new Checkpoint.State(Checkpoint.FORMAT, cfg, dIn, step, inputScale,
                     thresholdSum, thresholdCount, feed.position()), host);
         }
+        divergence.checkpointed(dir, step);
     }
 
     /** Every backend matrix a checkpoint holds, by name. */
