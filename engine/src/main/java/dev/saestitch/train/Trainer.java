@@ -78,28 +78,44 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    /** Continues the run saved in {@code dir}; the feed is moved to the saved position. */
-    public static Trainer resume(Path dir, Backend backend, BatchFeed feed) throws IOException {
+    /**
+     * Continues the run saved in {@code dir}; the feed is moved to the saved position.
+     *
+     * @param requested the configuration this run asks for: the checkpoint must have been written with it
+     * @throws CheckpointException when the checkpoint is unreadable, or not of this run (other settings,
+     *                             other data or order, see {@link ResumeGuard}), or holds impossible state
+     */
+    public static Trainer resume(Path dir, Backend backend, BatchFeed feed, TrainConfig requested) throws IOException {
         try (Arena tmp = Arena.ofShared()) {
             Checkpoint.Loaded c = Checkpoint.read(dir, tmp);
             Checkpoint.State s = c.state();
-            Path stateFile = dir.resolve(Checkpoint.STATE);
+            Path stateFile = dir.resolve(Checkpoint.STATE), tensorFile = dir.resolve(Checkpoint.TENSORS);
             if (s.dIn() != feed.dim())
                 throw new CheckpointException(stateFile, "the run trained on dimension " + s.dIn() + " but the feed has dimension " + feed.dim());
+            ResumeGuard.check(stateFile, s, requested, feed.identity());
+            ResumeGuard.requireFinite(tensorFile, c.tensors());
+            try {
+                feed.seek(s.feedPosition());
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException(stateFile, "feed position " + java.util.Arrays.toString(s.feedPosition()) + " does not fit the data: " + e.getMessage());
+            }
             Trainer t = new Trainer(backend, s.config(), feed, s.dIn(), s.inputScale());
-            for (Map.Entry<String, Matrix> e : t.tensors().entrySet()) {
-                Matrix saved = c.tensors().get(e.getKey());
-                Path tensorFile = dir.resolve(Checkpoint.TENSORS);
-                if (saved == null) throw new CheckpointException(tensorFile, "tensor '" + e.getKey() + "' is missing");
-                if (saved.rows() != e.getValue().rows() || saved.cols() != e.getValue().cols())
-                    throw new CheckpointException(tensorFile, "tensor '" + e.getKey() + "' has shape " + saved.shape() + ", expected " + e.getValue().shape());
-                backend.upload(saved, e.getValue());
+            try {
+                for (Map.Entry<String, Matrix> e : t.tensors().entrySet()) {
+                    Matrix saved = c.tensors().get(e.getKey());
+                    if (saved == null) throw new CheckpointException(tensorFile, "tensor '" + e.getKey() + "' is missing");
+                    if (saved.rows() != e.getValue().rows() || saved.cols() != e.getValue().cols())
+                        throw new CheckpointException(tensorFile, "tensor '" + e.getKey() + "' has shape " + saved.shape() + ", expected " + e.getValue().shape());
+                    backend.upload(saved, e.getValue());
+                }
+            } catch (CheckpointException e) {
+                t.close();
+                throw e;
             }
             t.step = s.step();
             t.divergence.checkpointed(dir, s.step());
             t.thresholdSum = s.thresholdSum();
             t.thresholdCount = s.thresholdCount();
-            feed.seek(s.feedPosition());
             return t;
         }
     }
@@ -220,7 +236,7 @@ public final class Trainer implements AutoCloseable {
                 host.put(e.getKey(), h);
             }
             Checkpoint.write(dir, new Checkpoint.State(Checkpoint.FORMAT, cfg, dIn, step, inputScale,
-                    thresholdSum, thresholdCount, feed.position()), host);
+                    thresholdSum, thresholdCount, feed.position(), feed.identity()), host);
         }
         divergence.checkpointed(dir, step);
     }

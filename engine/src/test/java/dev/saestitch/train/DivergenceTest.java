@@ -55,7 +55,7 @@ class DivergenceTest {
             assertEquals(before.keySet(), after.keySet());
             for (Path p : before.keySet()) assertArrayEquals(before.get(p), after.get(p), p.toString());
         }
-        try (Trainer t = Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 1))) {
+        try (Trainer t = Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 1), config(a, 1e30))) {
             assertEquals(0, t.step());
         }
     }
