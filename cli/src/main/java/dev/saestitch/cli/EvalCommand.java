@@ -37,7 +37,8 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (rows < 1) throw new UserInputException("--rows must be at least 1, got " + rows);
+        FlagChecks.atLeast("--rows", rows, 1);
+        FlagChecks.atLeast("--batch", batch, 1);
         try (Autoencoder sae = SaeFiles.loadAny(saeDir);
              Arena arena = Arena.ofShared();
              DataOption.Dataset data = dataOption.open(sae.dIn(), arena);

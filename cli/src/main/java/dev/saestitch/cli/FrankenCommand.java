@@ -71,6 +71,8 @@ final class FrankenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        FlagChecks.atLeast("--eval-rows", evalRows, 1);
+        FlagChecks.atLeast("--batch", batch, 1);
         var options = new Frankenstein.Options(threshold, CompositeSae.BiasRule.parse(bias),
                 new DecoderRetraining.Options(DecoderRetraining.Method.parse(retrain), tokens, batch,
                         lr != null ? lr : DecoderRetraining.Options.DEFAULT_LR, NormalEquations.DEFAULT_RIDGE));

@@ -1,5 +1,6 @@
 package dev.saestitch.backend.select;
 
+import dev.saestitch.api.InputException;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.BackendUnavailableException;
 import dev.saestitch.backend.cpu.BlasGemm;
@@ -48,7 +49,7 @@ public final class Backends {
             case "auto" -> auto();
             case "cpu" -> cpu("", OpenBlas.choice(), BlasGemm::new);
             case "cuda" -> cuda("");
-            default -> throw new IllegalArgumentException("unknown backend '" + choice + "': expected auto, cpu or cuda");
+            default -> throw new InputException("unknown backend '" + choice + "': expected auto, cpu or cuda");
         };
     }
 
