@@ -47,7 +47,7 @@ public final class Training {
         ShuffledFeed feed = new ShuffledFeed(source, seed);
         long started = System.nanoTime();
         boolean resume = checkpoints.resume() && checkpoints.dir() != null && Files.isDirectory(checkpoints.dir());
-        try (Trainer trainer = resume ? Trainer.resume(checkpoints.dir(), backend, feed) : Trainer.start(backend, cfg, feed)) {
+        try (Trainer trainer = resume ? Trainer.resume(checkpoints.dir(), backend, feed, cfg) : Trainer.start(backend, cfg, feed)) {
             long resumedAt = trainer.step();
             int batch = trainer.config().batchSize();
             listener.started(resumedAt, trainer.config().steps() * batch);
