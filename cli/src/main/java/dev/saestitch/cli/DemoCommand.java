@@ -100,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
         SyntheticWorld world = new SyntheticWorld(SyntheticDefaults.world(dim, seed));
         try (Arena arena = Arena.ofShared()) {
             err.println("demo: " + world.describe());
-            err.println("demo: " + backend.describe());
+            err.println("demo: " + backend.summary());
             Matrix truth = world.trueFeatures().directions(arena);
             Path activations = writeWorld(world, truth);
             List<Map<String, Object>> ladder = pipeline.trainLadder(world, world, truth);

@@ -44,7 +44,7 @@ final class EvalCommand implements Callable<Integer> {
              DataOption.Dataset data = dataOption.open(sae.dIn(), arena);
              Backend backend = backendOption.open()) {
             dataOption.checkInputDim(sae.dIn(), saeDir, data);
-            spec.commandLine().getErr().println("eval: " + sae + " on " + data.description() + "; " + backend.describe());
+            spec.commandLine().getErr().println("eval: " + sae + " on " + data.description() + "; " + backend.summary());
             Evaluation ev = Evaluations.of(backend, sae, data.source(), seed, rows, batch);
             EvaluationReport.of(backend, ev, sae, data.truth()).put("sae", saeDir.toString()).print(spec.commandLine().getOut(), json.enabled);
         }

@@ -86,7 +86,7 @@ final class FrankenCommand implements Callable<Integer> {
             try (DataOption.Dataset data = dataOption.open(baseSae.dIn(), arena); Backend backend = backendOption.open()) {
                 for (Sae s : loaded) dataOption.checkInputDim(s.dIn(), pathOf.get(s), data);
                 err.println("frankenstein: " + loaded.size() + " SAEs on " + data.description());
-                err.println("frankenstein: " + backend.describe());
+                err.println("frankenstein: " + backend.summary());
                 Progress progress = new Progress(err, "frankenstein retrain", options.retrain().steps() * batch, "tok");
                 try (FrankensteinResult f = FrankensteinResult.build(backend, baseSae, largerSaes, loaded, data.source(), options, evalRows, batch, seed,
                         n -> progress.status(n, ""))) {

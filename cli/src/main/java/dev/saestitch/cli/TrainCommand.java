@@ -80,7 +80,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new UserInputException(dataOption.path() + ": " + data.source().rows() + " rows, fewer than one batch of " + cfg.batchSize() + " (--batch)");
             var err = spec.commandLine().getErr();
             err.println("train: " + cfg.architecture().cliName() + " F=" + cfg.width() + " on " + data.description());
-            err.println("train: " + backend.describe());
+            err.println("train: " + backend.summary());
             TrainingLog log = new TrainingLog(err, "train", checkpoint);
             Training.Result run = Training.run(backend, cfg, data.source(), order, new Training.Checkpoints(checkpoint, checkpointEvery != null ? checkpointEvery : 0, resume), log);
             log.done();
