@@ -1,5 +1,6 @@
 package dev.saestitch.match;
 
+import dev.saestitch.api.InputException;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.match.LinearAssignment.Objective;
 import dev.saestitch.sae.Sae;
@@ -34,9 +35,9 @@ public final class SeedMatching {
      *                                  their weights hold non-finite values
      */
     public static PairMatch match(Backend backend, Sae a, Sae b, double threshold) {
-        if (!(threshold > 0 && threshold <= 1)) throw new IllegalArgumentException("cosine threshold must be in (0, 1], got " + threshold);
+        if (!(threshold > 0 && threshold <= 1)) throw new InputException("cosine threshold must be in (0, 1], got " + threshold);
         if (a.dIn() != b.dIn())
-            throw new IllegalArgumentException("cannot match SAEs on different activations: d_in " + a.dIn() + " (" + a + ") vs " + b.dIn() + " (" + b + ")");
+            throw new InputException("cannot match SAEs on different activations: d_in " + a.dIn() + " (" + a + ") vs " + b.dIn() + " (" + b + ")");
         Side decoder = Side.solve(backend, a.wDec(), b.wDec(), "decoder", true);
         Side encoder = Side.solve(backend, a.wEnc(), b.wEnc(), "encoder", false);   // PairMatch's max cosines are the decoder's
         return new PairMatch(decoder.partner, decoder.cosine, encoder.partner, encoder.cosine,
