@@ -20,8 +20,8 @@ import static dev.saestitch.tensor.Matrix.FLOAT;
  * above the row's c-th largest, so a row with −c-th − max_j v_j ≥ u_i (costs are negated cosines)
  * has no offender. On SAE-like pairs almost every row passes, so the matrix is computed once.
  *
- * <p>Â, B̂: the rows scaled to unit norm on the backend (a zero row stays zero). Owns its
- * backend buffers: close it.
+ * <p>Â, B̂: the rows scaled to unit norm ({@link UnitRows}), copied to the backend. Owns its
+ * buffers: close it.
  */
 final class CosineScan implements Pricing, AutoCloseable {
 
@@ -47,27 +47,25 @@ final class CosineScan implements Pricing, AutoCloseable {
     private int recomputed;
 
     /**
-     * @param a    (n, D) host rows, n ≤ m, any norm
-     * @param b    (m, D) host rows
-     * @param c    cosines kept per row
-     * @param what names the rows in messages, e.g. "decoder"
-     * @throws IllegalArgumentException when a row holds a non-finite value
+     * @param a (n) rows, n ≤ m
+     * @param b (m) rows of the same dimension
+     * @param c cosines kept per row
      */
-    CosineScan(Backend backend, Matrix a, Matrix b, int c, String what) {
-        this(backend, a, b, c, what, BLOCK_BYTES);
+    CosineScan(Backend backend, UnitRows a, UnitRows b, int c) {
+        this(backend, a, b, c, BLOCK_BYTES);
     }
 
-    /** As {@link #CosineScan(Backend, Matrix, Matrix, int, String)} in blocks of at most {@code blockBytes}. */
-    CosineScan(Backend backend, Matrix a, Matrix b, int c, String what, long blockBytes) {
+    /** As {@link #CosineScan(Backend, UnitRows, UnitRows, int)} in blocks of at most {@code blockBytes}. */
+    CosineScan(Backend backend, UnitRows a, UnitRows b, int c, long blockBytes) {
         this.backend = backend;
         n = a.rows();
         m = b.rows();
         if (n > m) throw new IllegalArgumentException("the cosine scan needs rows ≤ columns, got " + n + " × " + m);
+        if (a.dim() != b.dim()) throw new IllegalArgumentException("rows of dimension " + a.dim() + " and " + b.dim());
         try {
-            unitA = unitRows(backend, work, a, what + " rows of the first SAE");
-            unitB = unitRows(backend, work, b, what + " rows of the second SAE");
-            unitHostA = Matrix.allocate(work, n, a.cols());
-            backend.download(unitA, unitHostA);
+            unitHostA = a.unit(work);
+            unitA = onBackend(unitHostA);
+            unitB = onBackend(b.unit(work));
             blockRows = (int) Math.max(1, Math.min(n, blockBytes / ((long) Math.max(1, m) * Float.BYTES)));
             block = backend.allocate(work, blockRows, m);
             hostBlock = Matrix.allocate(work, blockRows, m);
@@ -203,21 +201,19 @@ final class CosineScan implements Pricing, AutoCloseable {
 
     /**
      * A bound on |cosine of this scan − float64 cosine| for rows of dimension {@code d}. The
-     * CPU backend's float32 GEMM of unit rows errs by at most d·2⁻²⁴ and the float32 normalisation
-     * by a few units of 2⁻²⁴ (both doubled here); other backends may round to TF32 and get
+     * CPU backend's float32 GEMM of unit rows errs by at most d·2⁻²⁴ and the unit rows' rounding
+     * to float32 by 2⁻²⁴ each (both doubled here); other backends may round to TF32 and get
      * {@link MaxCosine#errorBound}.
      */
     static double errorBound(Backend backend, int d) {
         return backend.name().equals("cpu") ? (d + 8) * 0x1p-23 : MaxCosine.errorBound(d);
     }
 
-    /** The rows copied to the backend and scaled to unit norm there. */
-    private static Matrix unitRows(Backend backend, Arena arena, Matrix m, String what) {
-        Matrix unit = backend.allocate(arena, m.rows(), m.cols());
-        backend.upload(m, unit);
-        backend.normaliseRows(unit);
-        if (!Double.isFinite(backend.sumSquares(unit))) throw new IllegalArgumentException("the " + what + " hold non-finite values");
-        return unit;
+    /** The host rows copied to the backend. */
+    private Matrix onBackend(Matrix host) {
+        Matrix rows = backend.allocate(work, host.rows(), host.cols());
+        backend.upload(host, rows);
+        return rows;
     }
 
     /** (rows, m) host cosines of the backend rows {@code a} (unit norm) against B̂, in the host block. */
@@ -254,80 +250,88 @@ final class CosineScan implements Pricing, AutoCloseable {
         for (float[] p : partial) for (int j = 0; j < m; j++) colMax[j] = Math.max(colMax[j], p[j]);
     }
 
-    /** A min-heap of the k largest values of a row; among equal values the earlier column stays. */
+    /**
+     * A min-heap of the k largest values of a row; among equal values the earlier column stays.
+     * Each entry is one long, the value's bits in an order-preserving form above the complement of
+     * its column, so that one comparison orders by value, then by column.
+     */
     private static final class TopCosines {
-        private final float[] value;
-        private final int[] col;
+        private final long[] heap;
 
-        TopCosines(int k) {
-            value = new float[k];
-            col = new int[k];
-        }
+        TopCosines(int k) { heap = new long[k]; }
 
         void select(float[] row) {
-            int k = value.length;
+            int k = heap.length;
             for (int j = 0; j < k; j++) {
-                value[j] = row[j];
-                col[j] = j;
+                heap[j] = key(row[j], j);
                 siftUp(j);
             }
-            float least = value[0];
+            float least = value(heap[0]);
             for (int j = k; j < row.length; j++) {
                 float c = row[j];
                 if (c > least) {
-                    value[0] = c;
-                    col[0] = j;
+                    heap[0] = key(c, j);
                     siftDown();
-                    least = value[0];
+                    least = value(heap[0]);
                 }
             }
         }
 
-        int[] cols() { return col.clone(); }
-
-        float[] values() { return value.clone(); }
-
-        float least() { return value[0]; }
-
-        float greatest() {
-            float g = Float.NEGATIVE_INFINITY;
-            for (float x : value) g = Math.max(g, x);
-            return g;
+        int[] cols() {
+            int[] c = new int[heap.length];
+            for (int t = 0; t < c.length; t++) c[t] = (int) (0xFFFFFFFFL - (heap[t] & 0xFFFFFFFFL));
+            return c;
         }
 
-        /** Whether slot a belongs below slot b in the min-heap: smaller, or equal and a later column (evicted first). */
-        private boolean below(int a, int b) {
-            return value[a] < value[b] || (value[a] == value[b] && col[a] > col[b]);
+        float[] values() {
+            float[] v = new float[heap.length];
+            for (int t = 0; t < v.length; t++) v[t] = value(heap[t]);
+            return v;
+        }
+
+        float least() { return value(heap[0]); }
+
+        float greatest() {
+            long g = Long.MIN_VALUE;
+            for (long x : heap) g = Math.max(g, x);
+            return value(g);
+        }
+
+        /** Signed order of the key = order of the value (ints of floats with negative ones flipped), then of the column, reversed. */
+        private static long key(float v, int col) {
+            int bits = Float.floatToRawIntBits(v);
+            bits ^= (bits >> 31) & 0x7fffffff;
+            return (long) bits << 32 | (0xFFFFFFFFL - col);
+        }
+
+        private static float value(long key) {
+            int bits = (int) (key >> 32);
+            return Float.intBitsToFloat(bits ^ ((bits >> 31) & 0x7fffffff));
         }
 
         private void siftUp(int c) {
+            long x = heap[c];
             while (c > 0) {
-                int p = (c - 1) / 2;
-                if (!below(c, p)) return;
-                swap(c, p);
+                int p = (c - 1) >>> 1;
+                if (heap[p] <= x) break;
+                heap[c] = heap[p];
                 c = p;
             }
+            heap[c] = x;
         }
 
         private void siftDown() {
-            int p = 0, size = value.length;
+            long x = heap[0];
+            int p = 0, size = heap.length;
             while (true) {
-                int l = 2 * p + 1, r = l + 1, least = p;
-                if (l < size && below(l, least)) least = l;
-                if (r < size && below(r, least)) least = r;
-                if (least == p) return;
-                swap(p, least);
-                p = least;
+                int c = 2 * p + 1;
+                if (c >= size) break;
+                if (c + 1 < size && heap[c + 1] < heap[c]) c++;
+                if (heap[c] >= x) break;
+                heap[p] = heap[c];
+                p = c;
             }
-        }
-
-        private void swap(int a, int b) {
-            float tv = value[a];
-            value[a] = value[b];
-            value[b] = tv;
-            int tc = col[a];
-            col[a] = col[b];
-            col[b] = tc;
+            heap[p] = x;
         }
     }
 }

@@ -106,7 +106,7 @@ public final class LinearAssignment {
         if (exact == null) return found;
         float[] stored = new float[n];
         for (int i = 0; i < n; i++) stored[i] = costs.cost(i, found.colOfRow()[i]);
-        SparseShortestPaths refined = refine(m, found, stored, costs, k, budget, exact, maximise);
+        SparseShortestPaths refined = refine(m, found.colOfRow(), found.columnPrices(), stored, costs, k, budget, exact, maximise);
         if (refined == null)
             LOG.log(System.Logger.Level.INFO, "linear assignment of a {0} matrix: the float64 refinement did not settle; keeping the float32 optimum", matrix.shape());
         return refined == null ? found : Assignment.of(matrix, refined.x, refined.y, refined.v);
@@ -135,7 +135,7 @@ public final class LinearAssignment {
         if (paths != null) {
             float[] stored = new float[n];
             for (int i = 0; i < n; i++) stored[i] = (float) paths.assignedCost(i);   // the float32 cost, as the graph holds it
-            refined = refine(m, Assignment.of(n, paths.x, paths.y, paths.v, cosine), stored, scan, k, budget, exact, true);
+            refined = refine(m, paths.x.clone(), paths.v.clone(), stored, scan, k, budget, exact, true);
             if (refined == null) LOG.log(System.Logger.Level.INFO, "linear assignment of {0} × {1} cosines: the float64 refinement did not settle", n, m);
         }
         LOG.log(System.Logger.Level.DEBUG, "linear assignment of {0} × {1} cosines: {2} rows recomputed by pricing passes", n, m, scan.recomputedRows());
@@ -156,21 +156,20 @@ public final class LinearAssignment {
     }
 
     /**
-     * The float64 optimum from the float32 one {@code found}, on a graph of float64 costs; null
-     * when the refinement outgrows the budget.
+     * The float64 optimum from the float32 one (columns {@code cols}, column prices {@code prices}),
+     * on a graph of float64 costs; null when the refinement outgrows the budget.
      *
-     * @param stored (n) the float32 cost of each row's edge in {@code found}
+     * @param stored (n) the float32 cost of each row's edge (i, cols[i])
      */
-    private static SparseShortestPaths refine(int m, Assignment found, float[] stored, Pricing pricing, int k, Budget budget,
+    private static SparseShortestPaths refine(int m, int[] cols, double[] prices, float[] stored, Pricing pricing, int k, Budget budget,
                                               ExactEntries exact, boolean maximise) {
-        int n = found.rows();
+        int n = cols.length;
         EdgeCost price = maximise ? (i, j, s) -> -exact.entry().at(i, j) : (i, j, s) -> exact.entry().at(i, j);
-        int[] cols = found.colOfRow();
         CandidateGraph graph = CandidateGraph.matching(m, cols, stored, price);
         SparseShortestPaths paths = new SparseShortestPaths(graph);
         // Square: the float32 prices are near-feasible, so the first pricing pass finds only near-ties.
         // Rectangular: a left-over column must keep price 0, which LAPJV's padded prices need not, so start from zero.
-        if (n == m) paths.warmStart(cols, found.columnPrices());
+        if (n == m) paths.warmStart(cols, prices);
         else paths.assignFreeRows();
         return settle(m, pricing, graph, paths, k, budget, exact.errorBound(), price) ? paths : null;
     }

@@ -56,15 +56,12 @@ public final class SeedMatching {
         /** @param a (F_A, D) rows; b (F_B, D); withMaxima: also the max cosines */
         static Side solve(Backend backend, Matrix a, Matrix b, String what, boolean withMaxima) {
             boolean aIsRows = a.rows() <= b.rows();   // the assignment's rows are the narrower side
-            Matrix rows = aIsRows ? a : b, cols = aIsRows ? b : a;
-            int d = a.cols();
-            float[] rowData = rows.toArray(), colData = cols.toArray();
-            double[] rowNorms = norms(rowData, d), colNorms = norms(colData, d);
-            ExactEntries exact = new ExactEntries((i, j) -> cosine(rowData, i, rowNorms[i], colData, j, colNorms[j], d),
-                    CosineScan.errorBound(backend, d));
+            UnitRows first = new UnitRows(a, what + " rows of the first SAE"), second = new UnitRows(b, what + " rows of the second SAE");
+            UnitRows rows = aIsRows ? first : second, cols = aIsRows ? second : first;
+            ExactEntries exact = new ExactEntries((i, j) -> rows.cosine(i, cols, j), CosineScan.errorBound(backend, a.cols()));
             int[] partner = new int[a.rows()];
             float[][] maxima = {null, null};
-            try (CosineScan scan = new CosineScan(backend, rows, cols, LinearAssignment.Budget.DEFAULT.candidates(), what)) {
+            try (CosineScan scan = new CosineScan(backend, rows, cols, LinearAssignment.Budget.DEFAULT.candidates())) {
                 Assignment assignment = LinearAssignment.maximiseCosines(scan, exact);
                 if (withMaxima) maxima = scan.maxima();
                 if (aIsRows) System.arraycopy(assignment.colOfRow(), 0, partner, 0, partner.length);
@@ -74,32 +71,6 @@ public final class SeedMatching {
             for (int i = 0; i < cosine.length; i++)
                 cosine[i] = partner[i] < 0 ? Double.NaN : aIsRows ? exact.entry().at(i, partner[i]) : exact.entry().at(partner[i], i);
             return aIsRows ? new Side(partner, cosine, maxima[0], maxima[1]) : new Side(partner, cosine, maxima[1], maxima[0]);
-        }
-
-        /** (rows) the float64 norm of each row of the row-major (rows, d) data. */
-        private static double[] norms(float[] data, int d) {
-            double[] n = new double[data.length / d];
-            for (int r = 0; r < n.length; r++) n[r] = Math.sqrt(dot(data, r, data, r, d));
-            return n;
-        }
-
-        /** float64 cosine of rows i of a and j of b; 0 when either has zero norm. */
-        private static double cosine(float[] a, int i, double normI, float[] b, int j, double normJ, int d) {
-            return normI == 0 || normJ == 0 ? 0 : dot(a, i, b, j, d) / (normI * normJ);
-        }
-
-        /** The float64 dot product of two rows, in four partial sums (which the CPU overlaps). */
-        private static double dot(float[] a, int i, float[] b, int j, int d) {
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            int x = i * d, y = j * d, c = 0;
-            for (; c + 4 <= d; c += 4) {
-                s0 += (double) a[x + c] * b[y + c];
-                s1 += (double) a[x + c + 1] * b[y + c + 1];
-                s2 += (double) a[x + c + 2] * b[y + c + 2];
-                s3 += (double) a[x + c + 3] * b[y + c + 3];
-            }
-            for (; c < d; c++) s0 += (double) a[x + c] * b[y + c];
-            return (s0 + s1) + (s2 + s3);
         }
     }
 }

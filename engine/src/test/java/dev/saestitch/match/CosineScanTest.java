@@ -51,7 +51,7 @@ class CosineScanTest {
             Matrix a = rows(arena, rnd, n, d, null, Kind.INDEPENDENT), b = rows(arena, rnd, m, d, a, Kind.SEEDS);
             double[][] cos = cosines(a, b);
             double bound = CosineScan.errorBound(backend, d);
-            try (CosineScan scan = new CosineScan(backend, a, b, c, "test", 3 * m * Float.BYTES)) {
+            try (CosineScan scan = new CosineScan(backend, new UnitRows(a, "A"), new UnitRows(b, "B"), c, 3 * m * Float.BYTES)) {
                 RowPicks kept = scan.candidates();
                 float[][] max = scan.maxima();
                 float[] diagonal = scan.diagonalCosts();
@@ -86,10 +86,10 @@ class CosineScanTest {
         Random rnd = new Random(16);
         try (Arena arena = Arena.ofShared()) {
             Matrix a = rows(arena, rnd, 5, 4, null, Kind.INDEPENDENT), b = rows(arena, rnd, 3, 4, null, Kind.INDEPENDENT);
-            assertThrows(IllegalArgumentException.class, () -> new CosineScan(backend, a, b, 2, "decoder"));
+            assertThrows(IllegalArgumentException.class, () -> new CosineScan(backend, new UnitRows(a, "A"), new UnitRows(b, "B"), 2));
             b.set(1, 2, Float.NaN);
-            var e = assertThrows(IllegalArgumentException.class, () -> new CosineScan(backend, b, a, 2, "decoder"));
-            assertTrue(e.getMessage().contains("decoder rows of the first SAE"), e.getMessage());
+            var e = assertThrows(IllegalArgumentException.class, () -> new UnitRows(b, "decoder rows of the first SAE"));
+            assertTrue(e.getMessage().contains("decoder rows of the first SAE hold non-finite values (row 1)"), e.getMessage());
         }
     }
 
@@ -108,7 +108,7 @@ class CosineScanTest {
             ExactEntries exact = new ExactEntries((i, j) -> cos[i][j], CosineScan.errorBound(backend, d));
             Assignment got;
             int recomputed;
-            try (CosineScan scan = new CosineScan(backend, a, b, c, "test", blockBytes)) {
+            try (CosineScan scan = new CosineScan(backend, new UnitRows(a, "A"), new UnitRows(b, "B"), c, blockBytes)) {
                 got = LinearAssignment.maximiseCosines(scan, exact, budget);
                 recomputed = scan.recomputedRows();
             }
