@@ -53,8 +53,8 @@ final class ActivationsCommand implements Callable<Integer> {
     @Option(names = "--layer", arity = "1..*", paramLabel = "NAME", description = {"A graph output, any tensor of the graph, or a module such as encoder.layer.3 (its output).",
             "Several names: one pass of the model, one file per layer, ACTS.<layer>.npy. Default: the first graph output."})
     List<String> layers = List.of();
-    @Option(names = "--max-tokens", defaultValue = "0", paramLabel = "N", description = "Rows to write (default: every token of the text).")
-    long maxTokens;
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Rows to write (default: every token of the text).")
+    Long maxTokens;
     @Option(names = "--skip-tokens", defaultValue = "0", paramLabel = "N", description = "Corpus tokens to pass over first, e.g. to write a held-out file after a training file (default: ${DEFAULT-VALUE}).")
     long skipTokens;
     @Option(names = "--context", defaultValue = "128", paramLabel = "T", description = "Tokens per window, special tokens included (default: ${DEFAULT-VALUE}).")
@@ -75,10 +75,11 @@ final class ActivationsCommand implements Callable<Integer> {
         byte[] modelBytes = model != null ? readFile(model) : BundledAssets.MODEL.readAll();
         String modelName = model != null ? model.toString() : BundledAssets.MODEL_NAME + " " + BundledAssets.MODEL.describe();
         if (listLayers) {
-            printLayers(OnnxGraph.parse(modelBytes), spec.commandLine().getOut());
+            printLayers(ActivationModel.graph(modelBytes, modelName), spec.commandLine().getOut());
             return 0;
         }
         if (out == null) throw new UserInputException("--out ACTS.npy is required");
+        if (maxTokens != null) FlagChecks.atLeast("--max-tokens", maxTokens, 1);
         DType type = switch (dtype) {
             case "f32" -> DType.F32;
             case "f16" -> DType.F16;
@@ -92,7 +93,7 @@ final class ActivationsCommand implements Callable<Integer> {
             err.println("activations: counting the text's tokens");
             ProgressListener progress = new ProgressListener(err);
             ActivationExtractor.Result result = ActivationExtractor.extract(
-                    new ActivationExtractor.Request(corpus, context, skipTokens, maxTokens, batch, type, outs), tok, onnx, progress);
+                    new ActivationExtractor.Request(corpus, context, skipTokens, maxTokens != null ? maxTokens : ActivationExtractor.EVERY_TOKEN, batch, type, outs), tok, onnx, progress);
             progress.done();
             List<Map<String, Object>> written = new ArrayList<>();
             for (int t = 0; t < outs.size(); t++) {

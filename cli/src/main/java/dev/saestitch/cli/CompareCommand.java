@@ -48,7 +48,7 @@ final class CompareCommand implements Callable<Integer> {
         if (synthetic && dataOption.path() != null) throw new UserInputException("give --data FILE or --synthetic, not both");
         PrintWriter err = spec.commandLine().getErr();
         try (SaePair pair = saes.load(); Backend backend = backendOption.open()) {
-            err.println("compare: SMALL " + pair.small() + ", LARGE " + pair.large() + "; " + backend.describe());
+            err.println("compare: SMALL " + pair.small() + ", LARGE " + pair.large() + "; " + backend.summary());
             Comparison comparison = Comparison.of(backend, pair.small(), pair.large(), threshold);
             String description = null;
             if (dataOption.path() != null || synthetic) {

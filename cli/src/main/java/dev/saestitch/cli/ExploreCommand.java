@@ -61,7 +61,7 @@ final class ExploreCommand implements Callable<Integer> {
             SaeFiles.checkInputDim(sae.dIn(), saeDir, source.dim(), data);
             if (other != null) SaeFiles.checkInputDim(other.dIn(), otherDir, source.dim(), data);
             long n = Math.min(rows, source.rows());
-            err.println("explore: " + sae + (other == null ? "" : " against " + other) + " on " + source.describe() + "; " + backend.describe());
+            err.println("explore: " + sae + (other == null ? "" : " against " + other) + " on " + source.describe() + "; " + backend.summary());
             ExploreRun.Written site = new ExploreRun(top, quantiles, context, batch, threshold)
                     .write(backend, sae, saeDir, other, otherDir, source, data, n, out, err);
             JsonReport report = new JsonReport().put("sae", saeDir.toString()).put("out", out.toString()).put("index", site.index().toString())

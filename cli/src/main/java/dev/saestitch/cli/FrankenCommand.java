@@ -71,6 +71,8 @@ final class FrankenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        FlagChecks.atLeast("--eval-rows", evalRows, 1);
+        FlagChecks.atLeast("--batch", batch, 1);
         var options = new Frankenstein.Options(threshold, CompositeSae.BiasRule.parse(bias),
                 new DecoderRetraining.Options(DecoderRetraining.Method.parse(retrain), tokens, batch,
                         lr != null ? lr : DecoderRetraining.Options.DEFAULT_LR, NormalEquations.DEFAULT_RIDGE));
@@ -84,7 +86,7 @@ final class FrankenCommand implements Callable<Integer> {
             try (DataOption.Dataset data = dataOption.open(baseSae.dIn(), arena); Backend backend = backendOption.open()) {
                 for (Sae s : loaded) dataOption.checkInputDim(s.dIn(), pathOf.get(s), data);
                 err.println("frankenstein: " + loaded.size() + " SAEs on " + data.description());
-                err.println("frankenstein: " + backend.describe());
+                err.println("frankenstein: " + backend.summary());
                 Progress progress = new Progress(err, "frankenstein retrain", options.retrain().steps() * batch, "tok");
                 try (FrankensteinResult f = FrankensteinResult.build(backend, baseSae, largerSaes, loaded, data.source(), options, evalRows, batch, seed,
                         n -> progress.status(n, ""))) {

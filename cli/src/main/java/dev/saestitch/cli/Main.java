@@ -25,10 +25,16 @@ public final class Main implements Runnable {
 
     /** The configured command line, writing results to {@code out} and messages to {@code err} (tests drive it this way). */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Main());
+        return configured(new CommandLine(new Main()), out, err);
+    }
+
+    /** {@code cl} with saestitch's streams, error reports and exit codes. */
+    static CommandLine configured(CommandLine cl, PrintWriter out, PrintWriter err) {
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExecutionExceptionHandler(new ErrorReporter());
+        ErrorReporter errors = new ErrorReporter();
+        cl.setExecutionExceptionHandler(errors);
+        cl.setExitCodeExceptionMapper(errors);
         return cl;
     }
 }

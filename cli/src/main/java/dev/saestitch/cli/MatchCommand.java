@@ -52,7 +52,7 @@ final class MatchCommand implements Callable<Integer> {
             for (int i = 1; i < saes.size(); i++)
                 DataOption.checkSameInput(saePaths.getFirst(), saes.getFirst().dIn(), saePaths.get(i), saes.get(i).dIn(), "matching needs");
             err.println("match: " + saes.size() + " SAEs (" + saes.stream().map(Sae::toString).distinct().reduce((a, b) -> a + ", " + b).orElseThrow()
-                    + "), " + saes.size() * (saes.size() - 1) / 2 + " pair(s); " + backend.describe());
+                    + "), " + saes.size() * (saes.size() - 1) / 2 + " pair(s); " + backend.summary());
             long started = System.nanoTime();
             MatchSummary summary = saes.size() == 2
                     ? MatchSummary.ofPair(SeedMatching.match(backend, saes.get(0), saes.get(1), threshold))

@@ -76,7 +76,7 @@ final class MetaCommand implements Callable<Integer> {
             err.println("meta: " + cfg.architecture().cliName() + " width " + cfg.width() + " k " + cfg.k() + " on " + rows.describe()
                     + (rows.zeroRows() > 0 ? " (" + rows.zeroRows() + " zero rows left at zero)" : ""));
             err.println(String.format("meta: %.0f epochs, batch %d, %d steps, lr %.3g; %s", (double) cfg.totalTokens() / base.width(),
-                    cfg.batchSize(), cfg.steps(), cfg.lr(), backend.describe()));
+                    cfg.batchSize(), cfg.steps(), cfg.lr(), backend.summary()));
             TrainingLog log = new TrainingLog(err, "meta", null);
             Training.Result run = Training.run(backend, cfg, rows, seed, Training.Checkpoints.NONE, log);
             log.done();

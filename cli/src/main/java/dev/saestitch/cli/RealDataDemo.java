@@ -42,7 +42,7 @@ final class RealDataDemo {
         try (ActivationSource trainRows = ActivationFiles.open(files.train(), null);
              ActivationSource heldOutRows = ActivationFiles.open(files.heldOut(), null)) {
             err.println("demo: training on " + trainRows.describe() + "; metrics on " + heldOutRows.describe());
-            err.println("demo: " + backend.describe());
+            err.println("demo: " + backend.summary());
             ladder = pipeline.trainLadder(trainRows, heldOutRows, null);
         }
         Map<String, Object> trainSidecar = sidecar(files.train()), about = new LinkedHashMap<>();

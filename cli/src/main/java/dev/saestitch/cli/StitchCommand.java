@@ -69,7 +69,7 @@ final class StitchCommand implements Callable<Integer> {
              Arena arena = Arena.ofShared();
              DataOption.Dataset data = dataOption.open(pair.small().dIn(), arena)) {
             dataOption.checkInputDim(pair.small().dIn(), saes.smallDir, data);
-            err.println("stitch: SMALL " + pair.small() + ", LARGE " + pair.large() + " on " + data.description() + "; " + backend.describe());
+            err.println("stitch: SMALL " + pair.small() + ", LARGE " + pair.large() + " on " + data.description() + "; " + backend.summary());
             Stitching.Plan plan = Stitching.plan(backend, pair.small(), pair.large(), data.source(), options);
             Progress progress = new Progress(err, "stitch", plan.size(), "steps");
             Stitching.StitchResult path = plan.walk(step -> progress.advance(1));

@@ -16,6 +16,8 @@ final class Subcommand {
     static Map<String, Object> json(CommandSpec caller, String... args) {
         StringWriter captured = new StringWriter();
         int code = Main.commandLine(new PrintWriter(captured, true), caller.commandLine().getErr()).execute(args);
+        // The command has reported its problem on stderr; a refusal of the input stays a refusal here.
+        if (code == ErrorReporter.INPUT_ERROR) throw new UserInputException("'" + String.join(" ", args) + "' refused its input (see above)");
         if (code != 0) throw new IllegalStateException(caller.name() + ": '" + String.join(" ", args) + "' exited with " + code);
         try {
             @SuppressWarnings("unchecked")

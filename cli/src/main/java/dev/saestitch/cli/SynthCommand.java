@@ -39,7 +39,7 @@ final class SynthCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (rows < 1) throw new UserInputException("--rows must be at least 1, got " + rows);
+        FlagChecks.atLeast("--rows", rows, 1);
         if (!out.getFileName().toString().endsWith(".npy")) throw new UserInputException(out + ": the output must be a .npy file");
         Path truthFile = truth != null ? truth : SyntheticDefaults.truthFileFor(out);
         SyntheticWorld world = new SyntheticWorld(SyntheticDefaults.world(dim, seed).withRows(rows));
