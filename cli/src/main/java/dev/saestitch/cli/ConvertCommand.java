@@ -10,7 +10,6 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -36,8 +35,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         SaeFiles.Format target = parse(format);
-        if (Files.exists(out) && Files.exists(in) && Files.isSameFile(in, out))
-            throw new UserInputException(out + ": is the input itself; write the conversion to another directory");
+        new DistinctPaths().input("IN", in).output("OUT", out).check();
         try (Sae sae = SaeFiles.load(in)) {
             SaeFiles.save(sae, out, target);
             new JsonReport().put("in", in.toString()).put("out", out.toString()).put("format", target.cliName())

@@ -73,6 +73,10 @@ final class FrankenCommand implements Callable<Integer> {
     public Integer call() {
         FlagChecks.atLeast("--eval-rows", evalRows, 1);
         FlagChecks.atLeast("--batch", batch, 1);
+        DistinctPaths paths = dataOption.inputs(new DistinctPaths()).input("BASE", base);
+        larger.forEach(p -> paths.input("LARGER", p));
+        plain.forEach(p -> paths.input("--plain", p));
+        paths.output("--out", out).output("--report", report).check();
         var options = new Frankenstein.Options(threshold, CompositeSae.BiasRule.parse(bias),
                 new DecoderRetraining.Options(DecoderRetraining.Method.parse(retrain), tokens, batch,
                         lr != null ? lr : DecoderRetraining.Options.DEFAULT_LR, NormalEquations.DEFAULT_RIDGE));

@@ -67,6 +67,7 @@ final class MetaCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         Path reportDir = report != null ? report : out.resolveSibling(out.getFileName() + ".report");
+        new DistinctPaths().input("SAE", saePath).input("--compare", compare).output("--out", out).output("--report", reportDir).check();
         try (Sae base = SaeFiles.load(saePath);
              Sae plain = compare == null ? null : SaeFiles.load(compare);
              DecoderRows rows = DecoderRows.of(base);

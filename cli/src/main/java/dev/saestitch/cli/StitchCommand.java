@@ -62,6 +62,7 @@ final class StitchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         validate();
+        dataOption.inputs(saes.inputs()).output("--out", out).output("--report", reportDir).check();
         Stitching.Options options = new Stitching.Options(Stitching.Order.parse(order), BiasRule.parse(bias), threshold, seed, rows, batch);
         PrintWriter err = spec.commandLine().getErr();
         try (SaePair pair = saes.load();

@@ -42,6 +42,7 @@ final class SynthCommand implements Callable<Integer> {
         FlagChecks.atLeast("--rows", rows, 1);
         if (!out.getFileName().toString().endsWith(".npy")) throw new UserInputException(out + ": the output must be a .npy file");
         Path truthFile = truth != null ? truth : SyntheticDefaults.truthFileFor(out);
+        new DistinctPaths().output("--out", out).output("--truth", truthFile).check();
         SyntheticWorld world = new SyntheticWorld(SyntheticDefaults.world(dim, seed).withRows(rows));
         Progress progress = new Progress(spec.commandLine().getErr(), "synth", rows, "rows");
         Npy.write(out, rows, dim, float16 ? DType.F16 : DType.F32, (first, block) -> {

@@ -67,6 +67,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         FlagChecks.atLeast("--eval-rows", evalRows, 1);
+        dataOption.inputs(new DistinctPaths()).output("--out", out).check();
         if (checkpointEvery != null) FlagChecks.atLeast("--checkpoint-every", checkpointEvery, 1);
         TrainConfig cfg = config();
         // The data order also picks the evaluation rows, so runs that differ only in --seed are scored on the same rows.
