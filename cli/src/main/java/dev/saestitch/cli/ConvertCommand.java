@@ -11,7 +11,6 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -34,7 +33,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        SaeFiles.Format target = parse(format);
+        SaeFiles.Format target = FormatOption.parse(format);
         new DistinctPaths().input("IN", in).output("OUT", out).check();
         try (Sae sae = SaeFiles.load(in)) {
             SaeFiles.save(sae, out, target);
@@ -43,10 +42,5 @@ final class ConvertCommand implements Callable<Integer> {
                     .print(spec.commandLine().getOut(), json.enabled);
         }
         return 0;
-    }
-
-    private static SaeFiles.Format parse(String name) {
-        for (SaeFiles.Format f : SaeFiles.Format.values()) if (f.cliName().equals(name.toLowerCase(Locale.ROOT))) return f;
-        throw new UserInputException("--format must be saelens or sparsify, got '" + name + "'");
     }
 }

@@ -61,6 +61,7 @@ final class MetaCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--report", paramLabel = "DIR", description = "Report folder: summary.json and, with --compare, meta_max_cos_hist.png (default: DIR.report beside --out).")
     Path report;
+    @Mixin FormatOption format;
     @Mixin JsonOption json;
 
     @Override
@@ -74,6 +75,7 @@ final class MetaCommand implements Callable<Integer> {
              Backend backend = backendOption.open()) {
             if (plain != null) DataOption.checkSameInput(saePath, base.dIn(), compare, plain.dIn(), "--compare needs");
             TrainConfig cfg = config(base.width());
+            format.checkHolds(cfg.architecture());
             err.println("meta: " + cfg.architecture().cliName() + " width " + cfg.width() + " k " + cfg.k() + " on " + rows.describe()
                     + (rows.zeroRows() > 0 ? " (" + rows.zeroRows() + " zero rows left at zero)" : ""));
             err.println(String.format("meta: %.0f epochs, batch %d, %d steps, lr %.3g; %s", (double) cfg.totalTokens() / base.width(),
@@ -84,7 +86,7 @@ final class MetaCommand implements Callable<Integer> {
             try (Sae meta = run.sae()) {
                 meta.metadata().put("meta_sae_of", saePath.toString());
                 meta.metadata().put("meta_sae_inputs", "unit-norm decoder rows");
-                SaeFiles.save(meta, out);
+                SaeFiles.save(meta, out, format.plain());
                 RowReconstruction fit = RowReconstruction.of(backend, meta, rows);
                 JsonReport result = new JsonReport()
                         .put("sae", saePath.toString())

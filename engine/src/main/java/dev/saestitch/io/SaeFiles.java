@@ -96,6 +96,21 @@ public final class SaeFiles {
      * {@link CompositeSaeFiles#ARCHITECTURE}.
      */
     public static String save(CompositeSae composite, Path dir, Map<String, Object> metadata) {
+        return save(composite, dir, metadata, null);
+    }
+
+    /**
+     * {@link #save(CompositeSae, Path, Map)} in the layout asked for: null decides as it does;
+     * SAELENS only when every source allows the exact JumpReLU export; SPARSIFY never (sparsify
+     * holds TopK SAEs, and a composite takes each TopK source's top-k inside that source).
+     *
+     * @throws SaeFileException naming {@code dir} and why, before anything is written
+     */
+    public static String save(CompositeSae composite, Path dir, Map<String, Object> metadata, Format format) {
+        checkCompositeFormat(format, dir);
+        if (format == Format.SAELENS && !composite.expressibleAsJumpRelu())
+            throw new SaeFileException(dir, "this SAE has a TopK source, whose top-k within its own latents SAELens cannot express;"
+                    + " save it without --format, in saestitch's composite format");
         if (!composite.expressibleAsJumpRelu()) {
             CompositeSaeFiles.save(composite, dir);
             return CompositeSaeFiles.ARCHITECTURE;
@@ -105,6 +120,13 @@ public final class SaeFiles {
             save(sae, dir);
         }
         return SAELENS_JUMPRELU;
+    }
+
+    /** Refuses, before any work, a layout no composite SAE can be written in (sparsify: plain TopK SAEs only). */
+    public static void checkCompositeFormat(Format format, Path dir) {
+        if (format == Format.SPARSIFY)
+            throw new SaeFileException(dir, "a stitched or Frankenstein SAE cannot be written for sparsify, which holds plain TopK SAEs: save it"
+                    + " as SAELens (when its sources are ReLU, JumpReLU or BatchTopK) or without --format");
     }
 
     /** Fails unless activations of dimension {@code dataDim} (read from {@code dataPath}) fit the SAE of {@code dIn} loaded from {@code saePath}. */
