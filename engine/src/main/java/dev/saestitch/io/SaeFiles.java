@@ -1,5 +1,7 @@
 package dev.saestitch.io;
 
+import dev.saestitch.api.MemoryBudget;
+
 import dev.saestitch.sae.Autoencoder;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.Sae;
@@ -29,11 +31,34 @@ public final class SaeFiles {
             throw new SaeFileException(path, "is a file, not an SAE directory (one holding cfg.json and " + SaeLensFormat.WEIGHTS_FILE
                     + " or " + SparsifyFormat.WEIGHTS_FILE + ")");
         Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
-        if (Files.exists(dir.resolve(SaeLensFormat.WEIGHTS_FILE))) return SaeLensFormat.read(dir);
-        if (Files.exists(dir.resolve(SparsifyFormat.WEIGHTS_FILE))) return SparsifyFormat.read(dir);
+        if (Files.exists(dir.resolve(SaeLensFormat.WEIGHTS_FILE))) {
+            requireFitsInMemory(dir.resolve(SaeLensFormat.WEIGHTS_FILE));
+            return SaeLensFormat.read(dir);
+        }
+        if (Files.exists(dir.resolve(SparsifyFormat.WEIGHTS_FILE))) {
+            requireFitsInMemory(dir.resolve(SparsifyFormat.WEIGHTS_FILE));
+            return SparsifyFormat.read(dir);
+        }
         List<String> inside = saeSubdirectories(dir);
         throw new SaeFileException(dir, "holds neither " + SaeLensFormat.WEIGHTS_FILE + " (SAELens) nor " + SparsifyFormat.WEIGHTS_FILE
                 + " (sparsify)" + (inside.isEmpty() ? "" : "; it has SAE subdirectories " + SaeFileException.quote(inside) + ", pick one"));
+    }
+
+    /**
+     * Refuses a weights file larger than the machine's memory before reading it: the weights are
+     * copied into float32 matrices, at least as large as the file (twice as large from float16).
+     */
+    static void requireFitsInMemory(Path weights) {
+        long size;
+        try {
+            size = Files.size(weights);
+        } catch (IOException e) {
+            throw new SaeFileException(weights, "cannot read its size: " + e.getMessage(), e);
+        }
+        long total = MemoryBudget.physicalMemory();
+        if (size > total)
+            throw new SaeFileException(weights, "is " + MemoryBudget.gib(size) + ", more than this machine's " + MemoryBudget.gib(total)
+                    + " of memory: the SAE cannot be loaded here");
     }
 
     /** The files of an SAE directory that stand for the directory when named instead of it. */
