@@ -178,6 +178,40 @@ class ActivationExtractorTest {
         assertEquals(dir.resolve("acts.json"), ActivationSidecar.pathFor(dir.resolve("acts.npy")));
     }
 
+    /**
+     * The array, its provenance and its sidecar are one unit (issue 14: a kill between renames
+     * once paired a new array with an old sidecar, which demo --real trusts): a new extraction
+     * removes the old sidecar before committing anything, and the sidecar, written last, lists
+     * the files' fingerprints, so a set whose files were swapped afterwards is refused by every reader.
+     */
+    @Test
+    void arraySidecarAndProvenanceAreOneUnit() throws IOException {
+        Path acts = dir.resolve("unit.npy"), other = dir.resolve("other.npy");
+        ActivationExtractor.Result r = extract(0, 20, acts);
+        sidecar(r, 0).writeBeside(acts);
+        assertTrue(ActivationSidecar.readBeside(acts).isPresent());
+        try (var p = TokenProvenance.openBeside(acts, r.tokens()).orElseThrow()) {
+            assertEquals(r.tokens(), p.rows());
+        }
+
+        extract(5, 20, acts);   // a run killed after its files were committed, before its sidecar
+        assertTrue(ActivationSidecar.readBeside(acts).isEmpty(), "no sidecar of the earlier run is left beside the new array");
+        sidecar(r, 5).writeBeside(acts);
+
+        extract(9, 20, other);  // same size, other rows: only the fingerprint tells them apart
+        assertEquals(Files.size(acts), Files.size(other));
+        Files.copy(other, acts, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        dev.saestitch.io.SaeFileException e = assertThrows(dev.saestitch.io.SaeFileException.class, () -> ActivationSidecar.readBeside(acts));
+        assertTrue(e.getMessage().startsWith(dir.resolve("unit.json") + ": describes another version of unit.npy"), e.getMessage());
+        assertThrows(dev.saestitch.io.SaeFileException.class, () -> ActivationSidecar.saeLensMetadata(acts));
+        assertThrows(dev.saestitch.io.SaeFileException.class, () -> TokenProvenance.openBeside(acts, r.tokens()));
+    }
+
+    private static ActivationSidecar sidecar(ActivationExtractor.Result r, long skipped) {
+        return new ActivationSidecar("tiny", "00", "tokenizer.json", null, "t", r.tokens(), r.dims()[0], "float32", CONTEXT, skipped,
+                new int[] {101}, new int[] {102}, r.documents(), r.windows(), List.of(text.toString()));
+    }
+
     private static final ActivationExtractor.Listener QUIET = new ActivationExtractor.Listener() {
         @Override public void counted(long rows) {}
         @Override public void written(long rows) {}

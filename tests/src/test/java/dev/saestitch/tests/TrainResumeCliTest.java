@@ -80,4 +80,29 @@ class TrainResumeCliTest {
         assertTrue(line.contains(c[1]), line);
         assertTrue(java.util.Arrays.equals(state, Files.readAllBytes(dir.resolve("sae.checkpoint/state.json"))), "the checkpoint is untouched");
     }
+
+    /**
+     * A run killed between the two renames of a checkpoint replacement (where the file system
+     * cannot exchange folders) leaves no checkpoint at its path, the last one hidden as .old and
+     * the new one as .tmp; {@code --resume} puts the last one back and continues from it.
+     */
+    @org.junit.jupiter.api.Test
+    void resumeRecoversACheckpointThatAKillLeftMovedAside() throws Exception {
+        Path out = dir.resolve("sae");
+        Cli first = train(out, "--checkpoint-every", "6");
+        assertEquals(0, first.exitCode(), first.err());
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        long pid = gone.pid();
+        Files.move(dir.resolve("sae.checkpoint"), dir.resolve(".sae.checkpoint." + pid + ".0000000000000abc.old"));
+        Files.createDirectory(dir.resolve(".sae.checkpoint." + pid + ".0000000000000def.tmp"));
+
+        Cli resumed = train(out, "--resume");
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertTrue(resumed.err().contains("resumed at step 18"), resumed.err());
+        assertEquals(first.json().get("mse").asDouble(), resumed.json().get("mse").asDouble(), 0.0);
+        try (var left = Files.list(dir)) {
+            assertEquals(java.util.List.of("sae", "sae.checkpoint"), left.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
 }
