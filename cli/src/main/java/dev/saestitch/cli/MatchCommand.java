@@ -45,6 +45,9 @@ final class MatchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!(threshold > 0 && threshold <= 1)) throw new UserInputException("--threshold must be in (0, 1], got " + threshold);
+        DistinctPaths paths = new DistinctPaths();
+        saePaths.forEach(p -> paths.input("SAE", p));
+        paths.output("--report", report).check();
         PrintWriter err = spec.commandLine().getErr();
         List<Sae> saes = new ArrayList<>();
         try (Backend backend = backendOption.open()) {

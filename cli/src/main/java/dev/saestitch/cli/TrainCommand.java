@@ -62,13 +62,16 @@ final class TrainCommand implements Callable<Integer> {
     int evalRows;
     @Option(names = "--synth-dim", defaultValue = "128", paramLabel = "D", description = "Dimension of the synthetic world when there is no --data (default: ${DEFAULT-VALUE}).")
     int synthDim;
+    @Mixin FormatOption format;
     @Mixin JsonOption json;
 
     @Override
     public Integer call() throws IOException {
         FlagChecks.atLeast("--eval-rows", evalRows, 1);
+        dataOption.inputs(new DistinctPaths()).output("--out", out).check();
         if (checkpointEvery != null) FlagChecks.atLeast("--checkpoint-every", checkpointEvery, 1);
         TrainConfig cfg = config();
+        format.checkHolds(cfg.architecture());
         // The data order also picks the evaluation rows, so runs that differ only in --seed are scored on the same rows.
         long order = dataSeed != null ? dataSeed : seed;
         Path checkpoint = out.resolveSibling(out.getFileName() + ".checkpoint");
@@ -87,7 +90,9 @@ final class TrainCommand implements Callable<Integer> {
             try (Sae sae = run.sae()) {
                 if (dataOption.path() != null) sae.metadata().putAll(ActivationSidecar.saeLensMetadata(dataOption.path()));
                 Evaluation ev = Evaluations.of(backend, sae, data.source(), order, evalRows, batch);
-                SaeFiles.save(sae, out, ev.fireCounts(), ev.samples());
+                // SAELens files carry the measured firing frequencies (sparsity.safetensors); sparsify's have no place for them.
+                if (format.plain() == SaeFiles.Format.SAELENS) SaeFiles.save(sae, out, ev.fireCounts(), ev.samples());
+                else SaeFiles.save(sae, out, format.plain());
                 JsonReport report = EvaluationReport.of(backend, ev, sae, data.truth())
                         .put("tokens", run.tokens())
                         .put("steps", run.steps())

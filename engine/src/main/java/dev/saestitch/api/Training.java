@@ -45,6 +45,8 @@ public final class Training {
     /** Trains on {@code source} in the order given by {@code seed}, checkpointing as {@code checkpoints} says. */
     public static Result run(Backend backend, TrainConfig cfg, ActivationSource source, long seed, Checkpoints checkpoints,
                              Listener listener) throws IOException {
+        MemoryBudget.require(MemoryBudget.training(cfg, source.dim()),
+                "training " + cfg.architecture().cliName() + " with " + cfg.width() + " latents on " + source.dim() + " dimensions, batch " + cfg.batchSize());
         ShuffledFeed feed = new ShuffledFeed(source, seed);
         long started = System.nanoTime();
         if (checkpoints.resume() && checkpoints.dir() != null) AtomicFiles.recoverLeftovers(checkpoints.dir());
