@@ -1,5 +1,6 @@
 package dev.saestitch.cli;
 
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.io.DType;
 import dev.saestitch.io.Npy;
 import dev.saestitch.synth.SyntheticConfig;

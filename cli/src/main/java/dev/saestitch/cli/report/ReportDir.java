@@ -1,4 +1,4 @@
-package dev.saestitch.cli;
+package dev.saestitch.cli.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.saestitch.io.AtomicFiles;
@@ -9,19 +9,19 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /** A folder of report files (summary.json, CSV tables, PNG plots), each written atomically: the one writer every report uses. */
-record ReportDir(Path dir) {
+public record ReportDir(Path dir) {
 
-    void text(String name, String content) {
+    public void text(String name, String content) {
         AtomicFiles.write(dir.resolve(name), content.getBytes(StandardCharsets.UTF_8));
     }
 
-    void png(String name, XYChart chart) {
+    public void png(String name, XYChart chart) {
         AtomicFiles.write(dir.resolve(name), Plots.png(chart));
     }
 
-    void json(String name, JsonReport report) { json(name, report.fields()); }
+    public void json(String name, JsonReport report) { json(name, report.fields()); }
 
-    void json(String name, Map<String, Object> fields) {
+    public void json(String name, Map<String, Object> fields) {
         try {
             text(name, JsonReport.mapper().writeValueAsString(fields) + "\n");
         } catch (JsonProcessingException e) {
