@@ -1,6 +1,7 @@
 package dev.saestitch.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.extract.ActivationExtractor;
 import dev.saestitch.extract.ActivationModel;
 import dev.saestitch.extract.ActivationSidecar;

@@ -3,6 +3,8 @@ package dev.saestitch.cli;
 import dev.saestitch.api.Batches;
 import dev.saestitch.api.Comparison;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.CompareReport;
+import dev.saestitch.cli.report.JsonReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,6 +1,9 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.cli.report.MatchReport;
+import dev.saestitch.cli.report.MatchSummary;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.match.SeedComparison;
 import dev.saestitch.match.SeedMatching;

@@ -2,6 +2,8 @@ package dev.saestitch.cli;
 
 import dev.saestitch.api.Stitching;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.cli.report.StitchReport;
 import dev.saestitch.dict.StitchPath;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.CompositeSae;

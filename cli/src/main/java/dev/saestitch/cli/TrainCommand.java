@@ -3,6 +3,8 @@ package dev.saestitch.cli;
 import dev.saestitch.api.Evaluations;
 import dev.saestitch.api.Training;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.EvaluationReport;
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.extract.ActivationSidecar;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.Architecture;
