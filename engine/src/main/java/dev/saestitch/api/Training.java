@@ -86,7 +86,7 @@ public final class Training {
                                      List<Path> dirs, Function<TrainConfig, Listener> listeners) throws IOException {
         ShuffledFeed feed = new ShuffledFeed(source, seed);
         long started = System.nanoTime();
-        if (checkpoints.resume() && checkpoints.dir() != null) AtomicFiles.recoverLeftovers(checkpoints.dir());
+        if (checkpoints.resume() && checkpoints.dir() != null) for (Path dir : dirs) AtomicFiles.recoverLeftovers(dir);
         boolean resume = checkpoints.resume() && checkpoints.dir() != null && Files.isDirectory(checkpoints.dir());
         try (TrainerGroup group = resume ? TrainerGroup.resume(dirs, backend, feed, configs) : TrainerGroup.start(backend, configs, feed)) {
             long resumedAt = group.step();
