@@ -5,6 +5,7 @@ import dev.saestitch.api.Comparison;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.cli.report.CompareReport;
 import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.sae.Autoencoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,7 +50,7 @@ final class CompareCommand implements Callable<Integer> {
         if (rows < 1 || batch < 1) throw new UserInputException("--rows and --batch must be at least 1, got " + rows + " and " + batch);
         if (synthetic && dataOption.path() != null) throw new UserInputException("give --data FILE or --synthetic, not both");
         PrintWriter err = spec.commandLine().getErr();
-        try (SaePair pair = saes.load(); Backend backend = backendOption.open()) {
+        try (SaePair<Autoencoder> pair = saes.loadAny(); Backend backend = backendOption.open()) {
             err.println("compare: SMALL " + pair.small() + ", LARGE " + pair.large() + "; " + backend.describe());
             Comparison comparison = Comparison.of(backend, pair.small(), pair.large(), threshold);
             String description = null;
