@@ -2,6 +2,8 @@ package dev.saestitch.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.extract.ActivationExtractor;
+import dev.saestitch.extract.ActivationModel;
 import dev.saestitch.extract.Extraction;
 import dev.saestitch.extract.LayerNames;
 import dev.saestitch.extract.OnnxGraph;
@@ -46,8 +48,8 @@ final class ActivationsCommand implements Callable<Integer> {
     @Option(names = "--layer", arity = "1..*", paramLabel = "NAME", description = {"A graph output, any tensor of the graph, or a module such as encoder.layer.3 (its output).",
             "Several names: one pass of the model, one file per layer, ACTS.<layer>.npy. Default: the first graph output."})
     List<String> layers = List.of();
-    @Option(names = "--max-tokens", defaultValue = "0", paramLabel = "N", description = "Rows to write (default: every token of the text).")
-    long maxTokens;
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Rows to write (default: every token of the text).")
+    Long maxTokens;
     @Option(names = "--skip-tokens", defaultValue = "0", paramLabel = "N", description = "Corpus tokens to pass over first, e.g. to write a held-out file after a training file (default: ${DEFAULT-VALUE}).")
     long skipTokens;
     @Option(names = "--context", defaultValue = "" + Extraction.DEFAULT_CONTEXT, paramLabel = "T", description = "Tokens per window, special tokens included (default: ${DEFAULT-VALUE}).")
@@ -69,10 +71,11 @@ final class ActivationsCommand implements Callable<Integer> {
                 ? new Extraction.Transformer(readFile(model, "model"), model.toString(), readFile(tokenizer, "tokenizer"), tokenizer.toString())
                 : Extraction.Transformer.bundled();
         if (listLayers) {
-            printLayers(OnnxGraph.parse(transformer.onnx()), spec.commandLine().getOut());
+            printLayers(ActivationModel.graph(transformer.onnx(), transformer.name()), spec.commandLine().getOut());
             return 0;
         }
         if (out == null) throw new UserInputException("--out ACTS.npy is required");
+        if (maxTokens != null) FlagChecks.atLeast("--max-tokens", maxTokens, 1);
         DType type = switch (dtype) {
             case "f32" -> DType.F32;
             case "f16" -> DType.F16;
@@ -80,9 +83,14 @@ final class ActivationsCommand implements Callable<Integer> {
         };
         if (text != null && corpusName != null) throw new UserInputException("--text and --corpus both name the text; give one");
         TextCorpus corpus = text != null ? TextCorpus.ofFiles(text) : TextCorpus.Bundled.parse(corpusName != null ? corpusName : "brown").open();
+        List<Path> outs = outputFiles(Math.max(1, layers.size()));
+        DistinctPaths paths = new DistinctPaths().input("--model", model).input("--tokenizer", tokenizer);
+        if (text != null) text.forEach(t -> paths.input("--text", t));
+        outs.forEach(o -> paths.output("--out", o));
+        paths.check();
         ExtractionProgress progress = new ExtractionProgress(err, "activations", transformer.name(), corpus.sourceNames());
-        Extraction.Result result = Extraction.run(new Extraction.Request(transformer, layers, corpus, context, skipTokens, maxTokens, batch, type,
-                outputFiles(Math.max(1, layers.size()))), progress);
+        Extraction.Result result = Extraction.run(new Extraction.Request(transformer, layers, corpus, context, skipTokens,
+                maxTokens != null ? maxTokens : ActivationExtractor.EVERY_TOKEN, batch, type, outs), progress);
         progress.done();
         List<Map<String, Object>> written = new ArrayList<>();
         for (Extraction.Written w : result.files()) {

@@ -78,6 +78,10 @@ final class DemoCommand implements Callable<Integer> {
         if (real && realTokens < 1) throw new UserInputException("--real-tokens must be at least 1, got " + realTokens);
         var recipe = new DemoPipeline.Recipe(Architecture.parse(arch), widths, k != null ? k : real ? REAL_K : SYNTHETIC_K,
                 tokens != null ? tokens : real ? realTokens : SYNTHETIC_TOKENS, batch, lr, l1, deadTokens, seed, evalRows);
+        // Everything is checked before the first byte is written: each rung's training configuration and the world.
+        FlagChecks.atLeast("--eval-rows", evalRows, 1);
+        for (int width : widths) recipe.config(width, seed);
+        if (!real) SyntheticDefaults.world(dim, seed);
         PrintWriter err = spec.commandLine().getErr();
         Path data = out.resolve("data");
         JsonReport report;
@@ -98,7 +102,7 @@ final class DemoCommand implements Callable<Integer> {
         SyntheticWorld world = new SyntheticWorld(SyntheticDefaults.world(dim, seed));
         try (Arena arena = Arena.ofShared()) {
             err.println("demo: " + world.describe());
-            err.println("demo: " + backend.describe());
+            err.println("demo: " + backend.summary());
             Matrix truth = world.trueFeatures().directions(arena);
             Path activations = writeWorld(world, truth);
             List<Map<String, Object>> ladder = pipeline.trainLadder(world, world, truth);

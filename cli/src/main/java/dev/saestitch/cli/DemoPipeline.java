@@ -49,7 +49,16 @@ final class DemoPipeline implements AutoCloseable {
     /** The training recipe and measurement sizes of a demo. */
     /** @param l1 ReLU's L1 coefficient, or null for the training default */
     record Recipe(Architecture architecture, int[] widths, int k, long tokens, int batch, double lr, Double l1, long deadTokens, long seed,
-                  int evalRows) {}
+                  int evalRows) {
+
+        /** The training configuration of the rung of this width. */
+        TrainConfig config(int width, long seed) {
+            TrainConfig.Builder b = TrainConfig.builder(architecture, width).k(k).batchSize(batch).totalTokens(tokens)
+                    .lr(lr).deadTokens(deadTokens).seed(seed);
+            if (l1 != null) b.l1Coefficient(l1);
+            return b.build();
+        }
+    }
 
     /** compare's, stitch's and frankenstein's default batch and stitch's default rows. */
     private static final int COMMAND_BATCH = 4096, STITCH_ROWS = 16384;
@@ -94,10 +103,7 @@ final class DemoPipeline implements AutoCloseable {
      */
     private Map<String, Object> train(String name, int width, long seed, ActivationSource train, ActivationSource eval, Matrix truth)
             throws IOException {
-        TrainConfig.Builder b = TrainConfig.builder(recipe.architecture(), width).k(recipe.k()).batchSize(recipe.batch()).totalTokens(recipe.tokens())
-                .lr(recipe.lr()).deadTokens(recipe.deadTokens()).seed(seed);
-        if (recipe.l1() != null) b.l1Coefficient(recipe.l1());
-        TrainConfig cfg = b.build();
+        TrainConfig cfg = recipe.config(width, seed);
         TrainingLog log = new TrainingLog(err, "demo " + name, null);
         Training.Result run = Training.run(backend, cfg, train, seed, Training.Checkpoints.NONE, log);
         log.done();

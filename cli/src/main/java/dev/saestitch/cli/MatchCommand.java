@@ -49,6 +49,9 @@ final class MatchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!(threshold > 0 && threshold <= 1)) throw new UserInputException("--threshold must be in (0, 1], got " + threshold);
+        DistinctPaths paths = new DistinctPaths();
+        saePaths.forEach(p -> paths.input("SAE", p));
+        paths.output("--report", report).check();
         PrintWriter err = spec.commandLine().getErr();
         List<Sae> saes = new ArrayList<>();
         try (Backend backend = backendOption.open()) {
@@ -61,7 +64,7 @@ final class MatchCommand implements Callable<Integer> {
             for (int i = 1; i < saes.size(); i++)
                 DataOption.checkSameInput(saePaths.getFirst(), saes.getFirst().dIn(), saePaths.get(i), saes.get(i).dIn(), "matching needs");
             err.println("match: " + saes.size() + " SAEs (" + saes.stream().map(Sae::toString).distinct().reduce((a, b) -> a + ", " + b).orElseThrow()
-                    + "), " + saes.size() * (saes.size() - 1) / 2 + " pair(s); " + backend.describe());
+                    + "), " + saes.size() * (saes.size() - 1) / 2 + " pair(s); " + backend.summary());
             long started = System.nanoTime();
             MatchSummary summary = saes.size() == 2
                     ? MatchSummary.ofPair(SeedMatching.match(backend, saes.get(0), saes.get(1), threshold))

@@ -45,7 +45,7 @@ final class RealDataDemo {
         try (ActivationSource trainRows = ActivationFiles.open(files.train(), null);
              ActivationSource heldOutRows = ActivationFiles.open(files.heldOut(), null)) {
             err.println("demo: training on " + trainRows.describe() + "; metrics on " + heldOutRows.describe());
-            err.println("demo: " + backend.describe());
+            err.println("demo: " + backend.summary());
             ladder = pipeline.trainLadder(trainRows, heldOutRows, null);
         }
         Map<String, Object> trainSidecar = sidecar(files.train()), about = new LinkedHashMap<>();
@@ -91,20 +91,22 @@ final class RealDataDemo {
         return file;
     }
 
-    /** True when FILE and its sidecar exist and describe these rows of this layer. */
+    /** True when FILE and its sidecar exist, were written together, and describe these rows of this layer. */
     private static boolean matches(Path file, String corpus, String layer, long skip, long count) {
-        Path sidecar = ActivationSidecar.pathFor(file);
-        if (!java.nio.file.Files.isRegularFile(file) || !java.nio.file.Files.isRegularFile(sidecar)) return false;
+        if (!java.nio.file.Files.isRegularFile(file)) return false;
         try {
-            JsonNode s = JsonReport.mapper().readTree(sidecar.toFile());
-            return s.path("layer").asText("").equals(layer) && s.path("skipped_tokens").asLong(-1) == skip
+            JsonNode s = ActivationSidecar.readBeside(file).orElse(null);
+            return s != null && s.path("layer").asText("").equals(layer) && s.path("skipped_tokens").asLong(-1) == skip
                     && s.path("tokens").asLong(-1) == count && s.path("sources").toString().contains(corpus);
-        } catch (IOException e) {
-            return false;
+        } catch (dev.saestitch.io.SaeFileException e) {
+            return false;   // a sidecar of other files, or none readable: extract again
         }
     }
 
+    /** The sidecar's description of the rows, for the report (its list of file fingerprints left out). */
     private static Map<String, Object> sidecar(Path file) throws IOException {
-        return JsonReport.mapper().readValue(ActivationSidecar.pathFor(file).toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
+        Map<String, Object> m = JsonReport.mapper().readValue(ActivationSidecar.pathFor(file).toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
+        m.remove(dev.saestitch.data.ActivationFileSet.FILES);
+        return m;
     }
 }

@@ -14,6 +14,9 @@ final class SaePairArguments {
     @Parameters(index = "1", paramLabel = "LARGE", description = "The large SAE's directory (compare: plain or composite).")
     Path largeDir;
 
+    /** SMALL and LARGE, the paths the command reads. */
+    DistinctPaths inputs() { return new DistinctPaths().input("SMALL", smallDir).input("LARGE", largeDir); }
+
     /** Loads both, plain or composite; the caller closes the pair. */
     SaePair<Autoencoder> loadAny() { return SaePair.loadAny(smallDir, largeDir); }
 

@@ -60,11 +60,13 @@ final class StitchCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--report", paramLabel = "DIR", description = "Write summary.json, path.csv and PNG plots into DIR.")
     Path reportDir;
+    @Mixin FormatOption format;
     @Mixin JsonOption json;
 
     @Override
     public Integer call() {
         validate();
+        dataOption.inputs(saes.inputs()).output("--out", out).output("--report", reportDir).check();
         Stitching.Options options = new Stitching.Options(Stitching.Order.parse(order), BiasRule.parse(bias), threshold, seed, rows, batch);
         PrintWriter err = spec.commandLine().getErr();
         // The path's bias mixes each source SAE's own b_dec by Eq. 5 and the hybrid keeps each latent's source SAE: both need S and L as SAEs of their own.
@@ -73,7 +75,7 @@ final class StitchCommand implements Callable<Integer> {
              Arena arena = Arena.ofShared();
              DataOption.Dataset data = dataOption.open(pair.small().dIn(), arena)) {
             dataOption.checkInputDim(pair.small().dIn(), saes.smallDir, data);
-            err.println("stitch: SMALL " + pair.small() + ", LARGE " + pair.large() + " on " + data.description() + "; " + backend.describe());
+            err.println("stitch: SMALL " + pair.small() + ", LARGE " + pair.large() + " on " + data.description() + "; " + backend.summary());
             Stitching.Plan plan = Stitching.plan(backend, pair.small(), pair.large(), data.source(), options);
             Progress progress = new Progress(err, "stitch", plan.size(), "steps");
             Stitching.StitchResult path = plan.walk(step -> progress.advance(1));
@@ -95,9 +97,9 @@ final class StitchCommand implements Callable<Integer> {
         from.put("large", saes.largeDir.toString());
         from.put("step", step);
         from.put("bias", path.options().bias().cliName());
-        String format;
+        String written;
         try (CompositeSae hybrid = path.hybrid(step)) {
-            format = SaeFiles.save(hybrid, out, Map.of("saestitch_stitched_from", from));
+            written = SaeFiles.save(hybrid, out, Map.of("saestitch_stitched_from", from), format.asked());
         }
         StitchPath.Step at = path.steps().get(step);
         Map<String, Object> m = new LinkedHashMap<>();
@@ -106,7 +108,7 @@ final class StitchCommand implements Callable<Integer> {
         m.put("F", at.width());
         m.put("mse", at.mse());
         m.put("l0", at.l0());
-        m.put("format", format);
+        m.put("format", written);
         return m;
     }
 
@@ -118,6 +120,8 @@ final class StitchCommand implements Callable<Integer> {
             throw new UserInputException("stitch evaluates its path on activations: give --data FILE, or --synthetic for the built-in world");
         if (atStep != null && size != null) throw new UserInputException("give --at-step or --size, not both");
         if ((atStep != null || size != null) != (out != null)) throw new UserInputException("--at-step and --size export a hybrid: they go with --out DIR");
+        if (format.name != null && out == null) throw new UserInputException("--format is the layout of the hybrid written to --out DIR: give --out");
+        SaeFiles.checkCompositeFormat(format.asked(), out);
         if (atStep != null && atStep < 0) throw new UserInputException("--at-step must be at least 0, got " + atStep);
         if (size != null && size < 1) throw new UserInputException("--size must be at least 1, got " + size);
     }

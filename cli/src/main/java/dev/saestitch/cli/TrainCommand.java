@@ -56,35 +56,45 @@ final class TrainCommand implements Callable<Integer> {
     Long dataSeed;
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the SAE (cfg.json + sae_weights.safetensors).")
     Path out;
-    @Option(names = "--checkpoint-every", defaultValue = "0", paramLabel = "STEPS", description = "Save a checkpoint to DIR.checkpoint every STEPS steps (default: never).")
-    long checkpointEvery;
+    @Option(names = "--checkpoint-every", paramLabel = "STEPS", description = "Save a checkpoint to DIR.checkpoint every STEPS steps (default: never).")
+    Long checkpointEvery;
     @Option(names = "--resume", description = "Continue from DIR.checkpoint when it exists.")
     boolean resume;
     @Option(names = "--eval-rows", defaultValue = "65536", description = "Rows for the final metrics (default: ${DEFAULT-VALUE}).")
     int evalRows;
     @Option(names = "--synth-dim", defaultValue = "128", paramLabel = "D", description = "Dimension of the synthetic world when there is no --data (default: ${DEFAULT-VALUE}).")
     int synthDim;
+    @Mixin FormatOption format;
     @Mixin JsonOption json;
 
     @Override
     public Integer call() throws IOException {
+        FlagChecks.atLeast("--eval-rows", evalRows, 1);
+        dataOption.inputs(new DistinctPaths()).output("--out", out).check();
+        if (checkpointEvery != null) FlagChecks.atLeast("--checkpoint-every", checkpointEvery, 1);
         TrainConfig cfg = config();
+        format.checkHolds(cfg.architecture());
         // The data order also picks the evaluation rows, so runs that differ only in --seed are scored on the same rows.
         long order = dataSeed != null ? dataSeed : seed;
         Path checkpoint = out.resolveSibling(out.getFileName() + ".checkpoint");
         try (Arena arena = Arena.ofShared();
              DataOption.Dataset data = dataOption.open(synthDim, arena);
              Backend backend = backendOption.open()) {
+            // A batch larger than the data would repeat rows inside one step, and the run would report samples it never had.
+            if (data.source().rows() < cfg.batchSize())
+                throw new UserInputException(dataOption.path() + ": " + data.source().rows() + " rows, fewer than one batch of " + cfg.batchSize() + " (--batch)");
             var err = spec.commandLine().getErr();
             err.println("train: " + cfg.architecture().cliName() + " F=" + cfg.width() + " on " + data.description());
-            err.println("train: " + backend.describe());
+            err.println("train: " + backend.summary());
             TrainingLog log = new TrainingLog(err, "train", checkpoint);
-            Training.Result run = Training.run(backend, cfg, data.source(), order, new Training.Checkpoints(checkpoint, checkpointEvery, resume), log);
+            Training.Result run = Training.run(backend, cfg, data.source(), order, new Training.Checkpoints(checkpoint, checkpointEvery != null ? checkpointEvery : 0, resume), log);
             log.done();
             try (Sae sae = run.sae()) {
                 if (dataOption.path() != null) sae.metadata().putAll(ActivationSidecar.saeLensMetadata(dataOption.path()));
                 Evaluation ev = Evaluations.of(backend, sae, data.source(), order, evalRows, batch);
-                SaeFiles.save(sae, out, ev.fireCounts(), ev.samples());
+                // SAELens files carry the measured firing frequencies (sparsity.safetensors); sparsify's have no place for them.
+                if (format.plain() == SaeFiles.Format.SAELENS) SaeFiles.save(sae, out, ev.fireCounts(), ev.samples());
+                else SaeFiles.save(sae, out, format.plain());
                 JsonReport report = EvaluationReport.of(backend, ev, sae, data.truth())
                         .put("tokens", run.tokens())
                         .put("steps", run.steps())

@@ -37,7 +37,7 @@ public final class Stitching {
 
         public static Order parse(String s) {
             for (Order o : values()) if (o.cliName().equals(s.toLowerCase(Locale.ROOT))) return o;
-            throw new IllegalArgumentException("unknown --order '" + s + "' (expected random or delta)");
+            throw new InputException("unknown --order '" + s + "' (expected random or delta)");
         }
     }
 
@@ -135,7 +135,7 @@ public final class Stitching {
 
         /** The hybrid after {@code step} moves; the caller closes it. */
         public CompositeSae hybrid(int step) {
-            if (step < 0 || step > plan.size()) throw new IllegalArgumentException("step " + step + " is outside the path's 0.." + plan.size());
+            if (step < 0 || step > plan.size()) throw new InputException("step " + step + " is outside the path's 0.." + plan.size());
             return StitchPath.hybrid(small, large, plan.hybridAt(step), options.bias());
         }
     }

@@ -2,6 +2,7 @@ package dev.saestitch.api;
 
 import dev.saestitch.backend.Backend;
 import dev.saestitch.data.ActivationSource;
+import dev.saestitch.io.AtomicFiles;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.train.ShuffledFeed;
 import dev.saestitch.train.TrainConfig;
@@ -44,10 +45,13 @@ public final class Training {
     /** Trains on {@code source} in the order given by {@code seed}, checkpointing as {@code checkpoints} says. */
     public static Result run(Backend backend, TrainConfig cfg, ActivationSource source, long seed, Checkpoints checkpoints,
                              Listener listener) throws IOException {
+        MemoryBudget.require(MemoryBudget.training(cfg, source.dim()),
+                "training " + cfg.architecture().cliName() + " with " + cfg.width() + " latents on " + source.dim() + " dimensions, batch " + cfg.batchSize());
         ShuffledFeed feed = new ShuffledFeed(source, seed);
         long started = System.nanoTime();
+        if (checkpoints.resume() && checkpoints.dir() != null) AtomicFiles.recoverLeftovers(checkpoints.dir());
         boolean resume = checkpoints.resume() && checkpoints.dir() != null && Files.isDirectory(checkpoints.dir());
-        try (Trainer trainer = resume ? Trainer.resume(checkpoints.dir(), backend, feed) : Trainer.start(backend, cfg, feed)) {
+        try (Trainer trainer = resume ? Trainer.resume(checkpoints.dir(), backend, feed, cfg) : Trainer.start(backend, cfg, feed)) {
             long resumedAt = trainer.step();
             int batch = trainer.config().batchSize();
             listener.started(resumedAt, trainer.config().steps() * batch);

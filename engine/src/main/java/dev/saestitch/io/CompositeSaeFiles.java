@@ -117,6 +117,7 @@ public final class CompositeSaeFiles {
         JsonNode sourceList = cfg.path("sources");
         if (!sourceList.isArray() || sourceList.isEmpty()) throw new SaeFileException(cfgFile, "'sources' must be a non-empty list");
         List<CompositeSae.Source> sources = new ArrayList<>();
+        SaeFiles.requireFitsInMemory(weights);
         try (Arena arena = Arena.ofConfined()) {
             Safetensors file = Safetensors.open(weights, arena);
             for (int s = 0; s < sourceList.size(); s++) sources.add(readSource(cfgFile, file, arena, sourceList.get(s), s, d));

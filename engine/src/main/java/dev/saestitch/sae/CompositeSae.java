@@ -1,5 +1,6 @@
 package dev.saestitch.sae;
 
+import dev.saestitch.api.InputException;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.tensor.Matrix;
 
@@ -66,7 +67,7 @@ public final class CompositeSae implements Autoencoder {
 
         public static BiasRule parse(String s) {
             for (BiasRule r : values()) if (r.cliName().equals(s.toLowerCase(Locale.ROOT))) return r;
-            throw new IllegalArgumentException("unknown decoder bias rule '" + s + "' (expected eq5 or keep)");
+            throw new InputException("unknown decoder bias rule '" + s + "' (expected eq5 or keep)");
         }
     }
 

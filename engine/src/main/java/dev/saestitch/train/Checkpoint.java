@@ -28,7 +28,7 @@ final class Checkpoint {
 
     static final String TENSORS = "tensors.safetensors";
     static final String STATE = "state.json";
-    static final int FORMAT = 1;
+    static final int FORMAT = 2;   // 2: the data's identity (format 1 had none, so its data cannot be verified)
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -38,9 +38,10 @@ final class Checkpoint {
      * @param thresholdSum   BatchTopK: Σ of the smallest kept activation over the batches since the start step
      * @param thresholdCount the number of those batches
      * @param feedPosition   the feed's position after the last trained batch
+     * @param data           the data and order the run trains on ({@link BatchFeed#identity})
      */
     record State(int format, TrainConfig config, int dIn, long step, float inputScale,
-                 double thresholdSum, long thresholdCount, long[] feedPosition) {}
+                 double thresholdSum, long thresholdCount, long[] feedPosition, FeedIdentity data) {}
 
     /** A checkpoint read back: tensors in host memory owned by the caller's arena. */
     record Loaded(State state, Map<String, Matrix> tensors) {}

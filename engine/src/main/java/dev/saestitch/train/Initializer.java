@@ -1,5 +1,6 @@
 package dev.saestitch.train;
 
+import dev.saestitch.api.InputException;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
 
@@ -34,7 +35,7 @@ final class Initializer {
             }
             double meanSquaredNorm = sumSquares / ((long) batches * cfg.batchSize());
             if (!(meanSquaredNorm > 0 && Double.isFinite(meanSquaredNorm)))
-                throw new IllegalArgumentException("cannot normalise the input: mean squared norm of the first batches is " + meanSquaredNorm);
+                throw new InputException("cannot normalise the input: mean squared norm of the first batches is " + meanSquaredNorm);
             scale = cfg.normaliseInput() ? Math.sqrt(d / meanSquaredNorm) : 1;
         }
         feed.seek(start);

@@ -43,6 +43,7 @@ public final class Trainer implements AutoCloseable {
     private final Matrix sinceFired;        // (1, F) tokens since each latent last fired
     private final Matrix deadMask;          // (1, F) 1 where sinceFired ≥ deadTokens
     private final Objective objective;
+    private final DivergenceCheck divergence;
     private long step;
     private double thresholdSum;
     private long thresholdCount;
@@ -65,6 +66,7 @@ public final class Trainer implements AutoCloseable {
         sinceFired = backend.allocate(arena, 1, f);
         deadMask = backend.allocate(arena, 1, f);
         objective = new Objective(backend, cfg, dIn);
+        divergence = new DivergenceCheck(backend, cfg, dIn);
     }
 
     /** A fresh run: initial weights from the seed and the first batches of {@code feed} (see {@link Initializer}). */
@@ -76,27 +78,44 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    /** Continues the run saved in {@code dir}; the feed is moved to the saved position. */
-    public static Trainer resume(Path dir, Backend backend, BatchFeed feed) throws IOException {
+    /**
+     * Continues the run saved in {@code dir}; the feed is moved to the saved position.
+     *
+     * @param requested the configuration this run asks for: the checkpoint must have been written with it
+     * @throws CheckpointException when the checkpoint is unreadable, or not of this run (other settings,
+     *                             other data or order, see {@link ResumeGuard}), or holds impossible state
+     */
+    public static Trainer resume(Path dir, Backend backend, BatchFeed feed, TrainConfig requested) throws IOException {
         try (Arena tmp = Arena.ofShared()) {
             Checkpoint.Loaded c = Checkpoint.read(dir, tmp);
             Checkpoint.State s = c.state();
-            Path stateFile = dir.resolve(Checkpoint.STATE);
+            Path stateFile = dir.resolve(Checkpoint.STATE), tensorFile = dir.resolve(Checkpoint.TENSORS);
             if (s.dIn() != feed.dim())
                 throw new CheckpointException(stateFile, "the run trained on dimension " + s.dIn() + " but the feed has dimension " + feed.dim());
+            ResumeGuard.check(stateFile, s, requested, feed.identity());
+            ResumeGuard.requireFinite(tensorFile, c.tensors());
+            try {
+                feed.seek(s.feedPosition());
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException(stateFile, "feed position " + java.util.Arrays.toString(s.feedPosition()) + " does not fit the data: " + e.getMessage());
+            }
             Trainer t = new Trainer(backend, s.config(), feed, s.dIn(), s.inputScale());
-            for (Map.Entry<String, Matrix> e : t.tensors().entrySet()) {
-                Matrix saved = c.tensors().get(e.getKey());
-                Path tensorFile = dir.resolve(Checkpoint.TENSORS);
-                if (saved == null) throw new CheckpointException(tensorFile, "tensor '" + e.getKey() + "' is missing");
-                if (saved.rows() != e.getValue().rows() || saved.cols() != e.getValue().cols())
-                    throw new CheckpointException(tensorFile, "tensor '" + e.getKey() + "' has shape " + saved.shape() + ", expected " + e.getValue().shape());
-                backend.upload(saved, e.getValue());
+            try {
+                for (Map.Entry<String, Matrix> e : t.tensors().entrySet()) {
+                    Matrix saved = c.tensors().get(e.getKey());
+                    if (saved == null) throw new CheckpointException(tensorFile, "tensor '" + e.getKey() + "' is missing");
+                    if (saved.rows() != e.getValue().rows() || saved.cols() != e.getValue().cols())
+                        throw new CheckpointException(tensorFile, "tensor '" + e.getKey() + "' has shape " + saved.shape() + ", expected " + e.getValue().shape());
+                    backend.upload(saved, e.getValue());
+                }
+            } catch (CheckpointException e) {
+                t.close();
+                throw e;
             }
             t.step = s.step();
+            t.divergence.checkpointed(dir, s.step());
             t.thresholdSum = s.thresholdSum();
             t.thresholdCount = s.thresholdCount();
-            feed.seek(s.feedPosition());
             return t;
         }
     }
@@ -115,7 +134,10 @@ public final class Trainer implements AutoCloseable {
         long end = step + Math.min(cfg.steps() - step, Math.max(0, maxSteps));
         while (step < end) {
             boolean report = (step + 1) % cfg.logEvery() == 0 || step + 1 == cfg.steps();
-            StepStats stats = trainStep(report);
+            // The last step of a call is measured too: a checkpoint may follow it, and must not save a diverged run.
+            boolean check = report || step + 1 == end;
+            StepStats stats = trainStep(check);
+            if (check) divergence.require(weights, step, stats);
             if (report) {
                 TrainProgress p = progress(stats);
                 if (listener != null) listener.onProgress(p);
@@ -183,6 +205,7 @@ public final class Trainer implements AutoCloseable {
      * @throws IllegalStateException for BatchTopK before any batch entered the threshold estimate
      */
     public Sae result() {
+        divergence.require(weights, step);
         Sae sae = new Sae(cfg.architecture(), dIn, cfg.width(), cfg.k(), cfg.centreInput());
         sae.setInputScale(inputScale);
         weights.downloadInto(backend, sae);
@@ -198,8 +221,13 @@ public final class Trainer implements AutoCloseable {
         return sae;
     }
 
-    /** Saves the run to {@code dir} (atomically, see {@link Checkpoint}). */
+    /**
+     * Saves the run to {@code dir} (atomically, see {@link Checkpoint}).
+     *
+     * @throws TrainingDivergedException when the weights are no longer finite; {@code dir} is left as it was
+     */
     public void checkpoint(Path dir) {
+        divergence.require(weights, step);
         try (Arena tmp = Arena.ofConfined()) {
             Map<String, Matrix> host = new LinkedHashMap<>();
             for (Map.Entry<String, Matrix> e : tensors().entrySet()) {
@@ -208,8 +236,9 @@ public final class Trainer implements AutoCloseable {
                 host.put(e.getKey(), h);
             }
             Checkpoint.write(dir, new Checkpoint.State(Checkpoint.FORMAT, cfg, dIn, step, inputScale,
-                    thresholdSum, thresholdCount, feed.position()), host);
+                    thresholdSum, thresholdCount, feed.position(), feed.identity()), host);
         }
+        divergence.checkpointed(dir, step);
     }
 
     /** Every backend matrix a checkpoint holds, by name. */

@@ -1,5 +1,6 @@
 package dev.saestitch.franken;
 
+import dev.saestitch.api.InputException;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
@@ -171,7 +172,7 @@ class FrankensteinMergeTest {
         try (Sae b = withDecoder(new double[][] {unit(new SplittableRandom(1))});
              Sae other = new Sae(Architecture.TOPK, D + 1, 4, 1, true)) {
             assertThrows(IllegalArgumentException.class, () -> FrankensteinMerge.build(CPU, b, List.of(other), THETA));
-            assertThrows(IllegalArgumentException.class, () -> FrankensteinMerge.build(CPU, b, List.of(), 1.5));
+            assertThrows(InputException.class, () -> FrankensteinMerge.build(CPU, b, List.of(), 1.5));
         }
     }
 

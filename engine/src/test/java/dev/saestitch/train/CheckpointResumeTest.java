@@ -63,7 +63,7 @@ class CheckpointResumeTest {
             t.run(3, null);      // the first run going on does not disturb the saved state
         }
         float[][] resumed;
-        try (Trainer t = Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3))) {
+        try (Trainer t = Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3), cfg)) {
             assertEquals(STEPS / 2, t.step());
             assertEquals(cfg, t.config());
             t.runToEnd(null);
@@ -92,7 +92,7 @@ class CheckpointResumeTest {
             t.run(STEPS / 2, null);
             t.checkpoint(dir);
         }
-        try (Trainer t = Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3))) {
+        try (Trainer t = Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3), cfg)) {
             int calls = 0;
             while (!t.finished()) {
                 long before = t.step();
@@ -130,7 +130,7 @@ class CheckpointResumeTest {
         try (Stream<Path> files = Files.list(tmp)) {
             assertEquals(java.util.List.of("run"), files.map(p -> p.getFileName().toString()).toList());
         }
-        try (Trainer t = Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3))) {
+        try (Trainer t = Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3), config(Architecture.TOPK))) {
             assertEquals(8, t.step());
         }
     }
@@ -148,18 +148,18 @@ class CheckpointResumeTest {
             ch.truncate(size - 10);
         }
         SaeFileException truncated = assertThrows(SaeFileException.class,
-                () -> Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3)));
+                () -> Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3), config(Architecture.JUMPRELU)));
         assertTrue(truncated.getMessage().contains(tensors.toString()) && truncated.getMessage().contains("truncated"), truncated.getMessage());
 
         try (FileChannel ch = FileChannel.open(tensors, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap("NOTACKPT".getBytes()), 0);
         }
         SaeFileException garbage = assertThrows(SaeFileException.class,
-                () -> Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3)));
+                () -> Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3), config(Architecture.JUMPRELU)));
         assertTrue(garbage.getMessage().contains("not a safetensors file"), garbage.getMessage());
 
         CheckpointException missing = assertThrows(CheckpointException.class,
-                () -> Trainer.resume(tmp.resolve("nowhere"), TestSupport.cpu(), new InMemoryFeed(DATA, D, 3)));
+                () -> Trainer.resume(tmp.resolve("nowhere"), TestSupport.cpu(), new InMemoryFeed(DATA, D, 3), config(Architecture.JUMPRELU)));
         assertTrue(missing.getMessage().contains("not a checkpoint directory"), missing.getMessage());
 
         CheckpointException dim = assertThrows(CheckpointException.class, () -> {
@@ -167,7 +167,7 @@ class CheckpointResumeTest {
             try (Trainer t = Trainer.start(TestSupport.cpu(), config(Architecture.RELU), new InMemoryFeed(DATA, D, 3))) {
                 t.checkpoint(other);
             }
-            Trainer.resume(other, TestSupport.cpu(), new InMemoryFeed(new float[10 * (D + 1)], D + 1, 3));
+            Trainer.resume(other, TestSupport.cpu(), new InMemoryFeed(new float[10 * (D + 1)], D + 1, 3), config(Architecture.RELU));
         });
         assertTrue(dim.getMessage().contains("dimension " + D), dim.getMessage());
     }

@@ -96,6 +96,7 @@ public final class CompareReport {
         dir.png("max_cosine.png", maxCosineHistogram(maxCos, c.threshold()));
         if (delta != null) dir.png("delta_mse_vs_max_cosine.png", deltaMseScatter(maxCos, delta, classes, c.threshold()));
         dir.json("summary.json", report);
+        dir.commit();
     }
 
     /** The paper's Figure 3: the distribution of m_i over LARGE's latents, θ marked. */

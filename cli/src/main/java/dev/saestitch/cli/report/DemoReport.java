@@ -91,6 +91,7 @@ public final class DemoReport {
         summary.put("ladder", ladder);
         dir.json("summary.json", summary);
         dir.png("ladder.png", chart(title, ladder));
+        dir.commit();
     }
 
     /** mse against width, and the recovered fraction where the truth is known: what a ladder shows. */

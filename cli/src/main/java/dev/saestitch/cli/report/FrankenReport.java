@@ -134,6 +134,7 @@ public final class FrankenReport {
         String retrained = "Frankenstein, retrained (" + result.fields().get("retrain") + ")";
         dir.png("mse_vs_F.png", chart("mse against dictionary size", "latents F", true, points, retrained, Point::width));
         dir.png("mse_vs_l0.png", chart("mse against l0", "l0 (mean active latents)", false, points, retrained, Point::l0));
+        dir.commit();
     }
 
     private static List<Point> points(JsonReport result) {

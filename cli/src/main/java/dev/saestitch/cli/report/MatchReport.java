@@ -40,6 +40,7 @@ public final class MatchReport {
         String pairs = single ? "" : " (" + matches.pairs().size() + " pairs pooled)";
         dir.png("matched_cos_hist.png", histogram(matches, pairs));
         dir.png("matched_cos_scatter.png", scatter(matches, pairs));
+        dir.commit();
     }
 
     public static String matchesCsv(PairMatch m) {

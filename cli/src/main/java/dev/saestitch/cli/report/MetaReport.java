@@ -18,12 +18,14 @@ public final class MetaReport {
     public static void write(Path folder, JsonReport summary, MetaComparison comparison) {
         ReportDir dir = new ReportDir(folder);
         dir.json("summary.json", summary);
-        if (comparison == null) return;
-        Map<String, double[]> series = new LinkedHashMap<>();
-        series.put("meta-latents vs plain SAE (" + comparison.maxCosine().length + ")", toDouble(comparison.maxCosine()));
-        series.put("plain latents vs meta-SAE (" + comparison.plainMaxCosine().length + ")", toDouble(comparison.plainMaxCosine()));
-        String title = String.format("Max decoder cosine, meta-SAE vs plain SAE: mean %.3f", comparison.meanMaxCosine());
-        dir.png("meta_max_cos_hist.png", MatchHistogram.chart(title, "max cosine", series, Double.NaN));
+        if (comparison != null) {
+            Map<String, double[]> series = new LinkedHashMap<>();
+            series.put("meta-latents vs plain SAE (" + comparison.maxCosine().length + ")", toDouble(comparison.maxCosine()));
+            series.put("plain latents vs meta-SAE (" + comparison.plainMaxCosine().length + ")", toDouble(comparison.plainMaxCosine()));
+            String title = String.format("Max decoder cosine, meta-SAE vs plain SAE: mean %.3f", comparison.meanMaxCosine());
+            dir.png("meta_max_cos_hist.png", MatchHistogram.chart(title, "max cosine", series, Double.NaN));
+        }
+        dir.commit();
     }
 
     private static double[] toDouble(float[] v) {

@@ -53,6 +53,7 @@ public final class StitchReport {
         byWidth.getStyler().setXAxisDecimalPattern("#,##0");
         dir.png("mse_vs_F.png", byWidth);
         dir.json("summary.json", report);
+        dir.commit();
     }
 
     /** The papers' Figures 2 and 5: the path's mse against {@code x}, additions and swaps in two colours, both SAEs marked. */

@@ -59,6 +59,11 @@ public final class CpuBackend implements Backend {
         return "cpu: " + gemm.describe() + ", " + Parallel.threads() + " threads for element-wise ops" + (reason.isEmpty() ? "" : " (" + reason + ")");
     }
 
+    /** E.g. "cpu, OpenBLAS 0.3.30, Haswell kernels, 2 threads"; with the portable product, where to read why. */
+    @Override public String summary() {
+        return "cpu, " + gemm.summary() + ", " + Parallel.threads() + " threads" + (gemm instanceof JavaGemm ? " (`saestitch info` says why no BLAS)" : "");
+    }
+
     // ---- memory ----
 
     @Override public Matrix allocate(Arena arena, int rows, int cols) { return Matrix.allocate(arena, rows, cols); }
