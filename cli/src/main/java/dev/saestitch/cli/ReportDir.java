@@ -38,9 +38,11 @@ final class ReportDir {
 
     Path dir() { return dir; }
 
-    void text(String name, String content) { files.put(name, content.getBytes(StandardCharsets.UTF_8)); }
+    void text(String name, String content) { bytes(name, content.getBytes(StandardCharsets.UTF_8)); }
 
-    void png(String name, XYChart chart) { files.put(name, Plots.png(chart)); }
+    void png(String name, XYChart chart) { bytes(name, Plots.png(chart)); }
+
+    void bytes(String name, byte[] content) { files.put(name, content); }
 
     void json(String name, JsonReport report) { json(name, report.fields()); }
 
