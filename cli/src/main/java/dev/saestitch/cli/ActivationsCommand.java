@@ -1,6 +1,7 @@
 package dev.saestitch.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.extract.ActivationExtractor;
 import dev.saestitch.extract.ActivationModel;
 import dev.saestitch.extract.ActivationSidecar;
@@ -89,6 +90,10 @@ final class ActivationsCommand implements Callable<Integer> {
         TextCorpus corpus = text != null ? TextCorpus.ofFiles(text) : TextCorpus.Bundled.parse(corpusName != null ? corpusName : "brown").open();
         try (TextTokenizer tok = openTokenizer(); ActivationModel onnx = new ActivationModel(modelBytes, modelName, layers)) {
             List<Path> outs = outputFiles(onnx.tensors().size());
+            DistinctPaths paths = new DistinctPaths().input("--model", model).input("--tokenizer", tokenizer);
+            if (text != null) text.forEach(t -> paths.input("--text", t));
+            outs.forEach(o -> paths.output("--out", o));
+            paths.check();
             err.println("activations: " + modelName + ", " + String.join(", ", onnx.tensors()) + ", from " + String.join(", ", corpus.sourceNames()));
             err.println("activations: counting the text's tokens");
             ProgressListener progress = new ProgressListener(err);

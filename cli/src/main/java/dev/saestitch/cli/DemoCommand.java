@@ -1,6 +1,8 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.DemoReport;
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.io.DType;
 import dev.saestitch.io.Npy;
 import dev.saestitch.sae.Architecture;

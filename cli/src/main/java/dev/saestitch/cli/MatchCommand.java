@@ -1,6 +1,9 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.cli.report.MatchReport;
+import dev.saestitch.cli.report.MatchSummary;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.match.SeedComparison;
 import dev.saestitch.match.SeedMatching;
@@ -45,6 +48,9 @@ final class MatchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!(threshold > 0 && threshold <= 1)) throw new UserInputException("--threshold must be in (0, 1], got " + threshold);
+        DistinctPaths paths = new DistinctPaths();
+        saePaths.forEach(p -> paths.input("SAE", p));
+        paths.output("--report", report).check();
         PrintWriter err = spec.commandLine().getErr();
         List<Sae> saes = new ArrayList<>();
         try (Backend backend = backendOption.open()) {

@@ -3,6 +3,8 @@ package dev.saestitch.cli;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.DemoReport;
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.data.ActivationFiles;
 import dev.saestitch.data.ActivationSource;
 import dev.saestitch.extract.ActivationSidecar;

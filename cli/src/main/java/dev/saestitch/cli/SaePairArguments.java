@@ -13,5 +13,8 @@ final class SaePairArguments {
     Path largeDir;
 
     /** Loads both; the caller closes the pair. */
+    /** SMALL and LARGE, the paths the command reads. */
+    DistinctPaths inputs() { return new DistinctPaths().input("SMALL", smallDir).input("LARGE", largeDir); }
+
     SaePair load() { return SaePair.load(smallDir, largeDir); }
 }

@@ -1,6 +1,7 @@
 package dev.saestitch.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.saestitch.cli.report.JsonReport;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;

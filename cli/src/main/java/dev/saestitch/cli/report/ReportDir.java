@@ -1,4 +1,4 @@
-package dev.saestitch.cli;
+package dev.saestitch.cli.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,29 +27,29 @@ import java.util.Set;
  * {@value #MARKER} lists the files, so that a later report of another kind (other file names)
  * may replace this one, and a folder holding a file added since is refused.
  */
-final class ReportDir {
+public final class ReportDir {
 
-    static final String MARKER = ".saestitch-report.json";
+    public static final String MARKER = ".saestitch-report.json";
 
     private final Path dir;
     private final Map<String, byte[]> files = new LinkedHashMap<>();
 
-    ReportDir(Path dir) { this.dir = dir; }
+    public ReportDir(Path dir) { this.dir = dir; }
 
-    Path dir() { return dir; }
+    public Path dir() { return dir; }
 
-    void text(String name, String content) { bytes(name, content.getBytes(StandardCharsets.UTF_8)); }
+    public void text(String name, String content) { bytes(name, content.getBytes(StandardCharsets.UTF_8)); }
 
-    void png(String name, XYChart chart) { bytes(name, Plots.png(chart)); }
+    public void png(String name, XYChart chart) { bytes(name, Plots.png(chart)); }
 
-    void bytes(String name, byte[] content) { files.put(name, content); }
+    public void bytes(String name, byte[] content) { files.put(name, content); }
 
-    void json(String name, JsonReport report) { json(name, report.fields()); }
+    public void json(String name, JsonReport report) { json(name, report.fields()); }
 
-    void json(String name, Map<String, Object> fields) { text(name, serialise(fields)); }
+    public void json(String name, Map<String, Object> fields) { text(name, serialise(fields)); }
 
     /** Puts the report in place of the folder, whole (see the class comment). */
-    void commit() {
+    public void commit() {
         Map<String, byte[]> all = new LinkedHashMap<>(files);
         all.put(MARKER, serialise(Map.of("written_by", "saestitch", "files", files.keySet())).getBytes(StandardCharsets.UTF_8));
         Set<String> previous = listedIn(dir);

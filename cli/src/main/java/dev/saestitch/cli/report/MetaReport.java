@@ -1,4 +1,4 @@
-package dev.saestitch.cli;
+package dev.saestitch.cli.report;
 
 import dev.saestitch.meta.MetaComparison;
 
@@ -11,11 +11,11 @@ import java.util.Map;
  * was compared with a plain SAE, {@code meta_max_cos_hist.png}: each meta-latent's max cosine with
  * the plain SAE's decoder rows, and each plain latent's with the meta-SAE (the paper's Fig. 22).
  */
-final class MetaReport {
+public final class MetaReport {
 
     private MetaReport() {}
 
-    static void write(Path folder, JsonReport summary, MetaComparison comparison) {
+    public static void write(Path folder, JsonReport summary, MetaComparison comparison) {
         ReportDir dir = new ReportDir(folder);
         dir.json("summary.json", summary);
         if (comparison != null) {
