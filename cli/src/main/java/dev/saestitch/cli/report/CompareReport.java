@@ -4,7 +4,7 @@ import dev.saestitch.api.Comparison;
 import dev.saestitch.dict.AdditionScan;
 import dev.saestitch.dict.AdditionTable;
 import dev.saestitch.dict.LatentClasses;
-import dev.saestitch.sae.Sae;
+import dev.saestitch.sae.Autoencoder;
 import org.knowm.xchart.XYChart;
 
 import java.nio.file.Path;
@@ -20,7 +20,7 @@ public final class CompareReport {
     private CompareReport() {}
 
     /** The --json keys (a contract); {@code data} describes the activations, null without data. */
-    public static JsonReport json(Comparison c, Path smallDir, Path largeDir, Sae small, Sae large, String data) {
+    public static JsonReport json(Comparison c, Path smallDir, Path largeDir, Autoencoder small, Autoencoder large, String data) {
         JsonReport report = new JsonReport()
                 .put("small", smallDir.toString())
                 .put("large", largeDir.toString())
