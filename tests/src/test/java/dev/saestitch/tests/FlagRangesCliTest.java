@@ -75,10 +75,12 @@ class FlagRangesCliTest {
                 "--out", out.toString());
     }
 
-    @Test void anActivationFileWithoutRowsIsAnInputProblem() {
+    @Test void filesWithoutRowsAreInputProblems() {
         Path empty = dir.resolve("empty.npy");
         Npy.write(empty, 0, PlantedSaes.D, DType.F32, (first, block) -> {});
         assertRefused("empty.npy F32 [0, " + PlantedSaes.D + "]: it has no rows", dir.resolve("none"), "eval", small.toString(), "--data", empty.toString());
+        assertRefused(empty + ": holds no true features (0 rows)", dir.resolve("none"),
+                "eval", small.toString(), "--data", data.toString(), "--truth", empty.toString());
     }
 
     @Test void theDemoChecksItsLadderBeforeWritingAnything() {
