@@ -3,6 +3,9 @@ package dev.saestitch.cli;
 import dev.saestitch.api.Batches;
 import dev.saestitch.api.Comparison;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.CompareReport;
+import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.sae.Autoencoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,7 +51,7 @@ final class CompareCommand implements Callable<Integer> {
         if (synthetic && dataOption.path() != null) throw new UserInputException("give --data FILE or --synthetic, not both");
         dataOption.inputs(saes.inputs()).output("--report", reportDir).check();
         PrintWriter err = spec.commandLine().getErr();
-        try (SaePair pair = saes.load(); Backend backend = backendOption.open()) {
+        try (SaePair<Autoencoder> pair = saes.loadAny(); Backend backend = backendOption.open()) {
             err.println("compare: SMALL " + pair.small() + ", LARGE " + pair.large() + "; " + backend.summary());
             Comparison comparison = Comparison.of(backend, pair.small(), pair.large(), threshold);
             String description = null;

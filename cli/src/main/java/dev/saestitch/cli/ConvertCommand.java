@@ -1,5 +1,6 @@
 package dev.saestitch.cli;
 
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.Sae;
 import picocli.CommandLine.Command;

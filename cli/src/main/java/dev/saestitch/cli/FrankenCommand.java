@@ -2,6 +2,8 @@ package dev.saestitch.cli;
 
 import dev.saestitch.api.FrankensteinResult;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.FrankenReport;
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.franken.DecoderRetraining;
 import dev.saestitch.franken.Frankenstein;
 import dev.saestitch.franken.NormalEquations;
@@ -99,7 +101,7 @@ final class FrankenCommand implements Callable<Integer> {
                         n -> progress.status(n, ""))) {
                     if (options.retrain().method() != DecoderRetraining.Method.NONE) progress.done();
                     String written = out == null ? null : SaeFiles.save(f.merge().result(), out, Map.of(), format.asked());
-                    JsonReport result = FrankenReport.json(backend, f, options, s -> pathOf.get(s).toString(), data, out, written);
+                    JsonReport result = FrankenReport.json(backend, f, options, s -> pathOf.get(s).toString(), data.description(), data.truth(), out, written);
                     if (report != null) FrankenReport.write(report, result, options);
                     if (json.enabled) result.print(spec.commandLine().getOut());
                     else FrankenReport.printTable(spec.commandLine().getOut(), result);

@@ -2,6 +2,8 @@ package dev.saestitch.cli;
 
 import dev.saestitch.api.Training;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.cli.report.MetaReport;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.meta.DecoderRows;
 import dev.saestitch.meta.MetaComparison;

@@ -2,10 +2,13 @@ package dev.saestitch.cli;
 
 import dev.saestitch.api.Stitching;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.cli.report.StitchReport;
 import dev.saestitch.dict.StitchPath;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.CompositeSae.BiasRule;
+import dev.saestitch.sae.Sae;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -66,7 +69,8 @@ final class StitchCommand implements Callable<Integer> {
         dataOption.inputs(saes.inputs()).output("--out", out).output("--report", reportDir).check();
         Stitching.Options options = new Stitching.Options(Stitching.Order.parse(order), BiasRule.parse(bias), threshold, seed, rows, batch);
         PrintWriter err = spec.commandLine().getErr();
-        try (SaePair pair = saes.load();
+        // The path's bias mixes each source SAE's own b_dec by Eq. 5 and the hybrid keeps each latent's source SAE: both need S and L as SAEs of their own.
+        try (SaePair<Sae> pair = saes.loadPlain("stitch needs plain SAEs (the path mixes each SAE's own decoder bias and the hybrid keeps each latent's source SAE); compare takes composites");
              Backend backend = backendOption.open();
              Arena arena = Arena.ofShared();
              DataOption.Dataset data = dataOption.open(pair.small().dIn(), arena)) {

@@ -1,6 +1,7 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.api.MemoryBudget;
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.io.DType;
 import dev.saestitch.io.Npy;
 import dev.saestitch.synth.SyntheticConfig;

@@ -169,6 +169,11 @@ public final class CompositeSae implements Autoencoder {
     public List<Source> sources() { return sources; }
     @Override public String architectureName() { return "composite"; }
     @Override public InferenceRunner runner(Backend backend, int maxBatch) { return new CompositeSaeRunner(backend, this, maxBatch); }
+    @Override public Matrix decoderInDataUnits(Arena arena) {
+        Matrix out = Matrix.allocate(arena, width(), dIn());
+        out.copyFrom(wDec);   // a composite's rows are in the data's units already
+        return out;
+    }
     public int dIn() { return wDec.cols(); }
     public int width() { return wDec.rows(); }
     /** (F, D) decoder rows in the data's units. */
