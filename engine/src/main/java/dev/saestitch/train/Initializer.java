@@ -49,7 +49,7 @@ final class Initializer {
             }
             double meanSquaredNorm = sumSquares / ((long) batches * cfg.batchSize());
             if (!(meanSquaredNorm > 0 && Double.isFinite(meanSquaredNorm)))
-                throw new IllegalArgumentException("cannot normalise the input: mean squared norm of the first batches is " + meanSquaredNorm);
+                throw new InputException("cannot normalise the input: mean squared norm of the first batches is " + meanSquaredNorm);
             scale = cfg.normaliseInput() ? Math.sqrt(d / meanSquaredNorm) : 1;
         }
         feed.seek(start);
