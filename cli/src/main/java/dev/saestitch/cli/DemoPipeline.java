@@ -6,6 +6,13 @@ import dev.saestitch.api.FrankensteinResult;
 import dev.saestitch.api.Stitching;
 import dev.saestitch.api.Training;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.CompareReport;
+import dev.saestitch.cli.report.EvaluationReport;
+import dev.saestitch.cli.report.FrankenReport;
+import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.cli.report.MatchReport;
+import dev.saestitch.cli.report.MatchSummary;
+import dev.saestitch.cli.report.StitchReport;
 import dev.saestitch.data.ActivationFiles;
 import dev.saestitch.data.ActivationSource;
 import dev.saestitch.dict.DictionaryComparison;
@@ -208,7 +215,7 @@ final class DemoPipeline implements AutoCloseable {
             progress.done();
             Path saved = saeDir("frankenstein");
             String format = SaeFiles.save(f.merge().result(), saved, Map.of());
-            JsonReport result = FrankenReport.json(backend, f, options, pathOf::get, data, saved, format);
+            JsonReport result = FrankenReport.json(backend, f, options, pathOf::get, data.description(), data.truth(), saved, format);
             FrankenReport.write(reports().resolve("frankenstein"), result, options);
             return result.fields();
         }

@@ -3,6 +3,8 @@ package dev.saestitch.cli;
 import dev.saestitch.api.Evaluations;
 import dev.saestitch.api.Training;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.EvaluationReport;
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.extract.ActivationSidecar;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.Architecture;
@@ -72,11 +74,13 @@ final class TrainCommand implements Callable<Integer> {
     int evalRows;
     @Option(names = "--synth-dim", defaultValue = "128", paramLabel = "D", description = "Dimension of the synthetic world when there is no --data (default: ${DEFAULT-VALUE}).")
     int synthDim;
+    @Mixin FormatOption format;
     @Mixin JsonOption json;
 
     @Override
     public Integer call() throws IOException {
         FlagChecks.atLeast("--eval-rows", evalRows, 1);
+        dataOption.inputs(new DistinctPaths()).output("--out", out).check();
         if (checkpointEvery != null) FlagChecks.atLeast("--checkpoint-every", checkpointEvery, 1);
         boolean ladder = widths != null || seeds != null;
         if (widths != null && matched("--width")) throw new UserInputException("--width and --widths: give one of them");
@@ -87,6 +91,7 @@ final class TrainCommand implements Callable<Integer> {
         // The data order also picks the evaluation rows, so runs that differ only in --seed are scored on the same rows;
         // a ladder has one data order for all its SAEs (one pass), by default the first seed's.
         long order = dataSeed != null ? dataSeed : configs.getFirst().seed();
+        format.checkHolds(configs.getFirst().architecture());
         Path checkpoint = out.resolveSibling(out.getFileName() + ".checkpoint");
         Training.Checkpoints checkpoints = new Training.Checkpoints(checkpoint, checkpointEvery != null ? checkpointEvery : 0, resume);
         try (Arena arena = Arena.ofShared();
@@ -129,7 +134,9 @@ final class TrainCommand implements Callable<Integer> {
         Sae sae = run.sae();
         if (dataOption.path() != null) sae.metadata().putAll(ActivationSidecar.saeLensMetadata(dataOption.path()));
         Evaluation ev = Evaluations.of(backend, sae, data.source(), order, evalRows, batch);
-        SaeFiles.save(sae, dir, ev.fireCounts(), ev.samples());
+        // SAELens files carry the measured firing frequencies (sparsity.safetensors); sparsify's have no place for them.
+        if (format.plain() == SaeFiles.Format.SAELENS) SaeFiles.save(sae, dir, ev.fireCounts(), ev.samples());
+        else SaeFiles.save(sae, dir, format.plain());
         return EvaluationReport.of(backend, ev, sae, data.truth())
                 .put("tokens", run.tokens())
                 .put("steps", run.steps())

@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /** Training runs, alone or several in one pass over the data, with optional checkpoints and resume: what train and the demo call. */
 public final class Training {
@@ -84,6 +85,9 @@ public final class Training {
 
     private static List<Result> pass(Backend backend, List<TrainConfig> configs, ActivationSource source, long seed, Checkpoints checkpoints,
                                      List<Path> dirs, Function<TrainConfig, Listener> listeners) throws IOException {
+        MemoryBudget.require(configs.stream().mapToLong(c -> MemoryBudget.training(c, source.dim())).sum(), "training "
+                + configs.stream().map(c -> c.architecture().cliName() + " with " + c.width() + " latents").collect(Collectors.joining(", "))
+                + " on " + source.dim() + " dimensions, batch " + configs.getFirst().batchSize());
         ShuffledFeed feed = new ShuffledFeed(source, seed);
         long started = System.nanoTime();
         if (checkpoints.resume() && checkpoints.dir() != null) for (Path dir : dirs) AtomicFiles.recoverLeftovers(dir);
