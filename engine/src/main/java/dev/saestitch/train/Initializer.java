@@ -44,7 +44,8 @@ final class Initializer {
             first = null;
             for (int n = 0; n < batches; n++) {
                 feed.next(batch);
-                for (long i = 0; i < batch.size(); i++) sumSquares += (double) batch.getFlat(i) * batch.getFlat(i);
+                // One bulk copy, then the same sum in the same order: a per-element segment read cost more than the sum.
+                for (float v : batch.toArray()) sumSquares += (double) v * v;
                 if (n == 0) first = toRows(batch);
             }
             double meanSquaredNorm = sumSquares / ((long) batches * cfg.batchSize());

@@ -269,7 +269,7 @@ public final class Trainer implements AutoCloseable {
                 host.put(e.getKey(), h);
             }
             Checkpoint.write(dir, new Checkpoint.State(Checkpoint.FORMAT, cfg, dIn, step, inputScale,
-                    thresholdSum, thresholdCount, input.feed().position(), input.feed().identity()), host);
+                    thresholdSum, thresholdCount, input.position(), input.identity()), host);
         }
         divergence.checkpointed(dir, step);
     }
