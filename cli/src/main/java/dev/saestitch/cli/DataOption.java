@@ -73,6 +73,9 @@ final class DataOption {
             throw new UserInputException(other + ": d_in " + otherDIn + " differs from " + first + "'s " + firstDIn + "; " + need + " SAEs on the same activations");
     }
 
+    /** Adds --data and --truth to the paths a command reads. */
+    DistinctPaths inputs(DistinctPaths paths) { return paths.input("--data", data).input("--truth", truth); }
+
     /** The file the data came from, for messages. */
     Path path() { return data; }
 }

@@ -1,6 +1,8 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.DemoReport;
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.io.DType;
 import dev.saestitch.io.Npy;
 import dev.saestitch.sae.Architecture;
@@ -84,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
         Path data = out.resolve("data");
         JsonReport report;
         // The real demo's files come first: extracting them needs no backend.
-        RealDataDemo.Files files = real ? RealDataDemo.extract(spec, data, corpus, layer, realTokens, evalRows) : null;
+        RealDataDemo.Files files = real ? RealDataDemo.extract(err, data, corpus, layer, realTokens, evalRows) : null;
         try (Backend backend = backendOption.open(); DemoPipeline pipeline = new DemoPipeline(backend, recipe, out, err)) {
             report = real ? RealDataDemo.run(pipeline, files, corpus, realTokens, backend, err) : synthetic(pipeline, recipe, backend, err);
         }

@@ -2,6 +2,7 @@ package dev.saestitch.cli;
 
 import dev.saestitch.api.Evaluations;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.EvaluationReport;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.Autoencoder;
 import dev.saestitch.train.Evaluation;

@@ -2,6 +2,7 @@ package dev.saestitch.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.saestitch.cli.report.CompareReport;
 import dev.saestitch.data.TokenProvenance;
 import dev.saestitch.dict.Families;
 import dev.saestitch.dict.LargeMaxCosines;

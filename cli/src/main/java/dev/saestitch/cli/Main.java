@@ -20,6 +20,9 @@ public final class Main implements Runnable {
     @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
 
     public static void main(String[] args) {
+        // The engine's notes (a checkpoint recovered, a file system that cannot exchange folders) as one stderr line each, not java.util.logging's two.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null)
+            System.setProperty("java.util.logging.SimpleFormatter.format", "saestitch: %5$s%6$s%n");
         System.exit(commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args));
     }
 

@@ -1,6 +1,10 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.cli.report.MatchReport;
+import dev.saestitch.cli.report.MatchSummary;
+import dev.saestitch.io.CompositeSaeFiles;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.match.SeedComparison;
 import dev.saestitch.match.SeedMatching;
@@ -45,10 +49,18 @@ final class MatchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!(threshold > 0 && threshold <= 1)) throw new UserInputException("--threshold must be in (0, 1], got " + threshold);
+        DistinctPaths paths = new DistinctPaths();
+        saePaths.forEach(p -> paths.input("SAE", p));
+        paths.output("--report", report).check();
         PrintWriter err = spec.commandLine().getErr();
         List<Sae> saes = new ArrayList<>();
         try (Backend backend = backendOption.open()) {
-            for (Path p : saePaths) saes.add(SaeFiles.load(p));
+            for (Path p : saePaths) {
+                // The encoder matching reads one W_enc per SAE; a composite keeps its encoder rows in its source SAEs.
+                if (CompositeSaeFiles.isComposite(p))
+                    throw new UserInputException(p + ": is a composite SAE; match needs one encoder matrix per SAE, and a composite's encoder rows are spread over its source SAEs");
+                saes.add(SaeFiles.load(p));
+            }
             for (int i = 1; i < saes.size(); i++)
                 DataOption.checkSameInput(saePaths.getFirst(), saes.getFirst().dIn(), saePaths.get(i), saes.get(i).dIn(), "matching needs");
             err.println("match: " + saes.size() + " SAEs (" + saes.stream().map(Sae::toString).distinct().reduce((a, b) -> a + ", " + b).orElseThrow()

@@ -3,11 +3,14 @@ package dev.saestitch.cli;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.DemoReport;
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.data.ActivationFiles;
 import dev.saestitch.data.ActivationSource;
+import dev.saestitch.io.DType;
 import dev.saestitch.extract.ActivationSidecar;
+import dev.saestitch.extract.Extraction;
 import dev.saestitch.extract.TextCorpus;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -31,10 +34,10 @@ final class RealDataDemo {
     private RealDataDemo() {}
 
     /** Rows [0, tokens) and [tokens, tokens + evalRows) of {@code corpus} at {@code layer}, under {@code dir}. */
-    static Files extract(CommandSpec spec, Path dir, String corpus, String layer, long tokens, int evalRows) {
-        TextCorpus.Bundled.parse(corpus); // a misspelt --corpus is refused before anything runs
-        return new Files(extractRows(spec, dir.resolve("train.npy"), corpus, layer, 0, tokens),
-                extractRows(spec, dir.resolve("heldout.npy"), corpus, layer, tokens, evalRows));
+    static Files extract(PrintWriter err, Path dir, String corpus, String layer, long tokens, int evalRows) throws IOException {
+        TextCorpus.Bundled bundled = TextCorpus.Bundled.parse(corpus); // a misspelt --corpus is refused before anything runs
+        return new Files(extractRows(err, dir.resolve("train.npy"), bundled, layer, 0, tokens),
+                extractRows(err, dir.resolve("heldout.npy"), bundled, layer, tokens, evalRows));
     }
 
     static JsonReport run(DemoPipeline pipeline, Files files, String corpus, long realTokens, Backend backend, PrintWriter err) throws IOException {
@@ -74,13 +77,17 @@ final class RealDataDemo {
     }
 
     /** FILE: rows [skip, skip + count) of the corpus's tokens at {@code layer}, extracted unless a matching file is there. */
-    private static Path extractRows(CommandSpec spec, Path file, String corpus, String layer, long skip, long count) {
-        if (matches(file, corpus, layer, skip, count)) {
-            spec.commandLine().getErr().println("demo: reusing " + file + " (its sidecar matches)");
+    private static Path extractRows(PrintWriter err, Path file, TextCorpus.Bundled corpus, String layer, long skip, long count) throws IOException {
+        if (matches(file, corpus.cliName(), layer, skip, count)) {
+            err.println("demo: reusing " + file + " (its sidecar matches)");
             return file;
         }
-        Subcommand.json(spec, "activations", "--out", file.toString(), "--layer", layer, "--corpus", corpus,
-                "--skip-tokens", Long.toString(skip), "--max-tokens", Long.toString(count), "--json");
+        Extraction.Transformer transformer = Extraction.Transformer.bundled();
+        TextCorpus text = corpus.open();
+        ExtractionProgress progress = new ExtractionProgress(err, "demo", transformer.name(), text.sourceNames());
+        Extraction.run(new Extraction.Request(transformer, List.of(layer), text, Extraction.DEFAULT_CONTEXT, skip, count,
+                Extraction.DEFAULT_BATCH, DType.F32, List.of(file)), progress);
+        progress.done();
         return file;
     }
 

@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Outputs that appear whole or not at all: everything is written under a temporary name in the
@@ -138,7 +139,20 @@ public final class AtomicFiles {
      * ({@link Temporaries#sweep}).
      */
     public static void replaceDirectory(Path target, Set<String> replaceable, DirectoryContent content) {
+        replaceDirectory(target, ours(replaceable), content);
+    }
+
+    /**
+     * {@link #replaceDirectory(Path, Set, DirectoryContent)} where {@code replaceable} decides, entry
+     * by entry, what an existing target may hold (report folders nest other report folders).
+     */
+    public static void replaceDirectory(Path target, Predicate<Path> replaceable, DirectoryContent content) {
         replaceDirectory(target, replaceable, content, FolderExchange::exchange);
+    }
+
+    /** Regular files named in {@code names}. */
+    public static Predicate<Path> ours(Set<String> names) {
+        return p -> names.contains(p.getFileName().toString()) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
     }
 
     /** Swaps two folders, or says why it cannot (see {@link FolderExchange#exchange}). */
@@ -148,7 +162,7 @@ public final class AtomicFiles {
     }
 
     /** {@link #replaceDirectory(Path, Set, DirectoryContent)} with the exchange given: tests pass one that refuses, to reach the fallback. */
-    static void replaceDirectory(Path target, Set<String> replaceable, DirectoryContent content, Exchange exchange) {
+    static void replaceDirectory(Path target, Predicate<Path> replaceable, DirectoryContent content, Exchange exchange) {
         Path parent = parentOf(target);
         Temporaries.sweepOnce(parent);
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) requireReplaceable(target, replaceable);
@@ -203,20 +217,20 @@ public final class AtomicFiles {
      */
     public static void recoverLeftovers(Path target) { Temporaries.sweep(parentOf(target)); }
 
-    private static void requireReplaceable(Path target, Set<String> replaceable) {
+    private static void requireReplaceable(Path target, Predicate<Path> replaceable) {
         if (!Files.isDirectory(target))
             throw new SaeFileException(target, "exists and is not a directory; refusing to replace it");
         List<String> foreign = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
             for (Path p : entries) {
-                String n = p.getFileName().toString();
-                if (!replaceable.contains(n) || !Files.isRegularFile(p)) foreign.add(n);
+                if (!replaceable.test(p)) foreign.add(p.getFileName().toString());
             }
         } catch (IOException e) {
             throw new SaeFileException(target, "cannot list: " + e, e);
         }
         if (!foreign.isEmpty())
-            throw new SaeFileException(target, "exists and holds " + foreign + ", which saestitch did not write; refusing to replace it");
+            throw new SaeFileException(target, "exists and holds " + SaeFileException.quote(foreign.stream().sorted().toList())
+                    + ", which saestitch did not write; refusing to replace it");
     }
 
     private static void atomicMove(Path from, Path to) throws IOException {

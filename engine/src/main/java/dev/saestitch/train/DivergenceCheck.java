@@ -60,7 +60,7 @@ final class DivergenceCheck {
         String when = step - lastSaneStep <= 1 ? "at step " + step : "between steps " + lastSaneStep + " and " + step;
         String kept = lastCheckpoint == null ? "nothing was saved"
                 : "nothing was saved; the last good checkpoint (step " + lastCheckpointStep + ") is kept in " + lastCheckpoint;
-        diverged = "training diverged " + when + ": " + what + " (the learning rate " + cfg.lr() + " is probably too high); " + kept;
+        diverged = "training diverged " + when + ": " + what + "; the learning rate " + cfg.lr() + " is probably too high; " + kept;
         throw new TrainingDivergedException(diverged);
     }
 

@@ -69,7 +69,7 @@ class AtomicFolderTest {
     void fallbackOfTwoRenamesReplacesToo() throws IOException {
         Path target = tmp.resolve("sae");
         AtomicFiles.replaceDirectory(target, Set.of("f"), d -> write(d.resolve("f"), "one"));
-        AtomicFiles.replaceDirectory(target, Set.of("f"), d -> write(d.resolve("f"), "two"),
+        AtomicFiles.replaceDirectory(target, AtomicFiles.ours(Set.of("f")), d -> write(d.resolve("f"), "two"),
                 (a, b) -> new FolderExchange.Unsupported("refused by the test"));
         assertEquals("two", read(target.resolve("f")));
         assertEquals(List.of("sae"), names(tmp));

@@ -4,13 +4,14 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.select.Backends;
 import dev.saestitch.match.LinearAssignment.Budget;
 import dev.saestitch.tensor.Matrix;
+import dev.saestitch.testkit.Vectors;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.util.Random;
 
-import static dev.saestitch.match.TestSaes.gaussian;
-import static dev.saestitch.match.TestSaes.setRow;
+import static dev.saestitch.testkit.Vectors.gaussian;
+import static dev.saestitch.testkit.Vectors.setRow;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -140,7 +141,7 @@ class CosineScanTest {
             double[] row = gaussian(rnd, d);
             int source = perm[r];
             if (base != null && source < base.rows()) {
-                double[] copy = TestSaes.row(base, switch (kind) {
+                double[] copy = Vectors.row(base, switch (kind) {
                     case NEAR_DUPLICATES -> source % 3;
                     default -> source;
                 });
@@ -161,8 +162,8 @@ class CosineScanTest {
         double[][] c = new double[a.rows()][b.rows()];
         for (int i = 0; i < a.rows(); i++)
             for (int j = 0; j < b.rows(); j++) {
-                double[] x = TestSaes.row(a, i), y = TestSaes.row(b, j);
-                c[i][j] = TestSaes.dot(x, y) / Math.sqrt(TestSaes.dot(x, x) * TestSaes.dot(y, y));
+                double[] x = Vectors.row(a, i), y = Vectors.row(b, j);
+                c[i][j] = Vectors.dot(x, y) / Math.sqrt(Vectors.dot(x, x) * Vectors.dot(y, y));
             }
         return c;
     }

@@ -6,11 +6,13 @@ import dev.saestitch.backend.select.Backends;
 import dev.saestitch.dict.MaxCosine;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
+import dev.saestitch.testkit.Vectors;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 
 import static dev.saestitch.match.TestSaes.*;
+import static dev.saestitch.testkit.Vectors.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**

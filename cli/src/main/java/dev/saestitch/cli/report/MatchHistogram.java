@@ -1,4 +1,4 @@
-package dev.saestitch.cli;
+package dev.saestitch.cli.report;
 
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
@@ -13,20 +13,20 @@ import java.util.Map;
  * counts in bins of {@value #BIN_WIDTH} from just below the smallest value up to 1, one step line
  * per series, and the threshold as a dashed line.
  */
-final class MatchHistogram {
+public final class MatchHistogram {
 
-    static final double BIN_WIDTH = 0.02;
+    public static final double BIN_WIDTH = 0.02;
 
     private MatchHistogram() {}
 
     /** The bins: their left edges {@code lo + i·width} and the counts; NaN values are skipped. */
-    record Bins(double lo, double width, long[] counts) {}
+    public record Bins(double lo, double width, long[] counts) {}
 
     /**
      * Counts {@code values} in bins of {@code width} covering [lo, 1]: bin i holds
      * [lo + i·width, lo + (i+1)·width), the last bin also 1 and the float rounding just above it.
      */
-    static Bins bins(double[] values, double lo, double width) {
+    public static Bins bins(double[] values, double lo, double width) {
         int n = (int) Math.ceil((1 - lo) / width - 1e-9);
         long[] counts = new long[Math.max(1, n)];
         for (double v : values) {
@@ -38,14 +38,14 @@ final class MatchHistogram {
     }
 
     /** The left edge of the bin of the smallest finite value among all series (bins are aligned to multiples of the width). */
-    static double lowEdge(Map<String, double[]> series) {
+    public static double lowEdge(Map<String, double[]> series) {
         double min = 1;
         for (double[] v : series.values()) for (double x : v) if (!Double.isNaN(x)) min = Math.min(min, x);
         return Math.max(-1, Math.floor(min / BIN_WIDTH) * BIN_WIDTH);
     }
 
     /** One histogram line per series; {@code threshold} NaN draws no threshold line. */
-    static XYChart chart(String title, String xTitle, Map<String, double[]> series, double threshold) {
+    public static XYChart chart(String title, String xTitle, Map<String, double[]> series, double threshold) {
         XYChart chart = Plots.builder(760, 460).title(title).xAxisTitle(xTitle).yAxisTitle("latents").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         chart.getStyler().setYAxisMin(0.0);

@@ -1,4 +1,4 @@
-package dev.saestitch.cli;
+package dev.saestitch.cli.report;
 
 import dev.saestitch.api.Stitching;
 import dev.saestitch.dict.StitchPath;
@@ -11,12 +11,12 @@ import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 
 /** stitch's --json object and its report folder (summary.json, path.csv, the papers' Figs. 2 and 5), from a walked path. */
-final class StitchReport {
+public final class StitchReport {
 
     private StitchReport() {}
 
     /** The --json keys (a contract). */
-    static JsonReport json(Stitching.StitchResult path, Path smallDir, Path largeDir, String data) {
+    public static JsonReport json(Stitching.StitchResult path, Path smallDir, Path largeDir, String data) {
         StitchPath.Step start = path.start(), end = path.end();
         Stitching.Options o = path.options();
         return new JsonReport()
@@ -38,7 +38,7 @@ final class StitchReport {
     }
 
     /** Writes the folder; {@code report} gets the folder's name first, so that summary.json holds it as --json does. */
-    static void write(Path folder, JsonReport report, Stitching.StitchResult path) {
+    public static void write(Path folder, JsonReport report, Stitching.StitchResult path) {
         report.put("report", folder.toString());
         ReportDir dir = new ReportDir(folder);
         List<StitchPath.Step> steps = path.steps();
@@ -53,6 +53,7 @@ final class StitchReport {
         byWidth.getStyler().setXAxisDecimalPattern("#,##0");
         dir.png("mse_vs_F.png", byWidth);
         dir.json("summary.json", report);
+        dir.commit();
     }
 
     /** The papers' Figures 2 and 5: the path's mse against {@code x}, additions and swaps in two colours, both SAEs marked. */

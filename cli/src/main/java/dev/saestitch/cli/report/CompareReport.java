@@ -1,10 +1,10 @@
-package dev.saestitch.cli;
+package dev.saestitch.cli.report;
 
 import dev.saestitch.api.Comparison;
 import dev.saestitch.dict.AdditionScan;
 import dev.saestitch.dict.AdditionTable;
 import dev.saestitch.dict.LatentClasses;
-import dev.saestitch.sae.Sae;
+import dev.saestitch.sae.Autoencoder;
 import org.knowm.xchart.XYChart;
 
 import java.nio.file.Path;
@@ -15,12 +15,12 @@ import java.util.Locale;
 import java.util.Map;
 
 /** compare's --json object and its report folder (summary.json, latents.csv, Figs. 1 and 3), from a {@link Comparison}. */
-final class CompareReport {
+public final class CompareReport {
 
     private CompareReport() {}
 
     /** The --json keys (a contract); {@code data} describes the activations, null without data. */
-    static JsonReport json(Comparison c, Path smallDir, Path largeDir, Sae small, Sae large, String data) {
+    public static JsonReport json(Comparison c, Path smallDir, Path largeDir, Autoencoder small, Autoencoder large, String data) {
         JsonReport report = new JsonReport()
                 .put("small", smallDir.toString())
                 .put("large", largeDir.toString())
@@ -76,10 +76,10 @@ final class CompareReport {
     }
 
     /** JSON has no NaN: an undefined mean (no samples on one side) is null. */
-    static Double finite(double v) { return Double.isFinite(v) ? v : null; }
+    public static Double finite(double v) { return Double.isFinite(v) ? v : null; }
 
     /** Writes the folder; {@code report} gets the folder's name first, so that summary.json holds it as --json does. */
-    static void write(Path folder, JsonReport report, Comparison c) {
+    public static void write(Path folder, JsonReport report, Comparison c) {
         report.put("report", folder.toString());
         ReportDir dir = new ReportDir(folder);
         LatentClasses classes = c.classes();
@@ -96,6 +96,7 @@ final class CompareReport {
         dir.png("max_cosine.png", maxCosineHistogram(maxCos, c.threshold()));
         if (delta != null) dir.png("delta_mse_vs_max_cosine.png", deltaMseScatter(maxCos, delta, classes, c.threshold()));
         dir.json("summary.json", report);
+        dir.commit();
     }
 
     /** The paper's Figure 3: the distribution of m_i over LARGE's latents, θ marked. */

@@ -1,4 +1,4 @@
-package dev.saestitch.cli;
+package dev.saestitch.cli.report;
 
 import dev.saestitch.api.FrankensteinResult;
 import dev.saestitch.backend.Backend;
@@ -6,6 +6,7 @@ import dev.saestitch.franken.DecoderRetraining;
 import dev.saestitch.franken.Frankenstein;
 import dev.saestitch.dict.FeatureRecovery;
 import dev.saestitch.sae.Sae;
+import dev.saestitch.tensor.Matrix;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.style.Styler;
 
@@ -23,7 +24,7 @@ import java.util.function.Function;
  * object plus the options), stages.csv (one row per plain SAE, merged stage and retrained stage)
  * and the papers' Fig. 10 as two plots, mse against F and mse against l0.
  */
-final class FrankenReport {
+public final class FrankenReport {
 
     private static final String[] COLUMNS = {"kind", "stage", "sae", "F", "l0", "mse", "fvu"};
 
@@ -48,9 +49,10 @@ final class FrankenReport {
     /**
      * The --json keys (a contract). {@code report}'s folder is added by {@link #write}.
      * @param pathOf where each SAE was read from
+     * @param data   the activations' description, {@code truth} their true features or null
      * @param out    where the final SAE was saved in {@code format}, or null
      */
-    static JsonReport json(Backend backend, FrankensteinResult f, Frankenstein.Options options, Function<Sae, String> pathOf, DataOption.Dataset data,
+    public static JsonReport json(Backend backend, FrankensteinResult f, Frankenstein.Options options, Function<Sae, String> pathOf, String data, Matrix truth,
                            Path out, String format) {
         List<Map<String, Object>> stages = new ArrayList<>();
         for (Frankenstein.StageResult s : f.merge().stages()) {
@@ -94,15 +96,15 @@ final class FrankenReport {
                 .put("threshold", options.threshold())
                 .put("bias", options.bias().cliName())
                 .put("eval_rows", f.split().evaluatedRows())
-                .put("data", data.description())
+                .put("data", data)
                 .put("plain", plain);
-        if (data.truth() != null)
-            r.put("final_recovered_fraction", FeatureRecovery.score(backend, data.truth(), f.merge().result().wDec()).fractionRecovered());
+        if (truth != null)
+            r.put("final_recovered_fraction", FeatureRecovery.score(backend, truth, f.merge().result().wDec()).fractionRecovered());
         if (out != null) r.put("out", out.toString()).put("out_format", format);
         return r;
     }
 
-    static void printTable(PrintWriter out, JsonReport result) {
+    public static void printTable(PrintWriter out, JsonReport result) {
         out.printf("%5s %8s %7s %8s %12s %12s  %s%n", "stage", "F", "added", "l0", "mse merged", "mse " + result.fields().get("retrain"), "from");
         for (Map<String, Object> s : rows(result, "stages"))
             out.printf("%5d %8d %7d %8.2f %12.5g %12.5g  %s%n", s.get("stage"), s.get("F"), s.get("added"), s.get("l0"),
@@ -116,7 +118,7 @@ final class FrankenReport {
     }
 
     /** Writes the folder; {@code result} gets the folder's name first, so that summary.json holds it as --json does. */
-    static void write(Path folder, JsonReport result, Frankenstein.Options options) {
+    public static void write(Path folder, JsonReport result, Frankenstein.Options options) {
         result.put("report", folder.toString());
         ReportDir dir = new ReportDir(folder);
         List<Point> points = points(result);
@@ -132,6 +134,7 @@ final class FrankenReport {
         String retrained = "Frankenstein, retrained (" + result.fields().get("retrain") + ")";
         dir.png("mse_vs_F.png", chart("mse against dictionary size", "latents F", true, points, retrained, Point::width));
         dir.png("mse_vs_l0.png", chart("mse against l0", "l0 (mean active latents)", false, points, retrained, Point::l0));
+        dir.commit();
     }
 
     private static List<Point> points(JsonReport result) {

@@ -1,4 +1,4 @@
-package dev.saestitch.cli;
+package dev.saestitch.cli.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -8,20 +8,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The one JSON object a command prints on stdout under {@code --json}; keys keep insertion order. */
-final class JsonReport {
+public final class JsonReport {
 
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Map<String, Object> fields = new LinkedHashMap<>();
 
-    JsonReport put(String key, Object value) {
+    public JsonReport put(String key, Object value) {
         fields.put(key, value);
         return this;
     }
 
-    Map<String, Object> fields() { return fields; }
+    public Map<String, Object> fields() { return fields; }
 
-    void print(PrintWriter out) {
+    public void print(PrintWriter out) {
         try {
             out.println(MAPPER.writeValueAsString(fields));
             out.flush();
@@ -31,7 +31,7 @@ final class JsonReport {
     }
 
     /** The JSON object with {@code json}, else one {@code key value} line per field (numbers to 6 digits). */
-    void print(PrintWriter out, boolean json) {
+    public void print(PrintWriter out, boolean json) {
         if (json) {
             print(out);
             return;
@@ -40,5 +40,5 @@ final class JsonReport {
         out.flush();
     }
 
-    static ObjectMapper mapper() { return MAPPER; }
+    public static ObjectMapper mapper() { return MAPPER; }
 }

@@ -1,4 +1,4 @@
-package dev.saestitch.cli;
+package dev.saestitch.cli.report;
 
 import dev.saestitch.match.PairMatch;
 import dev.saestitch.match.SeedComparison;
@@ -26,11 +26,11 @@ import java.util.Map;
  *       whether the two matchings agree on the partner (the paper's Fig. 1).</li>
  * </ul>
  */
-final class MatchReport {
+public final class MatchReport {
 
     private MatchReport() {}
 
-    static void write(Path folder, JsonReport summary, MatchSummary matches) {
+    public static void write(Path folder, JsonReport summary, MatchSummary matches) {
         ReportDir dir = new ReportDir(folder);
         dir.json("summary.json", summary);
         boolean single = matches.comparison() == null;
@@ -40,9 +40,10 @@ final class MatchReport {
         String pairs = single ? "" : " (" + matches.pairs().size() + " pairs pooled)";
         dir.png("matched_cos_hist.png", histogram(matches, pairs));
         dir.png("matched_cos_scatter.png", scatter(matches, pairs));
+        dir.commit();
     }
 
-    static String matchesCsv(PairMatch m) {
+    public static String matchesCsv(PairMatch m) {
         StringBuilder csv = new StringBuilder("latent,partner_dec,cos_dec,partner_enc,cos_enc,shared\n");
         for (int i = 0; i < m.widthA(); i++)
             csv.append(i).append(',').append(m.decoderPartner()[i]).append(',').append(number(m.decoderCosine()[i])).append(',')

@@ -1,4 +1,4 @@
-package dev.saestitch.cli;
+package dev.saestitch.cli.report;
 
 import dev.saestitch.backend.Backend;
 import dev.saestitch.dict.FeatureRecovery;
@@ -7,12 +7,12 @@ import dev.saestitch.tensor.Matrix;
 import dev.saestitch.train.Evaluation;
 
 /** The metrics that train, eval and the demo report, in one shape. */
-final class EvaluationReport {
+public final class EvaluationReport {
 
     private EvaluationReport() {}
 
     /** The contract keys (mse, fvu, l0, dead_fraction, ...) plus recovery when the truth is known. */
-    static JsonReport of(Backend backend, Evaluation ev, Autoencoder sae, Matrix truth) {
+    public static JsonReport of(Backend backend, Evaluation ev, Autoencoder sae, Matrix truth) {
         JsonReport r = new JsonReport()
                 .put("architecture", sae.architectureName())
                 .put("d_in", sae.dIn())

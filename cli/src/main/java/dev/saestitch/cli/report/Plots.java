@@ -1,4 +1,4 @@
-package dev.saestitch.cli;
+package dev.saestitch.cli.report;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -14,23 +14,23 @@ import java.io.UncheckedIOException;
 import java.util.Arrays;
 
 /** PNG charts for the reports, drawn headless with XChart. */
-final class Plots {
+public final class Plots {
 
     static {
         System.setProperty("java.awt.headless", "true");   // before XChart touches AWT: servers have no display
     }
 
-    static final Color NOVEL = new Color(0x2E, 0x8B, 0x3E);
-    static final Color RECONSTRUCTION = new Color(0xC0, 0x39, 0x2B);
-    static final Color NEUTRAL = new Color(0x2C, 0x5A, 0xA0);
+    public static final Color NOVEL = new Color(0x2E, 0x8B, 0x3E);
+    public static final Color RECONSTRUCTION = new Color(0xC0, 0x39, 0x2B);
+    public static final Color NEUTRAL = new Color(0x2C, 0x5A, 0xA0);
     private static final int WIDTH = 900, HEIGHT = 600;
 
     private Plots() {}
 
     /** A chart builder of the given size; every report draws through Plots, so AWT is headless before it starts. */
-    static XYChartBuilder builder(int width, int height) { return new XYChartBuilder().width(width).height(height); }
+    public static XYChartBuilder builder(int width, int height) { return new XYChartBuilder().width(width).height(height); }
 
-    static XYChart chart(String title, String xLabel, String yLabel) {
+    public static XYChart chart(String title, String xLabel, String yLabel) {
         XYChart chart = builder(WIDTH, HEIGHT).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
         var styler = chart.getStyler();
         styler.setPlotGridLinesColor(new Color(0xE0, 0xE0, 0xE0));
@@ -44,7 +44,7 @@ final class Plots {
     }
 
     /** A histogram of {@code values} in {@code bins} equal bins over [lo, hi], drawn as a filled step curve. */
-    static void histogram(XYChart chart, String name, double[] values, int bins, double lo, double hi, Color color) {
+    public static void histogram(XYChart chart, String name, double[] values, int bins, double lo, double hi, Color color) {
         double[] counts = new double[bins];
         double width = (hi - lo) / bins;
         for (double v : values) {
@@ -65,7 +65,7 @@ final class Plots {
     }
 
     /** Points without lines. */
-    static void scatter(XYChart chart, String name, double[] x, double[] y, Color color) {
+    public static void scatter(XYChart chart, String name, double[] x, double[] y, Color color) {
         if (x.length == 0) return;
         XYSeries s = chart.addSeries(name, x, y);
         s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
@@ -74,7 +74,7 @@ final class Plots {
     }
 
     /** A connected path, with markers when it has few points. */
-    static void line(XYChart chart, String name, double[] x, double[] y, Color color) {
+    public static void line(XYChart chart, String name, double[] x, double[] y, Color color) {
         if (x.length == 0) return;
         XYSeries s = chart.addSeries(name, x, y);
         s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
@@ -84,7 +84,7 @@ final class Plots {
     }
 
     /** One labelled point with a large marker (e.g. an SAE on its own). */
-    static void point(XYChart chart, String name, double x, double y, Color color) {
+    public static void point(XYChart chart, String name, double x, double y, Color color) {
         XYSeries s = chart.addSeries(name, new double[] {x}, new double[] {y});
         s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         s.setMarker(SeriesMarkers.DIAMOND);
@@ -92,7 +92,7 @@ final class Plots {
     }
 
     /** A dashed guide line from (x0, y0) to (x1, y1), e.g. the threshold θ; not in the legend. */
-    static void guide(XYChart chart, String name, double x0, double y0, double x1, double y1) {
+    public static void guide(XYChart chart, String name, double x0, double y0, double x1, double y1) {
         XYSeries s = chart.addSeries(name, new double[] {x0, x1}, new double[] {y0, y1});
         s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         s.setMarker(SeriesMarkers.NONE);
@@ -106,7 +106,7 @@ final class Plots {
      * range that keeps a few extreme outliers from squashing everything else (the paper's Figure 1
      * hides them too). Null when there are no finite values.
      */
-    static double[] robustRange(double[] values, double q) {
+    public static double[] robustRange(double[] values, double q) {
         double[] v = Arrays.stream(values).filter(Double::isFinite).sorted().toArray();
         if (v.length == 0) return null;
         double lo = v[(int) Math.floor(q * (v.length - 1))], hi = v[(int) Math.ceil((1 - q) * (v.length - 1))];
@@ -118,12 +118,12 @@ final class Plots {
      * Tick labels for values up to {@code maxAbs}: plain decimals in [0.01, 1e5), else scientific
      * (XChart's default drops the leading zero and rounds small Δmse values away).
      */
-    static String decimalPattern(double maxAbs) {
+    public static String decimalPattern(double maxAbs) {
         return maxAbs >= 0.01 && maxAbs < 1e5 ? "#,##0.0###" : "0.0##E0";
     }
 
     /** {@code chart} rendered as PNG bytes. */
-    static byte[] png(XYChart chart) {
+    public static byte[] png(XYChart chart) {
         try {
             return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
         } catch (IOException e) {

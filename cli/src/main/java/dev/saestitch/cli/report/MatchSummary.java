@@ -1,4 +1,4 @@
-package dev.saestitch.cli;
+package dev.saestitch.cli.report;
 
 import dev.saestitch.match.PairMatch;
 import dev.saestitch.match.SeedComparison;
@@ -14,20 +14,20 @@ import java.util.function.ToDoubleFunction;
  * What {@code match} found: the pairs that were matched (indices into the SAE list, s < t) and,
  * for three or more SAEs, their comparison; and the ways of reporting it (JSON keys, text).
  */
-record MatchSummary(List<Pair> pairs, SeedComparison comparison) {
+public record MatchSummary(List<Pair> pairs, SeedComparison comparison) {
 
-    record Pair(int s, int t, PairMatch match) {}
+    public record Pair(int s, int t, PairMatch match) {}
 
-    static MatchSummary ofPair(PairMatch m) { return new MatchSummary(List.of(new Pair(0, 1, m)), null); }
+    public static MatchSummary ofPair(PairMatch m) { return new MatchSummary(List.of(new Pair(0, 1, m)), null); }
 
-    static MatchSummary ofComparison(SeedComparison c) {
+    public static MatchSummary ofComparison(SeedComparison c) {
         List<Pair> pairs = new ArrayList<>();
         for (int s = 0; s < c.size(); s++) for (int t = s + 1; t < c.size(); t++) pairs.add(new Pair(s, t, c.pair(s, t)));
         return new MatchSummary(pairs, c);
     }
 
     /** The numbers of one pair, as keys of the report. */
-    static JsonReport pairFields(PairMatch m) {
+    public static JsonReport pairFields(PairMatch m) {
         return new JsonReport()
                 .put("shared", m.sharedCount())
                 .put("shared_fraction", m.sharedFraction())
@@ -37,7 +37,7 @@ record MatchSummary(List<Pair> pairs, SeedComparison comparison) {
                 .put("mean_max_cos", m.meanMaxCosine());
     }
 
-    JsonReport report(List<Path> paths, List<Sae> saes, double threshold, double seconds) {
+    public JsonReport report(List<Path> paths, List<Sae> saes, double threshold, double seconds) {
         JsonReport r = new JsonReport()
                 .put("saes", paths.stream().map(Path::toString).toList())
                 .put("widths", saes.stream().map(Sae::width).toList())
@@ -64,7 +64,7 @@ record MatchSummary(List<Pair> pairs, SeedComparison comparison) {
         return r.put("seconds", seconds);
     }
 
-    void printText(PrintWriter out, List<Path> paths, JsonReport result) {
+    public void printText(PrintWriter out, List<Path> paths, JsonReport result) {
         if (comparison == null) {
             PairMatch m = pairs.getFirst().match();
             out.printf("A %s (%d latents)%nB %s (%d latents)%n", paths.get(0), m.widthA(), paths.get(1), m.widthB());

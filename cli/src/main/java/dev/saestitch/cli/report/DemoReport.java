@@ -1,4 +1,4 @@
-package dev.saestitch.cli;
+package dev.saestitch.cli.report;
 
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.style.Styler;
@@ -12,13 +12,13 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /** The demo's table on stdout and its report folder: summary.json, ladder.csv and a plot; truth columns only where the truth is known. */
-final class DemoReport {
+public final class DemoReport {
 
     private static final String[] COLUMNS = {"width", "l0", "mse", "fvu", "dead_fraction", "recovered_fraction", "mean_max_cos", "seconds"};
 
     private DemoReport() {}
 
-    static void printTable(PrintWriter out, List<Map<String, Object>> ladder, Path folder, Map<String, Object> result) {
+    public static void printTable(PrintWriter out, List<Map<String, Object>> ladder, Path folder, Map<String, Object> result) {
         boolean truth = ladder.getFirst().containsKey("recovered_fraction");
         out.printf("%8s %7s %10s %8s %7s", "F", "l0", "mse", "fvu", "dead");
         if (truth) out.printf(" %10s %9s", "recovered", "mean cos");
@@ -79,7 +79,7 @@ final class DemoReport {
     }
 
     /** summary.json ({@code about} and the ladder), ladder.csv and ladder.png under {@code folder}. */
-    static void write(Path folder, String title, Map<String, Object> about, List<Map<String, Object>> ladder) {
+    public static void write(Path folder, String title, Map<String, Object> about, List<Map<String, Object>> ladder) {
         ReportDir dir = new ReportDir(folder);
         List<String> columns = Arrays.stream(COLUMNS).filter(c -> ladder.getFirst().containsKey(c)).toList();
         StringBuilder csv = new StringBuilder(String.join(",", columns)).append('\n');
@@ -91,6 +91,7 @@ final class DemoReport {
         summary.put("ladder", ladder);
         dir.json("summary.json", summary);
         dir.png("ladder.png", chart(title, ladder));
+        dir.commit();
     }
 
     /** mse against width, and the recovered fraction where the truth is known: what a ladder shows. */
