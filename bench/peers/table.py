@@ -38,13 +38,15 @@ def ours_for(peer, index):
 
 
 def match_cli_row(peer):
-    """A match_cli.py record: CPU times of both sides (scipy's may be absent where it was not run)."""
-    label = "match-cli n=%d pair=%s (CPU ms)" % (peer["n"], peer["pair"])
-    ours = "saestitch match, whole process"
+    """A match_cli.py record: CPU times of both sides, wall in brackets; the ratio is of CPU times
+    (scipy's side may be absent where it was not run)."""
+    label = "match-cli n=%d pair=%s" % (peer["n"], peer["pair"])
+    ours = "saestitch match, whole process: CPU ms (wall)"
+    mine = "%.1f (%.1f)" % (peer["ours_cpu_ms"], peer["ours_wall_ms"])
     if peer.get("cpu_ms") is None:
-        return "| %s | %s | %s | %s | %.1f | n/a |" % (label, peer["peer"], peer.get("note", "not run"), ours, peer["ours_cpu_ms"])
-    return "| %s | %s | %.1f (%.1f) | %s | %.1f | %.2f |" % (label, peer["peer"], peer["cpu_ms"], peer["cpu_ms"], ours,
-                                                             peer["ours_cpu_ms"], peer["cpu_ms"] / peer["ours_cpu_ms"])
+        return "| %s | %s | %s | %s | %s | n/a |" % (label, peer["peer"], peer.get("note", "not run"), ours, mine)
+    return "| %s | %s | CPU %.1f (wall %.1f) | %s | %s | %.2f (CPU) |" % (label, peer["peer"], peer["cpu_ms"], peer["wall_ms"], ours, mine,
+                                                                        peer["cpu_ms"] / peer["ours_cpu_ms"])
 
 
 def main():
