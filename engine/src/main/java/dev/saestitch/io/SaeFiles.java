@@ -137,7 +137,7 @@ public final class SaeFiles {
             throw new SaeFileException(dir, "this SAE has a TopK source, whose top-k within its own latents SAELens cannot express;"
                     + " save it without --format, in saestitch's composite format");
         if (!composite.expressibleAsJumpRelu()) {
-            CompositeSaeFiles.save(composite, dir);
+            CompositeSaeFiles.save(composite, dir, metadata);
             return CompositeSaeFiles.ARCHITECTURE;
         }
         try (Sae sae = composite.toJumpRelu()) {

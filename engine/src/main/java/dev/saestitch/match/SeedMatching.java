@@ -30,7 +30,7 @@ public final class SeedMatching {
 
     /**
      * @param threshold cosine both matchings must reach for a latent to be shared, in (0, 1]
-     * @throws IllegalArgumentException when the SAEs read activations of different dimensions, or
+     * @throws InputException when the SAEs read activations of different dimensions, or
      *                                  their weights hold non-finite values
      */
     public static PairMatch match(Backend backend, Sae a, Sae b, double threshold) {

@@ -7,6 +7,7 @@ import dev.saestitch.tensor.Matrix;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -224,9 +225,19 @@ public final class CompositeSae implements Autoencoder {
                 row++;
             }
         }
-        Map<String, Object> meta = sources.getFirst().sae().metadata();
+        out.metadata().putAll(hookMetadata());
+        return out;
+    }
+
+    /**
+     * Where the composite reads: the first source's model and hook names (and a SAELens 6.x
+     * {@code metadata} block), which every saved form of it carries, so that SAELens tools and
+     * loaders know the hook.
+     */
+    public Map<String, Object> hookMetadata() {
+        Map<String, Object> meta = sources.getFirst().sae().metadata(), out = new LinkedHashMap<>();
         for (String key : new String[] {"model_name", "hook_name", "hook_layer", "hook_head_index", "metadata"})
-            if (meta.containsKey(key)) out.metadata().put(key, meta.get(key));
+            if (meta.containsKey(key)) out.put(key, meta.get(key));
         return out;
     }
 
