@@ -1,6 +1,6 @@
 package dev.saestitch.cli;
 
-import dev.saestitch.api.InputProblem;
+import dev.saestitch.input.InputProblem;
 import picocli.CommandLine;
 
 import java.io.IOException;

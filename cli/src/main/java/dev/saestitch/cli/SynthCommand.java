@@ -1,7 +1,7 @@
 package dev.saestitch.cli;
 
-import dev.saestitch.api.MemoryBudget;
 import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.input.MachineMemory;
 import dev.saestitch.io.DType;
 import dev.saestitch.io.Npy;
 import dev.saestitch.synth.SyntheticConfig;
@@ -87,6 +87,6 @@ final class SynthCommand implements Callable<Integer> {
         }
         if (bytes > free)
             throw new UserInputException(out + ": " + rows + " rows of " + dim + (float16 ? " float16" : " float32") + " values need "
-                    + MemoryBudget.gib((long) Math.min(bytes, Long.MAX_VALUE)) + ", the file system holding " + folder + " has " + MemoryBudget.gib(free) + " free");
+                    + MachineMemory.gib((long) Math.min(bytes, Long.MAX_VALUE)) + ", the file system holding " + folder + " has " + MachineMemory.gib(free) + " free");
     }
 }

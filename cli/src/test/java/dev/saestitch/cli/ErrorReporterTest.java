@@ -1,7 +1,7 @@
 package dev.saestitch.cli;
 
-import dev.saestitch.api.InputException;
 import dev.saestitch.backend.BackendUnavailableException;
+import dev.saestitch.input.InputException;
 import dev.saestitch.io.SaeFileException;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;

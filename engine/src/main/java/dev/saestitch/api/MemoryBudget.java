@@ -1,9 +1,8 @@
 package dev.saestitch.api;
 
+import dev.saestitch.input.InputException;
+import dev.saestitch.input.MachineMemory;
 import dev.saestitch.train.TrainConfig;
-
-import java.lang.management.ManagementFactory;
-import java.util.Locale;
 
 /**
  * Estimates of the memory a task will take, checked before it allocates anything. Native memory
@@ -27,18 +26,11 @@ public final class MemoryBudget {
         return Float.BYTES * (4 * parameters + 3 * b * f);
     }
 
-    /** Physical memory of this machine or container, in bytes. */
-    public static long physicalMemory() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
-    }
-
     /** @throws InputException when {@code bytes} exceed the physical memory, naming {@code what} and both figures */
     public static void require(long bytes, String what) {
-        long total = physicalMemory();
+        long total = MachineMemory.physical();
         if (bytes > total)
-            throw new InputException(what + " needs at least " + gib(bytes) + " of memory, more than this machine's " + gib(total));
+            throw new InputException(what + " needs at least " + MachineMemory.gib(bytes) + " of memory, more than this machine's " + MachineMemory.gib(total));
     }
 
-    /** E.g. "25.6 GiB". */
-    public static String gib(long bytes) { return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30)); }
 }

@@ -9,12 +9,13 @@ import dev.saestitch.dict.LatentCodes;
 import dev.saestitch.dict.StitchPath;
 import dev.saestitch.dict.StitchPlan;
 import dev.saestitch.dict.TileShape;
+import dev.saestitch.input.InputException;
 import dev.saestitch.metrics.ReconstructionMetrics;
-import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.CompositeSae.BiasRule;
+import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.Sae;
-import dev.saestitch.tensor.Matrix;
 import dev.saestitch.sae.SaeRunner;
+import dev.saestitch.tensor.Matrix;
 import dev.saestitch.train.ShuffledFeed;
 
 import java.lang.foreign.Arena;

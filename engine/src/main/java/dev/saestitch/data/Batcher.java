@@ -1,6 +1,6 @@
 package dev.saestitch.data;
 
-import dev.saestitch.api.InputException;
+import dev.saestitch.input.InputException;
 import dev.saestitch.tensor.Matrix;
 
 /**

@@ -1,10 +1,10 @@
 package dev.saestitch.franken;
 
-import dev.saestitch.api.InputException;
 import dev.saestitch.data.ActivationSource;
+import dev.saestitch.input.InputException;
+import dev.saestitch.sae.InferenceRunner;
 import dev.saestitch.train.BatchFeed;
 import dev.saestitch.train.Evaluation;
-import dev.saestitch.sae.InferenceRunner;
 import dev.saestitch.train.ShuffledFeed;
 
 /**

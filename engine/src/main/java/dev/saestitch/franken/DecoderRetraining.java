@@ -1,7 +1,7 @@
 package dev.saestitch.franken;
 
-import dev.saestitch.api.InputException;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.input.InputException;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.CompositeSaeRunner;
 import dev.saestitch.tensor.Matrix;

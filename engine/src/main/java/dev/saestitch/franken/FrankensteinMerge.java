@@ -1,10 +1,10 @@
 package dev.saestitch.franken;
 
-import dev.saestitch.api.InputException;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.dict.DictionaryComparison;
 import dev.saestitch.dict.LatentClasses;
 import dev.saestitch.dict.TileShape;
+import dev.saestitch.input.InputException;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;

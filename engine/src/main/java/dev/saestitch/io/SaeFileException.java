@@ -1,6 +1,6 @@
 package dev.saestitch.io;
 
-import dev.saestitch.api.InputException;
+import dev.saestitch.input.InputException;
 
 import java.nio.file.Path;
 

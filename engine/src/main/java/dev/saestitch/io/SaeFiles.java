@@ -1,7 +1,7 @@
 package dev.saestitch.io;
 
-import dev.saestitch.api.MemoryBudget;
 
+import dev.saestitch.input.MachineMemory;
 import dev.saestitch.sae.Autoencoder;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.Sae;
@@ -55,9 +55,9 @@ public final class SaeFiles {
         } catch (IOException e) {
             throw new SaeFileException(weights, "cannot read its size: " + e.getMessage(), e);
         }
-        long total = MemoryBudget.physicalMemory();
+        long total = MachineMemory.physical();
         if (size > total)
-            throw new SaeFileException(weights, "is " + MemoryBudget.gib(size) + ", more than this machine's " + MemoryBudget.gib(total)
+            throw new SaeFileException(weights, "is " + MachineMemory.gib(size) + ", more than this machine's " + MachineMemory.gib(total)
                     + " of memory: the SAE cannot be loaded here");
     }
 

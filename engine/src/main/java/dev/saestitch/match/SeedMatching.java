@@ -1,7 +1,7 @@
 package dev.saestitch.match;
 
-import dev.saestitch.api.InputException;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.input.InputException;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
 

@@ -1,6 +1,6 @@
 package dev.saestitch.sae;
 
-import dev.saestitch.api.InputException;
+import dev.saestitch.input.InputException;
 
 import java.util.Locale;
 

@@ -1,7 +1,7 @@
 package dev.saestitch.sae;
 
-import dev.saestitch.api.InputException;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.input.InputException;
 import dev.saestitch.tensor.Matrix;
 
 import java.lang.foreign.Arena;

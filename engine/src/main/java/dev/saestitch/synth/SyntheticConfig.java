@@ -1,6 +1,6 @@
 package dev.saestitch.synth;
 
-import dev.saestitch.api.InputException;
+import dev.saestitch.input.InputException;
 
 /**
  * The recipe of a {@link SyntheticWorld} (SPEC §6). Every field is validated at construction; an

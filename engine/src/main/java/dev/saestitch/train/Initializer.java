@@ -1,6 +1,6 @@
 package dev.saestitch.train;
 
-import dev.saestitch.api.InputException;
+import dev.saestitch.input.InputException;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
 

@@ -1,6 +1,6 @@
 package dev.saestitch.train;
 
-import dev.saestitch.api.InputException;
+import dev.saestitch.input.InputException;
 
 /** A training option out of range or inconsistent with the others; the message names it. */
 public final class TrainConfigException extends InputException {

@@ -1,6 +1,6 @@
 package dev.saestitch.train;
 
-import dev.saestitch.api.InputException;
+import dev.saestitch.input.InputException;
 
 /**
  * A run whose weights or loss became NaN or infinite (an absurd learning rate, say). Nothing is

@@ -1,7 +1,7 @@
 package dev.saestitch.franken;
 
-import dev.saestitch.api.InputException;
 import dev.saestitch.data.ActivationSource;
+import dev.saestitch.input.InputException;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.train.ShuffledFeed;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,10 @@
 package dev.saestitch.franken;
 
-import dev.saestitch.api.InputException;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
 import dev.saestitch.dict.MaxCosine;
+import dev.saestitch.input.InputException;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.Sae;

@@ -1,9 +1,9 @@
 package dev.saestitch.match;
 
-import dev.saestitch.api.InputException;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.select.Backends;
 import dev.saestitch.dict.MaxCosine;
+import dev.saestitch.input.InputException;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.testkit.Vectors;

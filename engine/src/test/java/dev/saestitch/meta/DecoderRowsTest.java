@@ -1,6 +1,6 @@
 package dev.saestitch.meta;
 
-import dev.saestitch.api.InputException;
+import dev.saestitch.input.InputException;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.train.BatchFeed;
 import org.junit.jupiter.api.Test;

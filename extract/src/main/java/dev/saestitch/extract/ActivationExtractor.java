@@ -1,8 +1,8 @@
 package dev.saestitch.extract;
 
-import dev.saestitch.api.InputException;
 import dev.saestitch.data.ProvenanceWriter;
 import dev.saestitch.data.TokenProvenance;
+import dev.saestitch.input.InputException;
 import dev.saestitch.io.DType;
 import dev.saestitch.io.Npy;
 import dev.saestitch.tensor.Matrix;

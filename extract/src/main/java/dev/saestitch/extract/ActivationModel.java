@@ -1,6 +1,6 @@
 package dev.saestitch.extract;
 
-import dev.saestitch.api.InputException;
+import dev.saestitch.input.InputException;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;

@@ -1,6 +1,6 @@
 package dev.saestitch.extract;
 
-import dev.saestitch.api.InputException;
+import dev.saestitch.input.InputException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.BufferedReader;

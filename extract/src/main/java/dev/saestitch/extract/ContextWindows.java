@@ -1,6 +1,6 @@
 package dev.saestitch.extract;
 
-import dev.saestitch.api.InputException;
+import dev.saestitch.input.InputException;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package dev.saestitch.extract;
 
-import dev.saestitch.api.InputException;
+import dev.saestitch.input.InputException;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 

@@ -1,6 +1,6 @@
 package dev.saestitch.extract;
 
-import dev.saestitch.api.InputException;
+import dev.saestitch.input.InputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,6 @@
 package dev.saestitch.tests;
 
-import dev.saestitch.api.MemoryBudget;
+import dev.saestitch.input.MachineMemory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +39,7 @@ class MemoryCliTest {
 
     @Test void aWidthWhoseTrainingStateExceedsMemoryIsRefusedWithTheFigures() {
         Path out = dir.resolve("huge");
-        Cli r = refused("more than this machine's " + MemoryBudget.gib(MemoryBudget.physicalMemory()),
+        Cli r = refused("more than this machine's " + MachineMemory.gib(MachineMemory.physical()),
                 "train", "--arch", "topk", "--width", "2000000000", "--k", "4", "--data", data.toString(), "--tokens", "512", "--batch", "256",
                 "--out", out.toString());
         assertTrue(r.lastErrorLine().contains("training topk with 2000000000 latents on " + PlantedSaes.D + " dimensions, batch 256 needs at least "), r.err());
@@ -52,9 +52,9 @@ class MemoryCliTest {
         Files.writeString(sae.resolve("cfg.json"), "{\"architecture\": \"standard\", \"d_in\": 64, \"d_sae\": 128}");
         Path weights = sae.resolve("sae_weights.safetensors");
         try (RandomAccessFile f = new RandomAccessFile(weights.toFile(), "rw")) {
-            f.setLength(MemoryBudget.physicalMemory() + (1L << 30));
+            f.setLength(MachineMemory.physical() + (1L << 30));
         }
-        refused(weights + ": is " + MemoryBudget.gib(Files.size(weights)) + ", more than this machine's", "eval", sae.toString(), "--data", data.toString());
+        refused(weights + ": is " + MachineMemory.gib(Files.size(weights)) + ", more than this machine's", "eval", sae.toString(), "--data", data.toString());
     }
 
     @Test void synthChecksTheFreeSpaceBeforeTheFirstByte() {

@@ -1,7 +1,7 @@
 package dev.saestitch.backend.cuda;
 
-import dev.saestitch.api.InputException;
 import dev.saestitch.bindings.cuda.cublas_api_h;
+import dev.saestitch.input.InputException;
 
 import java.util.Locale;
 

@@ -1,6 +1,5 @@
 package dev.saestitch.backend.select;
 
-import dev.saestitch.api.InputException;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.BackendUnavailableException;
 import dev.saestitch.backend.cpu.BlasGemm;
@@ -11,6 +10,7 @@ import dev.saestitch.backend.cuda.CudaBackend;
 import dev.saestitch.backend.cuda.GemmPrecision;
 import dev.saestitch.bindings.cblas.OpenBlas;
 import dev.saestitch.bindings.cuda.CudaLibraries;
+import dev.saestitch.input.InputException;
 
 import java.util.ArrayList;
 import java.util.List;

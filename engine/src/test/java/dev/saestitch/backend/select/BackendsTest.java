@@ -1,10 +1,10 @@
 package dev.saestitch.backend.select;
 
-import dev.saestitch.api.InputException;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.BackendUnavailableException;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.Gemm;
+import dev.saestitch.input.InputException;
 import org.junit.jupiter.api.Test;
 
 import java.util.function.Supplier;

@@ -1,4 +1,4 @@
-package dev.saestitch.api;
+package dev.saestitch.input;
 
 /** A problem with the user's input; the message is one line naming the file or flag (see {@link InputProblem}). */
 public class InputException extends RuntimeException implements InputProblem {

@@ -1,4 +1,4 @@
-package dev.saestitch.api;
+package dev.saestitch.input;
 
 /**
  * Marks an exception caused by what the user gave (a file, a flag value, a setting, a machine
