@@ -1,14 +1,13 @@
 package dev.saestitch.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.extract.ActivationExtractor;
 import dev.saestitch.extract.ActivationModel;
-import dev.saestitch.extract.ActivationSidecar;
-import dev.saestitch.extract.BundledAssets;
+import dev.saestitch.extract.Extraction;
 import dev.saestitch.extract.LayerNames;
 import dev.saestitch.extract.OnnxGraph;
 import dev.saestitch.extract.TextCorpus;
-import dev.saestitch.extract.TextTokenizer;
 import dev.saestitch.io.DType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,13 +16,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,13 +48,13 @@ final class ActivationsCommand implements Callable<Integer> {
     @Option(names = "--layer", arity = "1..*", paramLabel = "NAME", description = {"A graph output, any tensor of the graph, or a module such as encoder.layer.3 (its output).",
             "Several names: one pass of the model, one file per layer, ACTS.<layer>.npy. Default: the first graph output."})
     List<String> layers = List.of();
-    @Option(names = "--max-tokens", defaultValue = "0", paramLabel = "N", description = "Rows to write (default: every token of the text).")
-    long maxTokens;
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Rows to write (default: every token of the text).")
+    Long maxTokens;
     @Option(names = "--skip-tokens", defaultValue = "0", paramLabel = "N", description = "Corpus tokens to pass over first, e.g. to write a held-out file after a training file (default: ${DEFAULT-VALUE}).")
     long skipTokens;
-    @Option(names = "--context", defaultValue = "128", paramLabel = "T", description = "Tokens per window, special tokens included (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--context", defaultValue = "" + Extraction.DEFAULT_CONTEXT, paramLabel = "T", description = "Tokens per window, special tokens included (default: ${DEFAULT-VALUE}).")
     int context;
-    @Option(names = "--batch", defaultValue = "32", paramLabel = "W", description = "Windows per model run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "" + Extraction.DEFAULT_BATCH, paramLabel = "W", description = "Windows per model run (default: ${DEFAULT-VALUE}).")
     int batch;
     @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|f16", description = "Element type of the .npy (default: ${DEFAULT-VALUE}).")
     String dtype;
@@ -72,13 +67,15 @@ final class ActivationsCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (model != null && tokenizer == null) throw new UserInputException("--model needs --tokenizer (the model's tokenizer.json)");
         if (model == null && tokenizer != null) throw new UserInputException("--tokenizer is for a --model of your own; the bundled model has its own");
-        byte[] modelBytes = model != null ? readFile(model) : BundledAssets.MODEL.readAll();
-        String modelName = model != null ? model.toString() : BundledAssets.MODEL_NAME + " " + BundledAssets.MODEL.describe();
+        Extraction.Transformer transformer = model != null
+                ? new Extraction.Transformer(readFile(model, "model"), model.toString(), readFile(tokenizer, "tokenizer"), tokenizer.toString())
+                : Extraction.Transformer.bundled();
         if (listLayers) {
-            printLayers(OnnxGraph.parse(modelBytes), spec.commandLine().getOut());
+            printLayers(ActivationModel.graph(transformer.onnx(), transformer.name()), spec.commandLine().getOut());
             return 0;
         }
         if (out == null) throw new UserInputException("--out ACTS.npy is required");
+        if (maxTokens != null) FlagChecks.atLeast("--max-tokens", maxTokens, 1);
         DType type = switch (dtype) {
             case "f32" -> DType.F32;
             case "f16" -> DType.F16;
@@ -86,34 +83,29 @@ final class ActivationsCommand implements Callable<Integer> {
         };
         if (text != null && corpusName != null) throw new UserInputException("--text and --corpus both name the text; give one");
         TextCorpus corpus = text != null ? TextCorpus.ofFiles(text) : TextCorpus.Bundled.parse(corpusName != null ? corpusName : "brown").open();
-        try (TextTokenizer tok = openTokenizer(); ActivationModel onnx = new ActivationModel(modelBytes, modelName, layers)) {
-            List<Path> outs = outputFiles(onnx.tensors().size());
-            err.println("activations: " + modelName + ", " + String.join(", ", onnx.tensors()) + ", from " + String.join(", ", corpus.sourceNames()));
-            err.println("activations: counting the text's tokens");
-            ProgressListener progress = new ProgressListener(err);
-            ActivationExtractor.Result result = ActivationExtractor.extract(
-                    new ActivationExtractor.Request(corpus, context, skipTokens, maxTokens, batch, type, outs), tok, onnx, progress);
-            progress.done();
-            List<Map<String, Object>> written = new ArrayList<>();
-            for (int t = 0; t < outs.size(); t++) {
-                ActivationSidecar sidecar = new ActivationSidecar(modelName, sha256(modelBytes),
-                        tokenizer != null ? tokenizer.toString() : BundledAssets.TOKENIZER.describe(), layers.isEmpty() ? null : layers.get(t),
-                        onnx.tensors().get(t), result.tokens(), result.dims()[t], type == DType.F32 ? "float32" : "float16", context, skipTokens,
-                        tok.prefix(), tok.suffix(), result.documents(), result.windows(), corpus.sourceNames());
-                sidecar.writeBeside(outs.get(t));
-                Map<String, Object> fields = JsonReport.mapper().convertValue(sidecar, new TypeReference<LinkedHashMap<String, Object>>() {});
-                fields.put("out", outs.get(t).toString());
-                written.add(fields);
-                err.printf("activations: %d tokens × %d → %s%n", result.tokens(), result.dims()[t], outs.get(t));
-            }
-            err.printf("activations: %.1f s (%.0f tok/s)%n", result.seconds(), result.tokensPerSecond());
-            if (json.enabled) {
-                JsonReport report = new JsonReport();
-                // One layer: the sidecar's keys at the top level; several: a list of them.
-                if (written.size() == 1) written.getFirst().forEach(report::put);
-                else report.put("layers", written);
-                report.put("seconds", result.seconds()).put("tokens_per_s", result.tokensPerSecond()).print(spec.commandLine().getOut());
-            }
+        List<Path> outs = outputFiles(Math.max(1, layers.size()));
+        DistinctPaths paths = new DistinctPaths().input("--model", model).input("--tokenizer", tokenizer);
+        if (text != null) text.forEach(t -> paths.input("--text", t));
+        outs.forEach(o -> paths.output("--out", o));
+        paths.check();
+        ExtractionProgress progress = new ExtractionProgress(err, "activations", transformer.name(), corpus.sourceNames());
+        Extraction.Result result = Extraction.run(new Extraction.Request(transformer, layers, corpus, context, skipTokens,
+                maxTokens != null ? maxTokens : ActivationExtractor.EVERY_TOKEN, batch, type, outs), progress);
+        progress.done();
+        List<Map<String, Object>> written = new ArrayList<>();
+        for (Extraction.Written w : result.files()) {
+            Map<String, Object> fields = JsonReport.mapper().convertValue(w.sidecar(), new TypeReference<LinkedHashMap<String, Object>>() {});
+            fields.put("out", w.out().toString());
+            written.add(fields);
+            err.printf("activations: %d tokens × %d → %s%n", w.sidecar().tokens(), w.sidecar().dim(), w.out());
+        }
+        err.printf("activations: %.1f s (%.0f tok/s)%n", result.seconds(), result.tokensPerSecond());
+        if (json.enabled) {
+            JsonReport report = new JsonReport();
+            // One layer: the sidecar's keys at the top level; several: a list of them.
+            if (written.size() == 1) written.getFirst().forEach(report::put);
+            else report.put("layers", written);
+            report.put("seconds", result.seconds()).put("tokens_per_s", result.tokensPerSecond()).print(spec.commandLine().getOut());
         }
         return 0;
     }
@@ -128,35 +120,9 @@ final class ActivationsCommand implements Callable<Integer> {
         return files;
     }
 
-    /** A progress line that starts once the number of rows is known. */
-    private static final class ProgressListener implements ActivationExtractor.Listener {
-        private final PrintWriter err;
-        private Progress progress;
-
-        ProgressListener(PrintWriter err) { this.err = err; }
-
-        @Override public void counted(long rows) { progress = new Progress(err, "activations", rows, "tok"); }
-
-        @Override public void written(long rows) { progress.status(rows, ""); }
-
-        void done() { progress.done(); }
-    }
-
-    private TextTokenizer openTokenizer() throws IOException {
-        if (tokenizer == null) {
-            try (InputStream in = BundledAssets.TOKENIZER.open()) {
-                return TextTokenizer.read(in, BundledAssets.TOKENIZER.describe());
-            }
-        }
-        if (!Files.isRegularFile(tokenizer)) throw new UserInputException(tokenizer + ": no such tokenizer file");
-        try (InputStream in = Files.newInputStream(tokenizer)) {
-            return TextTokenizer.read(in, tokenizer.toString());
-        }
-    }
-
-    private static byte[] readFile(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) throw new UserInputException(file + ": no such model file");
-        if (Files.size(file) >= Integer.MAX_VALUE) throw new UserInputException(file + ": models of 2 GiB or more (external data) are not supported");
+    private static byte[] readFile(Path file, String what) throws IOException {
+        if (!Files.isRegularFile(file)) throw new UserInputException(file + ": no such " + what + " file");
+        if (Files.size(file) >= Integer.MAX_VALUE) throw new UserInputException(file + ": " + what + "s of 2 GiB or more (external data) are not supported");
         return Files.readAllBytes(file);
     }
 
@@ -165,13 +131,5 @@ final class ActivationsCommand implements Callable<Integer> {
         out.println("modules (--layer NAME reads the module's output):");
         for (String module : LayerNames.modules(graph)) out.println("  " + module + "  -> " + LayerNames.resolve(graph, module));
         out.flush();
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -3,6 +3,9 @@ package dev.saestitch.cli;
 import dev.saestitch.api.Batches;
 import dev.saestitch.api.Comparison;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.CompareReport;
+import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.sae.Autoencoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,9 +49,10 @@ final class CompareCommand implements Callable<Integer> {
         if (!(threshold > 0 && threshold <= 1)) throw new UserInputException("--threshold must be in (0, 1], got " + threshold);
         if (rows < 1 || batch < 1) throw new UserInputException("--rows and --batch must be at least 1, got " + rows + " and " + batch);
         if (synthetic && dataOption.path() != null) throw new UserInputException("give --data FILE or --synthetic, not both");
+        dataOption.inputs(saes.inputs()).output("--report", reportDir).check();
         PrintWriter err = spec.commandLine().getErr();
-        try (SaePair pair = saes.load(); Backend backend = backendOption.open()) {
-            err.println("compare: SMALL " + pair.small() + ", LARGE " + pair.large() + "; " + backend.describe());
+        try (SaePair<Autoencoder> pair = saes.loadAny(); Backend backend = backendOption.open()) {
+            err.println("compare: SMALL " + pair.small() + ", LARGE " + pair.large() + "; " + backend.summary());
             Comparison comparison = Comparison.of(backend, pair.small(), pair.large(), threshold);
             String description = null;
             if (dataOption.path() != null || synthetic) {

@@ -1,5 +1,6 @@
 package dev.saestitch.cli;
 
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.Sae;
 import picocli.CommandLine.Command;
@@ -10,9 +11,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -35,9 +34,8 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        SaeFiles.Format target = parse(format);
-        if (Files.exists(out) && Files.exists(in) && Files.isSameFile(in, out))
-            throw new UserInputException(out + ": is the input itself; write the conversion to another directory");
+        SaeFiles.Format target = FormatOption.parse(format);
+        new DistinctPaths().input("IN", in).output("OUT", out).check();
         try (Sae sae = SaeFiles.load(in)) {
             SaeFiles.save(sae, out, target);
             new JsonReport().put("in", in.toString()).put("out", out.toString()).put("format", target.cliName())
@@ -45,10 +43,5 @@ final class ConvertCommand implements Callable<Integer> {
                     .print(spec.commandLine().getOut(), json.enabled);
         }
         return 0;
-    }
-
-    private static SaeFiles.Format parse(String name) {
-        for (SaeFiles.Format f : SaeFiles.Format.values()) if (f.cliName().equals(name.toLowerCase(Locale.ROOT))) return f;
-        throw new UserInputException("--format must be saelens or sparsify, got '" + name + "'");
     }
 }

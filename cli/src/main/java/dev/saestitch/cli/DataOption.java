@@ -46,6 +46,10 @@ final class DataOption {
             truthDirections = world.trueFeatures().directions(arena);
         } else if (truthFile != null && (truth != null || Files.isRegularFile(truthFile))) {
             truthDirections = Npy.open(truthFile, arena).readFiniteFloat32(arena);
+            if (truthDirections.rows() == 0) {
+                source.close();
+                throw new UserInputException(truthFile + ": holds no true features (0 rows)");
+            }
             if (truthDirections.cols() != source.dim()) {
                 source.close();
                 throw new UserInputException(truthFile + ": true features have dimension " + truthDirections.cols() + " but the data has " + source.dim());
@@ -72,6 +76,9 @@ final class DataOption {
         if (otherDIn != firstDIn)
             throw new UserInputException(other + ": d_in " + otherDIn + " differs from " + first + "'s " + firstDIn + "; " + need + " SAEs on the same activations");
     }
+
+    /** Adds --data and --truth to the paths a command reads. */
+    DistinctPaths inputs(DistinctPaths paths) { return paths.input("--data", data).input("--truth", truth); }
 
     /** The file the data came from, for messages. */
     Path path() { return data; }

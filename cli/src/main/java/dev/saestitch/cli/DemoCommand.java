@@ -1,6 +1,9 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.DemoReport;
+import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.cli.report.Scorecard;
 import dev.saestitch.io.DType;
 import dev.saestitch.io.Npy;
 import dev.saestitch.sae.Architecture;
@@ -91,17 +94,21 @@ final class DemoCommand implements Callable<Integer> {
                 k != null ? k : real ? REAL_K : SYNTHETIC_K, tokens != null ? tokens : real ? realTokens : SYNTHETIC_TOKENS, batch,
                 lr != null ? lr : real ? REAL_LR : SYNTHETIC_LR, l1 != null ? l1 : real ? Double.valueOf(REAL_L1) : null, deadTokens, seed,
                 real ? Long.valueOf(seed) : null, evalRows);
+        // Everything is checked before the first byte is written: each rung's training configuration and the world.
+        FlagChecks.atLeast("--eval-rows", evalRows, 1);
+        for (int width : widths) recipe.config(width, seed);
+        if (!real) SyntheticDefaults.world(dim, seed);
         PrintWriter err = spec.commandLine().getErr();
         Path data = out.resolve("data");
         JsonReport report;
         // The real demo's files come first: extracting them needs no backend.
-        RealDataDemo.Files files = real ? RealDataDemo.extract(spec, data, corpus, layer, realTokens, evalRows) : null;
+        RealDataDemo.Files files = real ? RealDataDemo.extract(err, data, corpus, layer, realTokens, evalRows) : null;
         try (Backend backend = backendOption.open(); DemoPipeline pipeline = new DemoPipeline(backend, recipe, out, err)) {
             report = real ? RealDataDemo.run(pipeline, files, corpus, realTokens, topkPair, backend, err) : synthetic(pipeline, recipe, backend, err);
         }
         report.put("report", out.resolve("report").toString());
         Scorecard scorecard = Scorecard.of(report.fields());
-        scorecard.write(out.resolve("report"));
+        scorecard.write(out.resolve("scorecard.json"));
         report.put("scorecard", scorecard.fields());
         PrintWriter stdout = spec.commandLine().getOut();
         if (json.enabled) report.print(stdout);
@@ -117,7 +124,7 @@ final class DemoCommand implements Callable<Integer> {
         SyntheticWorld world = new SyntheticWorld(SyntheticDefaults.world(dim, seed));
         try (Arena arena = Arena.ofShared()) {
             err.println("demo: " + world.describe());
-            err.println("demo: " + backend.describe());
+            err.println("demo: " + backend.summary());
             Matrix truth = world.trueFeatures().directions(arena);
             Path activations = writeWorld(world, truth);
             List<Map<String, Object>> ladder = pipeline.trainLadder(world, world, truth);

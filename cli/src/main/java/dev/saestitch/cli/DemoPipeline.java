@@ -7,6 +7,13 @@ import dev.saestitch.api.FrankensteinResult;
 import dev.saestitch.api.Stitching;
 import dev.saestitch.api.Training;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.CompareReport;
+import dev.saestitch.cli.report.EvaluationReport;
+import dev.saestitch.cli.report.FrankenReport;
+import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.cli.report.MatchReport;
+import dev.saestitch.cli.report.MatchSummary;
+import dev.saestitch.cli.report.StitchReport;
 import dev.saestitch.data.ActivationFiles;
 import dev.saestitch.data.ActivationSource;
 import dev.saestitch.dict.DictionaryComparison;
@@ -28,6 +35,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +62,17 @@ final class DemoPipeline implements AutoCloseable {
         Recipe with(Architecture arch, int k, double lr) {
             return new Recipe(arch, widths, k, tokens, batch, lr, l1, deadTokens, seed, dataSeed, evalRows);
         }
+
+        /** The training configuration of the rung of this width. */
+        TrainConfig config(int width, long seed) {
+            TrainConfig.Builder b = TrainConfig.builder(architecture, width).k(k).batchSize(batch).totalTokens(tokens)
+                    .lr(lr).deadTokens(deadTokens).seed(seed);
+            if (l1 != null) b.l1Coefficient(l1);
+            return b.build();
+        }
+
+        /** The data order of an SAE initialised with {@code seed}. */
+        long order(long seed) { return dataSeed != null ? dataSeed : seed; }
     }
 
     /** compare's, stitch's and frankenstein's default batch and stitch's default rows. */
@@ -87,51 +106,68 @@ final class DemoPipeline implements AutoCloseable {
     private Path saeDir(String name) { return out.resolve("saes").resolve(name); }
 
     /**
-     * Trains the ladder and the smallest width's second seed on {@code train}; returns each rung's
-     * metrics row, measured on {@code eval} (recovery columns where {@code truth} is known).
+     * Trains the ladder (one pass over {@code train}) and the smallest width's second seed (alone:
+     * it reads the data in its own seed's order); returns each rung's metrics row, measured on
+     * {@code eval} (recovery columns where {@code truth} is known).
      */
     List<Map<String, Object>> trainLadder(ActivationSource train, ActivationSource eval, Matrix truth) throws IOException {
+        List<TrainConfig> configs = Arrays.stream(recipe.widths()).mapToObj(w -> recipe.config(w, recipe.seed())).toList();
+        Map<TrainConfig, TrainingLog> logs = new LinkedHashMap<>();
+        List<Training.Result> runs = Training.ladder(backend, configs, train, recipe.seed(), Training.Checkpoints.NONE,
+                c -> logs.computeIfAbsent(c, x -> new TrainingLog(err, "demo " + ladderName(x.width()), null)));
+        logs.values().forEach(TrainingLog::done);
         List<Map<String, Object>> ladder = new ArrayList<>();
-        for (int width : recipe.widths()) ladder.add(train(ladderName(width), recipe, width, recipe.seed(), train, eval, truth));
-        train(secondSeedName(), recipe, recipe.widths()[0], recipe.seed() + 1, train, eval, truth);
+        try {
+            for (int i = 0; i < runs.size(); i++) ladder.add(keep(ladderName(recipe.widths()[i]), runs.get(i), recipe.seed(), eval, truth));
+        } finally {
+            for (Training.Result run : runs) run.sae().close();
+        }
+        long second = recipe.seed() + 1;
+        TrainingLog log = new TrainingLog(err, "demo " + secondSeedName(), null);
+        Training.Result run = Training.run(backend, recipe.config(recipe.widths()[0], second), train, recipe.order(second), Training.Checkpoints.NONE, log);
+        log.done();
+        try (Sae ignored = run.sae()) {
+            keep(secondSeedName(), run, recipe.order(second), eval, truth);
+        }
         return ladder;
     }
 
     /**
      * Two seeds of a TopK SAE of the smallest width with {@code k} active latents (the ladder's own
-     * budget, {@code lr}), so that seed sharing can be compared at equal l0 with the ladder's pair; returns their metrics rows.
+     * budget and data order, {@code lr}), trained in one pass, so that seed sharing can be compared at
+     * equal l0 with the ladder's pair; returns their metrics rows.
      */
     List<Map<String, Object>> trainTopKPair(int k, double lr, ActivationSource train, ActivationSource eval) throws IOException {
         Recipe topk = recipe.with(Architecture.TOPK, k, lr);
+        long order = recipe.order(recipe.seed());
+        List<TrainConfig> configs = List.of(topk.config(recipe.widths()[0], recipe.seed()), topk.config(recipe.widths()[0], recipe.seed() + 1));
+        Map<TrainConfig, TrainingLog> logs = new LinkedHashMap<>();
+        List<Training.Result> runs = Training.ladder(backend, configs, train, order, Training.Checkpoints.NONE,
+                c -> logs.computeIfAbsent(c, x -> new TrainingLog(err, "demo " + topkPairName(k, x.seed()), null)));
+        logs.values().forEach(TrainingLog::done);
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (long seed : new long[] {recipe.seed(), recipe.seed() + 1})
-            rows.add(train(topkPairName(k, seed), topk, recipe.widths()[0], seed, train, eval, null));
+        try {
+            for (int i = 0; i < runs.size(); i++) rows.add(keep(topkPairName(k, configs.get(i).seed()), runs.get(i), order, eval, null));
+        } finally {
+            for (Training.Result run : runs) run.sae().close();
+        }
         return rows;
     }
 
     /**
-     * Trains one SAE, saves it and keeps it in memory as its files hold it (input scale folded into
-     * the weights, as SAELens writes it), so every later step measures exactly the saved SAE.
+     * Saves a trained SAE and keeps it in memory as its files hold it (input scale folded into
+     * the weights, as SAELens writes it), so every later step measures exactly the saved SAE;
+     * returns its metrics row on the evaluation rows of {@code seed}.
      */
-    private Map<String, Object> train(String name, Recipe recipe, int width, long seed, ActivationSource train, ActivationSource eval, Matrix truth)
-            throws IOException {
-        TrainConfig.Builder b = TrainConfig.builder(recipe.architecture(), width).k(recipe.k()).batchSize(recipe.batch()).totalTokens(recipe.tokens())
-                .lr(recipe.lr()).deadTokens(recipe.deadTokens()).seed(seed);
-        if (recipe.l1() != null) b.l1Coefficient(recipe.l1());
-        TrainConfig cfg = b.build();
-        long order = recipe.dataSeed() != null ? recipe.dataSeed() : seed;
-        TrainingLog log = new TrainingLog(err, "demo " + name, null);
-        Training.Result run = Training.run(backend, cfg, train, order, Training.Checkpoints.NONE, log);
-        log.done();
-        try (Sae sae = run.sae()) {
-            SaeFiles.save(sae, saeDir(name));
-            Evaluation ev = Evaluations.of(backend, sae, eval, order, recipe.evalRows(), recipe.batch());
-            saes.put(name, SaeFiles.load(saeDir(name)));
-            return EvaluationReport.of(backend, ev, sae, truth)
-                    .put("sae", saeDir(name).toString())
-                    .put("seconds", run.seconds())
-                    .put("tokens_per_s", run.tokensPerSecond()).fields();
-        }
+    private Map<String, Object> keep(String name, Training.Result run, long seed, ActivationSource eval, Matrix truth) throws IOException {
+        Sae sae = run.sae();
+        SaeFiles.save(sae, saeDir(name));
+        Evaluation ev = Evaluations.of(backend, sae, eval, seed, recipe.evalRows(), recipe.batch());
+        saes.put(name, SaeFiles.load(saeDir(name)));
+        return EvaluationReport.of(backend, ev, sae, truth)
+                .put("sae", saeDir(name).toString())
+                .put("seconds", run.seconds())
+                .put("tokens_per_s", run.tokensPerSecond()).fields();
     }
 
     /** A compared and stitched pair: the comparison itself and the two commands' JSON objects. */
@@ -220,7 +256,7 @@ final class DemoPipeline implements AutoCloseable {
             progress.done();
             Path saved = saeDir("frankenstein");
             String format = SaeFiles.save(f.merge().result(), saved, Map.of());
-            JsonReport result = FrankenReport.json(backend, f, options, pathOf::get, data, saved, format);
+            JsonReport result = FrankenReport.json(backend, f, options, pathOf::get, data.description(), data.truth(), saved, format);
             FrankenReport.write(reports().resolve("frankenstein"), result, options);
             return result.fields();
         }

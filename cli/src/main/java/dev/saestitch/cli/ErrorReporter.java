@@ -1,40 +1,39 @@
 package dev.saestitch.cli;
 
+import dev.saestitch.input.InputProblem;
 import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileSystemException;
 
 /**
- * Turns an exception from a command into an exit code. Problems with the user's input (bad
- * files, bad values) are one line on stderr; anything else is a bug and keeps its stack trace.
+ * Turns an exception from a command into an exit code, as picocli's exit-code mapper, and reports
+ * it. Problems with the user's input ({@link InputProblem}: bad files, bad values, a backend that
+ * cannot run here) and failures of the file system on the user's paths ({@link IOException}, also
+ * wrapped in {@link UncheckedIOException}) are one line on stderr and exit 1; anything else (an
+ * {@link IllegalArgumentException} from inside the engine included) is a bug: its stack trace and exit 70.
  */
-final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
+final class ErrorReporter implements CommandLine.IExecutionExceptionHandler, CommandLine.IExitCodeExceptionMapper {
 
     static final int INPUT_ERROR = 1;
     static final int INTERNAL_ERROR = 70;
 
     @Override
-    public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
-        if (isUserError(ex)) {
-            cmd.getErr().println("saestitch " + cmd.getCommandName() + ": " + message(ex));
-            cmd.getErr().flush();
-            return INPUT_ERROR;
-        }
-        cmd.getErr().println("saestitch " + cmd.getCommandName() + ": internal error, please report it:");
-        ex.printStackTrace(cmd.getErr());
-        cmd.getErr().flush();
-        return INTERNAL_ERROR;
+    public int getExitCode(Throwable ex) {
+        return ex instanceof InputProblem || ex instanceof IOException || ex instanceof UncheckedIOException ? INPUT_ERROR : INTERNAL_ERROR;
     }
 
-    private static boolean isUserError(Throwable ex) {
-        return ex instanceof UserInputException
-                || ex instanceof IllegalArgumentException
-                || ex instanceof FileSystemException
-                || ex instanceof UncheckedIOException
-                || ex instanceof IOException
-                || ex.getClass().getSimpleName().endsWith("FileException");
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
+        int code = getExitCode(ex);
+        if (code == INPUT_ERROR) {
+            cmd.getErr().println("saestitch " + cmd.getCommandName() + ": " + message(ex));
+        } else {
+            cmd.getErr().println("saestitch " + cmd.getCommandName() + ": internal error, please report it:");
+            ex.printStackTrace(cmd.getErr());
+        }
+        cmd.getErr().flush();
+        return code;
     }
 
     private static String message(Throwable ex) {

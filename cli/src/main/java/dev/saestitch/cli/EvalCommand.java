@@ -2,6 +2,7 @@ package dev.saestitch.cli;
 
 import dev.saestitch.api.Evaluations;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.EvaluationReport;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.Autoencoder;
 import dev.saestitch.train.Evaluation;
@@ -37,13 +38,14 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (rows < 1) throw new UserInputException("--rows must be at least 1, got " + rows);
+        FlagChecks.atLeast("--rows", rows, 1);
+        FlagChecks.atLeast("--batch", batch, 1);
         try (Autoencoder sae = SaeFiles.loadAny(saeDir);
              Arena arena = Arena.ofShared();
              DataOption.Dataset data = dataOption.open(sae.dIn(), arena);
              Backend backend = backendOption.open()) {
             dataOption.checkInputDim(sae.dIn(), saeDir, data);
-            spec.commandLine().getErr().println("eval: " + sae + " on " + data.description() + "; " + backend.describe());
+            spec.commandLine().getErr().println("eval: " + sae + " on " + data.description() + "; " + backend.summary());
             Evaluation ev = Evaluations.of(backend, sae, data.source(), seed, rows, batch);
             EvaluationReport.of(backend, ev, sae, data.truth()).put("sae", saeDir.toString()).print(spec.commandLine().getOut(), json.enabled);
         }

@@ -1,6 +1,7 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.data.ActivationFiles;
 import dev.saestitch.data.ActivationSource;
 import dev.saestitch.io.SaeFiles;
@@ -53,6 +54,7 @@ final class ExploreCommand implements Callable<Integer> {
         if (top < 1 || quantiles < 0 || context < 0 || rows < 1 || batch < 1)
             throw new UserInputException("--top, --rows and --batch must be at least 1 and --quantiles, --context at least 0");
         if (!(threshold > 0 && threshold <= 1)) throw new UserInputException("--threshold must be in (0, 1], got " + threshold);
+        new DistinctPaths().input("SAE", saeDir).input("--compare", otherDir).input("--data", data).output("--out", out).check();
         PrintWriter err = spec.commandLine().getErr();
         try (Sae sae = SaeFiles.load(saeDir);
              Sae other = otherDir == null ? null : SaeFiles.load(otherDir);
@@ -61,7 +63,7 @@ final class ExploreCommand implements Callable<Integer> {
             SaeFiles.checkInputDim(sae.dIn(), saeDir, source.dim(), data);
             if (other != null) SaeFiles.checkInputDim(other.dIn(), otherDir, source.dim(), data);
             long n = Math.min(rows, source.rows());
-            err.println("explore: " + sae + (other == null ? "" : " against " + other) + " on " + source.describe() + "; " + backend.describe());
+            err.println("explore: " + sae + (other == null ? "" : " against " + other) + " on " + source.describe() + "; " + backend.summary());
             ExploreRun.Written site = new ExploreRun(top, quantiles, context, batch, threshold)
                     .write(backend, sae, saeDir, other, otherDir, source, data, n, out, err);
             JsonReport report = new JsonReport().put("sae", saeDir.toString()).put("out", out.toString()).put("index", site.index().toString())

@@ -2,6 +2,8 @@ package dev.saestitch.cli;
 
 import dev.saestitch.api.FrankensteinResult;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.FrankenReport;
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.franken.DecoderRetraining;
 import dev.saestitch.franken.Frankenstein;
 import dev.saestitch.franken.NormalEquations;
@@ -65,12 +67,21 @@ final class FrankenCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--report", paramLabel = "DIR", description = "Write summary.json, stages.csv and the mse-vs-F and mse-vs-l0 plots here.")
     Path report;
+    @Mixin FormatOption format;
     @Mixin JsonOption json;
 
     private final Map<Sae, Path> pathOf = new IdentityHashMap<>();
 
     @Override
     public Integer call() {
+        FlagChecks.atLeast("--eval-rows", evalRows, 1);
+        FlagChecks.atLeast("--batch", batch, 1);
+        if (format.name != null && out == null) throw new UserInputException("--format is the layout of the SAE written to --out DIR: give --out");
+        SaeFiles.checkCompositeFormat(format.asked(), out);
+        DistinctPaths paths = dataOption.inputs(new DistinctPaths()).input("BASE", base);
+        larger.forEach(p -> paths.input("LARGER", p));
+        plain.forEach(p -> paths.input("--plain", p));
+        paths.output("--out", out).output("--report", report).check();
         var options = new Frankenstein.Options(threshold, CompositeSae.BiasRule.parse(bias),
                 new DecoderRetraining.Options(DecoderRetraining.Method.parse(retrain), tokens, batch,
                         lr != null ? lr : DecoderRetraining.Options.DEFAULT_LR, NormalEquations.DEFAULT_RIDGE));
@@ -84,13 +95,13 @@ final class FrankenCommand implements Callable<Integer> {
             try (DataOption.Dataset data = dataOption.open(baseSae.dIn(), arena); Backend backend = backendOption.open()) {
                 for (Sae s : loaded) dataOption.checkInputDim(s.dIn(), pathOf.get(s), data);
                 err.println("frankenstein: " + loaded.size() + " SAEs on " + data.description());
-                err.println("frankenstein: " + backend.describe());
+                err.println("frankenstein: " + backend.summary());
                 Progress progress = new Progress(err, "frankenstein retrain", options.retrain().steps() * batch, "tok");
                 try (FrankensteinResult f = FrankensteinResult.build(backend, baseSae, largerSaes, loaded, data.source(), options, evalRows, batch, seed,
                         n -> progress.status(n, ""))) {
                     if (options.retrain().method() != DecoderRetraining.Method.NONE) progress.done();
-                    String format = out == null ? null : SaeFiles.save(f.merge().result(), out, Map.of());
-                    JsonReport result = FrankenReport.json(backend, f, options, s -> pathOf.get(s).toString(), data, out, format);
+                    String written = out == null ? null : SaeFiles.save(f.merge().result(), out, Map.of(), format.asked());
+                    JsonReport result = FrankenReport.json(backend, f, options, s -> pathOf.get(s).toString(), data.description(), data.truth(), out, written);
                     if (report != null) FrankenReport.write(report, result, options);
                     if (json.enabled) result.print(spec.commandLine().getOut());
                     else FrankenReport.printTable(spec.commandLine().getOut(), result);

@@ -2,6 +2,7 @@ package dev.saestitch.cli;
 
 import dev.saestitch.backend.Backend;
 import dev.saestitch.bindings.cuda.CudaLibraries;
+import dev.saestitch.cli.report.JsonReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;

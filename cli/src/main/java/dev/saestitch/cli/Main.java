@@ -20,15 +20,24 @@ public final class Main implements Runnable {
     @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
 
     public static void main(String[] args) {
+        // The engine's notes (a checkpoint recovered, a file system that cannot exchange folders) as one stderr line each, not java.util.logging's two.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null)
+            System.setProperty("java.util.logging.SimpleFormatter.format", "saestitch: %5$s%6$s%n");
         System.exit(commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args));
     }
 
     /** The configured command line, writing results to {@code out} and messages to {@code err} (tests drive it this way). */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Main());
+        return configured(new CommandLine(new Main()), out, err);
+    }
+
+    /** {@code cl} with saestitch's streams, error reports and exit codes. */
+    static CommandLine configured(CommandLine cl, PrintWriter out, PrintWriter err) {
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExecutionExceptionHandler(new ErrorReporter());
+        ErrorReporter errors = new ErrorReporter();
+        cl.setExecutionExceptionHandler(errors);
+        cl.setExitCodeExceptionMapper(errors);
         return cl;
     }
 }

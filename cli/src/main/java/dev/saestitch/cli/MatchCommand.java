@@ -1,6 +1,10 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.cli.report.MatchReport;
+import dev.saestitch.cli.report.MatchSummary;
+import dev.saestitch.io.CompositeSaeFiles;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.api.EncoderMetric;
 import dev.saestitch.data.ActivationFiles;
@@ -68,14 +72,23 @@ final class MatchCommand implements Callable<Integer> {
         if (kind == EncoderMetric.Kind.COVARIANCE && data == null) throw new UserInputException("--encoder-metric covariance needs --data ACTS");
         if (kind == EncoderMetric.Kind.WEIGHTS && data != null) throw new UserInputException("--data is read only with --encoder-metric covariance");
         if (rows < 2 || batch < 2) throw new UserInputException("--rows and --batch must be at least 2, got " + rows + " and " + batch);
+        DistinctPaths paths = new DistinctPaths();
+        saePaths.forEach(p -> paths.input("SAE", p));
+        if (data != null) paths.input("--data", data);
+        paths.output("--report", report).check();
         PrintWriter err = spec.commandLine().getErr();
         List<Sae> saes = new ArrayList<>();
         try (Backend backend = backendOption.open()) {
-            for (Path p : saePaths) saes.add(SaeFiles.load(p));
+            for (Path p : saePaths) {
+                // The encoder matching reads one W_enc per SAE; a composite keeps its encoder rows in its source SAEs.
+                if (CompositeSaeFiles.isComposite(p))
+                    throw new UserInputException(p + ": is a composite SAE; match needs one encoder matrix per SAE, and a composite's encoder rows are spread over its source SAEs");
+                saes.add(SaeFiles.load(p));
+            }
             for (int i = 1; i < saes.size(); i++)
                 DataOption.checkSameInput(saePaths.getFirst(), saes.getFirst().dIn(), saePaths.get(i), saes.get(i).dIn(), "matching needs");
             err.println("match: " + saes.size() + " SAEs (" + saes.stream().map(Sae::toString).distinct().reduce((a, b) -> a + ", " + b).orElseThrow()
-                    + "), " + saes.size() * (saes.size() - 1) / 2 + " pair(s); " + backend.describe());
+                    + "), " + saes.size() * (saes.size() - 1) / 2 + " pair(s); " + backend.summary());
             long started = System.nanoTime();
             EncoderMetric metric = EncoderMetric.WEIGHTS;
             if (kind == EncoderMetric.Kind.COVARIANCE)

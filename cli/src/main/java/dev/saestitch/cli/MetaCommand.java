@@ -2,6 +2,8 @@ package dev.saestitch.cli;
 
 import dev.saestitch.api.Training;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.cli.report.MetaReport;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.meta.DecoderRows;
 import dev.saestitch.meta.MetaComparison;
@@ -61,29 +63,32 @@ final class MetaCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--report", paramLabel = "DIR", description = "Report folder: summary.json and, with --compare, meta_max_cos_hist.png (default: DIR.report beside --out).")
     Path report;
+    @Mixin FormatOption format;
     @Mixin JsonOption json;
 
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         Path reportDir = report != null ? report : out.resolveSibling(out.getFileName() + ".report");
+        new DistinctPaths().input("SAE", saePath).input("--compare", compare).output("--out", out).output("--report", reportDir).check();
         try (Sae base = SaeFiles.load(saePath);
              Sae plain = compare == null ? null : SaeFiles.load(compare);
              DecoderRows rows = DecoderRows.of(base);
              Backend backend = backendOption.open()) {
             if (plain != null) DataOption.checkSameInput(saePath, base.dIn(), compare, plain.dIn(), "--compare needs");
             TrainConfig cfg = config(base.width());
+            format.checkHolds(cfg.architecture());
             err.println("meta: " + cfg.architecture().cliName() + " width " + cfg.width() + " k " + cfg.k() + " on " + rows.describe()
                     + (rows.zeroRows() > 0 ? " (" + rows.zeroRows() + " zero rows left at zero)" : ""));
             err.println(String.format("meta: %.0f epochs, batch %d, %d steps, lr %.3g; %s", (double) cfg.totalTokens() / base.width(),
-                    cfg.batchSize(), cfg.steps(), cfg.lr(), backend.describe()));
+                    cfg.batchSize(), cfg.steps(), cfg.lr(), backend.summary()));
             TrainingLog log = new TrainingLog(err, "meta", null);
             Training.Result run = Training.run(backend, cfg, rows, seed, Training.Checkpoints.NONE, log);
             log.done();
             try (Sae meta = run.sae()) {
                 meta.metadata().put("meta_sae_of", saePath.toString());
                 meta.metadata().put("meta_sae_inputs", "unit-norm decoder rows");
-                SaeFiles.save(meta, out);
+                SaeFiles.save(meta, out, format.plain());
                 RowReconstruction fit = RowReconstruction.of(backend, meta, rows);
                 JsonReport result = new JsonReport()
                         .put("sae", saePath.toString())

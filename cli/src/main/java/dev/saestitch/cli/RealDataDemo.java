@@ -3,12 +3,15 @@ package dev.saestitch.cli;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.DemoReport;
+import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.data.ActivationFiles;
 import dev.saestitch.data.ActivationSource;
+import dev.saestitch.io.DType;
 import dev.saestitch.extract.ActivationSidecar;
+import dev.saestitch.extract.Extraction;
 import dev.saestitch.extract.TextCorpus;
 import dev.saestitch.sae.Architecture;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -41,10 +44,10 @@ final class RealDataDemo {
     private RealDataDemo() {}
 
     /** Rows [0, tokens) and [tokens, tokens + evalRows) of {@code corpus} at {@code layer}, under {@code dir}. */
-    static Files extract(CommandSpec spec, Path dir, String corpus, String layer, long tokens, int evalRows) {
-        TextCorpus.Bundled.parse(corpus); // a misspelt --corpus is refused before anything runs
-        return new Files(extractRows(spec, dir.resolve("train.npy"), corpus, layer, 0, tokens),
-                extractRows(spec, dir.resolve("heldout.npy"), corpus, layer, tokens, evalRows));
+    static Files extract(PrintWriter err, Path dir, String corpus, String layer, long tokens, int evalRows) throws IOException {
+        TextCorpus.Bundled bundled = TextCorpus.Bundled.parse(corpus); // a misspelt --corpus is refused before anything runs
+        return new Files(extractRows(err, dir.resolve("train.npy"), bundled, layer, 0, tokens),
+                extractRows(err, dir.resolve("heldout.npy"), bundled, layer, tokens, evalRows));
     }
 
     /**
@@ -58,7 +61,7 @@ final class RealDataDemo {
         try (ActivationSource trainRows = ActivationFiles.open(files.train(), null);
              ActivationSource heldOutRows = ActivationFiles.open(files.heldOut(), null)) {
             err.println("demo: training on " + trainRows.describe() + "; metrics on " + heldOutRows.describe());
-            err.println("demo: " + backend.describe());
+            err.println("demo: " + backend.summary());
             ladder = pipeline.trainLadder(trainRows, heldOutRows, null);
             if (topkPair && pipeline.architecture() == Architecture.RELU) {
                 pairK = Math.max(1, (int) Math.round(((Number) ladder.getFirst().get("l0")).doubleValue()));
@@ -100,30 +103,36 @@ final class RealDataDemo {
     }
 
     /** FILE: rows [skip, skip + count) of the corpus's tokens at {@code layer}, extracted unless a matching file is there. */
-    private static Path extractRows(CommandSpec spec, Path file, String corpus, String layer, long skip, long count) {
-        if (matches(file, corpus, layer, skip, count)) {
-            spec.commandLine().getErr().println("demo: reusing " + file + " (its sidecar matches)");
+    private static Path extractRows(PrintWriter err, Path file, TextCorpus.Bundled corpus, String layer, long skip, long count) throws IOException {
+        if (matches(file, corpus.cliName(), layer, skip, count)) {
+            err.println("demo: reusing " + file + " (its sidecar matches)");
             return file;
         }
-        Subcommand.json(spec, "activations", "--out", file.toString(), "--layer", layer, "--corpus", corpus,
-                "--skip-tokens", Long.toString(skip), "--max-tokens", Long.toString(count), "--json");
+        Extraction.Transformer transformer = Extraction.Transformer.bundled();
+        TextCorpus text = corpus.open();
+        ExtractionProgress progress = new ExtractionProgress(err, "demo", transformer.name(), text.sourceNames());
+        Extraction.run(new Extraction.Request(transformer, List.of(layer), text, Extraction.DEFAULT_CONTEXT, skip, count,
+                Extraction.DEFAULT_BATCH, DType.F32, List.of(file)), progress);
+        progress.done();
         return file;
     }
 
-    /** True when FILE and its sidecar exist and describe these rows of this layer. */
+    /** True when FILE and its sidecar exist, were written together, and describe these rows of this layer. */
     private static boolean matches(Path file, String corpus, String layer, long skip, long count) {
-        Path sidecar = ActivationSidecar.pathFor(file);
-        if (!java.nio.file.Files.isRegularFile(file) || !java.nio.file.Files.isRegularFile(sidecar)) return false;
+        if (!java.nio.file.Files.isRegularFile(file)) return false;
         try {
-            JsonNode s = JsonReport.mapper().readTree(sidecar.toFile());
-            return s.path("layer").asText("").equals(layer) && s.path("skipped_tokens").asLong(-1) == skip
+            JsonNode s = ActivationSidecar.readBeside(file).orElse(null);
+            return s != null && s.path("layer").asText("").equals(layer) && s.path("skipped_tokens").asLong(-1) == skip
                     && s.path("tokens").asLong(-1) == count && s.path("sources").toString().contains(corpus);
-        } catch (IOException e) {
-            return false;
+        } catch (dev.saestitch.io.SaeFileException e) {
+            return false;   // a sidecar of other files, or none readable: extract again
         }
     }
 
+    /** The sidecar's description of the rows, for the report (its list of file fingerprints left out). */
     private static Map<String, Object> sidecar(Path file) throws IOException {
-        return JsonReport.mapper().readValue(ActivationSidecar.pathFor(file).toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
+        Map<String, Object> m = JsonReport.mapper().readValue(ActivationSidecar.pathFor(file).toFile(), new TypeReference<LinkedHashMap<String, Object>>() {});
+        m.remove(dev.saestitch.data.ActivationFileSet.FILES);
+        return m;
     }
 }

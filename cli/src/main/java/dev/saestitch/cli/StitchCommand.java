@@ -2,10 +2,13 @@ package dev.saestitch.cli;
 
 import dev.saestitch.api.Stitching;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.cli.report.StitchReport;
 import dev.saestitch.dict.StitchPath;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.CompositeSae.BiasRule;
+import dev.saestitch.sae.Sae;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,19 +62,22 @@ final class StitchCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--report", paramLabel = "DIR", description = "Write summary.json, path.csv and PNG plots into DIR.")
     Path reportDir;
+    @Mixin FormatOption format;
     @Mixin JsonOption json;
 
     @Override
     public Integer call() {
         validate();
+        dataOption.inputs(saes.inputs()).output("--out", out).output("--report", reportDir).check();
         Stitching.Options options = new Stitching.Options(Stitching.Order.parse(order), BiasRule.parse(bias), threshold, seed, rows, batch, dropOrphans);
         PrintWriter err = spec.commandLine().getErr();
-        try (SaePair pair = saes.load();
+        // The path's bias mixes each source SAE's own b_dec by Eq. 5 and the hybrid keeps each latent's source SAE: both need S and L as SAEs of their own.
+        try (SaePair<Sae> pair = saes.loadPlain("stitch needs plain SAEs (the path mixes each SAE's own decoder bias and the hybrid keeps each latent's source SAE); compare takes composites");
              Backend backend = backendOption.open();
              Arena arena = Arena.ofShared();
              DataOption.Dataset data = dataOption.open(pair.small().dIn(), arena)) {
             dataOption.checkInputDim(pair.small().dIn(), saes.smallDir, data);
-            err.println("stitch: SMALL " + pair.small() + ", LARGE " + pair.large() + " on " + data.description() + "; " + backend.describe());
+            err.println("stitch: SMALL " + pair.small() + ", LARGE " + pair.large() + " on " + data.description() + "; " + backend.summary());
             Stitching.Plan plan = Stitching.plan(backend, pair.small(), pair.large(), data.source(), options);
             Progress progress = new Progress(err, "stitch", plan.size(), "steps");
             Stitching.StitchResult path = plan.walk(step -> progress.advance(1));
@@ -93,9 +99,9 @@ final class StitchCommand implements Callable<Integer> {
         from.put("large", saes.largeDir.toString());
         from.put("step", step);
         from.put("bias", path.options().bias().cliName());
-        String format;
+        String written;
         try (CompositeSae hybrid = path.hybrid(step)) {
-            format = SaeFiles.save(hybrid, out, Map.of("saestitch_stitched_from", from));
+            written = SaeFiles.save(hybrid, out, Map.of("saestitch_stitched_from", from), format.asked());
         }
         StitchPath.Step at = path.steps().get(step);
         Map<String, Object> m = new LinkedHashMap<>();
@@ -104,7 +110,7 @@ final class StitchCommand implements Callable<Integer> {
         m.put("F", at.width());
         m.put("mse", at.mse());
         m.put("l0", at.l0());
-        m.put("format", format);
+        m.put("format", written);
         return m;
     }
 
@@ -116,6 +122,8 @@ final class StitchCommand implements Callable<Integer> {
             throw new UserInputException("stitch evaluates its path on activations: give --data FILE, or --synthetic for the built-in world");
         if (atStep != null && size != null) throw new UserInputException("give --at-step or --size, not both");
         if ((atStep != null || size != null) != (out != null)) throw new UserInputException("--at-step and --size export a hybrid: they go with --out DIR");
+        if (format.name != null && out == null) throw new UserInputException("--format is the layout of the hybrid written to --out DIR: give --out");
+        SaeFiles.checkCompositeFormat(format.asked(), out);
         if (atStep != null && atStep < 0) throw new UserInputException("--at-step must be at least 0, got " + atStep);
         if (size != null && size < 1) throw new UserInputException("--size must be at least 1, got " + size);
     }

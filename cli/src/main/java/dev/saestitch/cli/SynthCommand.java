@@ -1,5 +1,7 @@
 package dev.saestitch.cli;
 
+import dev.saestitch.cli.report.JsonReport;
+import dev.saestitch.input.MachineMemory;
 import dev.saestitch.io.DType;
 import dev.saestitch.io.Npy;
 import dev.saestitch.synth.SyntheticConfig;
@@ -11,7 +13,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -39,9 +44,11 @@ final class SynthCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (rows < 1) throw new UserInputException("--rows must be at least 1, got " + rows);
+        FlagChecks.atLeast("--rows", rows, 1);
         if (!out.getFileName().toString().endsWith(".npy")) throw new UserInputException(out + ": the output must be a .npy file");
         Path truthFile = truth != null ? truth : SyntheticDefaults.truthFileFor(out);
+        new DistinctPaths().output("--out", out).output("--truth", truthFile).check();
+        requireDiskSpace();
         SyntheticWorld world = new SyntheticWorld(SyntheticDefaults.world(dim, seed).withRows(rows));
         Progress progress = new Progress(spec.commandLine().getErr(), "synth", rows, "rows");
         Npy.write(out, rows, dim, float16 ? DType.F16 : DType.F32, (first, block) -> {
@@ -64,5 +71,22 @@ final class SynthCommand implements Callable<Integer> {
         else spec.commandLine().getOut().printf("wrote %d×%d activations to %s and %d true features to %s%n",
                 rows, dim, out, world.config().trueFeatureCount(), truthFile);
         return 0;
+    }
+
+    /** Refuses, before the first byte, activations that the file system holding --out has no room for. */
+    private void requireDiskSpace() {
+        double bytes = (double) rows * dim * (float16 ? 2 : 4);
+        Path folder = out.toAbsolutePath().getParent();
+        while (folder != null && !Files.isDirectory(folder)) folder = folder.getParent();
+        if (folder == null) return;
+        long free;
+        try {
+            free = Files.getFileStore(folder).getUsableSpace();
+        } catch (IOException e) {
+            throw new UncheckedIOException(folder + ": cannot tell its free space: " + e.getMessage(), e);
+        }
+        if (bytes > free)
+            throw new UserInputException(out + ": " + rows + " rows of " + dim + (float16 ? " float16" : " float32") + " values need "
+                    + MachineMemory.gib((long) Math.min(bytes, Long.MAX_VALUE)) + ", the file system holding " + folder + " has " + MachineMemory.gib(free) + " free");
     }
 }

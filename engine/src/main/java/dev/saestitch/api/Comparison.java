@@ -10,6 +10,7 @@ import dev.saestitch.dict.Families;
 import dev.saestitch.dict.LargeMaxCosines;
 import dev.saestitch.dict.LatentClasses;
 import dev.saestitch.dict.TileShape;
+import dev.saestitch.sae.Autoencoder;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.train.ShuffledFeed;
 
@@ -23,7 +24,8 @@ import java.util.function.LongConsumer;
 /**
  * A small SAE S against a large one L (SPEC §2): the weight-space comparison (classes, families,
  * max cosines both ways) and, when measured on activations, the one-pass addition scan and the
- * paper's Table 2.
+ * paper's Table 2. S and L may be plain or composite SAEs: the comparison reads decoder rows and
+ * applies each one's inference rule.
  *
  * @param threshold              θ: an L-latent is novel when its max cosine over S is below it
  * @param meanMaxCosSmallOverLarge mean over S-latents of their max cosine over L
@@ -42,7 +44,7 @@ public record Comparison(double threshold, DictionaryComparison dictionary, Late
     public record OnData(AdditionScan.Result scan, AdditionTable table2, Batches batches) {}
 
     /** The weight-space comparison of S and L at θ (no data). */
-    public static Comparison of(Backend backend, Sae small, Sae large, double threshold) {
+    public static Comparison of(Backend backend, Autoencoder small, Autoencoder large, double threshold) {
         DictionaryComparison cmp = DictionaryComparison.compare(backend, large.wDec(), small.wDec(), threshold,
                 TileShape.forBudget(TileShape.DEFAULT_BUDGET_BYTES, large.width(), small.width()));
         float[] back = cmp.maxCosine().maxOverA();   // per S-latent, its max cosine over L
@@ -61,7 +63,7 @@ public record Comparison(double threshold, DictionaryComparison dictionary, Late
      * This comparison measured on up to {@code rows} rows of {@code source} (read in {@code seed}'s
      * order, {@link Batches#of}); {@code progress} hears the rows done after each batch.
      */
-    public Comparison onData(Backend backend, Sae small, Sae large, ActivationSource source, long seed, long rows, int batch,
+    public Comparison onData(Backend backend, Autoencoder small, Autoencoder large, ActivationSource source, long seed, long rows, int batch,
                              LongConsumer progress) {
         Batches batches = Batches.of(rows, batch, source.rows());
         AdditionScan.Result scan = AdditionScan.run(backend, small, large, classes.novelMask(), new ShuffledFeed(source, seed),

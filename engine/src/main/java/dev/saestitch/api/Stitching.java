@@ -9,12 +9,13 @@ import dev.saestitch.dict.LatentCodes;
 import dev.saestitch.dict.StitchPath;
 import dev.saestitch.dict.StitchPlan;
 import dev.saestitch.dict.TileShape;
+import dev.saestitch.input.InputException;
 import dev.saestitch.metrics.ReconstructionMetrics;
-import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.CompositeSae.BiasRule;
+import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.Sae;
-import dev.saestitch.tensor.Matrix;
 import dev.saestitch.sae.SaeRunner;
+import dev.saestitch.tensor.Matrix;
 import dev.saestitch.train.ShuffledFeed;
 
 import java.lang.foreign.Arena;
@@ -37,7 +38,7 @@ public final class Stitching {
 
         public static Order parse(String s) {
             for (Order o : values()) if (o.cliName().equals(s.toLowerCase(Locale.ROOT))) return o;
-            throw new IllegalArgumentException("unknown --order '" + s + "' (expected random or delta)");
+            throw new InputException("unknown --order '" + s + "' (expected random or delta)");
         }
     }
 
@@ -143,7 +144,7 @@ public final class Stitching {
 
         /** The hybrid after {@code step} moves; the caller closes it. */
         public CompositeSae hybrid(int step) {
-            if (step < 0 || step > plan.size()) throw new IllegalArgumentException("step " + step + " is outside the path's 0.." + plan.size());
+            if (step < 0 || step > plan.size()) throw new InputException("step " + step + " is outside the path's 0.." + plan.size());
             return StitchPath.hybrid(small, large, plan.hybridAt(step), options.bias());
         }
     }

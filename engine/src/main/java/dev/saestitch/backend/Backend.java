@@ -23,6 +23,12 @@ public interface Backend extends AutoCloseable {
     /** One line saying what runs and why (BLAS library and threads, or the device). */
     String describe();
 
+    /**
+     * A short line for every command's stderr: the backend, its BLAS or device, and threads,
+     * without the reasons (why CUDA or BLAS is not available), which {@link #describe()} gives.
+     */
+    String summary();
+
     // ---- memory ----
 
     /** A zero-filled matrix in this backend's memory, owned by {@code arena}, which must be shared: backends work on several threads. */

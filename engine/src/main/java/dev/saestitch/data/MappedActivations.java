@@ -41,11 +41,25 @@ abstract class MappedActivations implements ActivationSource {
         if (out.cols() != dim) throw new IllegalArgumentException("a " + out.shape() + " batch for rows of dimension " + dim + " from " + describe());
         long n = rows();
         long rowBytes = (long) dim * Float.BYTES;
-        for (int i = 0; i < out.rows(); i++) {
-            long id = ids[from + i];
-            if (id < 0 || id >= n) throw new IndexOutOfBoundsException("row " + id + " of " + n + " in " + describe());
-            tensor.readRow(id, out.data(), i * rowBytes);
-            requireFinite(out.data(), i * rowBytes, id);
+        try {
+            for (int i = 0; i < out.rows(); i++) {
+                long id = ids[from + i];
+                if (id < 0 || id >= n) throw new IndexOutOfBoundsException("row " + id + " of " + n + " in " + describe());
+                tensor.readRow(id, out.data(), i * rowBytes);
+                requireFinite(out.data(), i * rowBytes, id);
+            }
+        } catch (InternalError e) {
+            // The JVM turns the SIGBUS of a mapped page that no longer exists into an InternalError ("a fault occurred in an unsafe memory access").
+            throw new SaeFileException(tensor.file(), "changed or was cut short while being read (" + sizeNow() + ", its tensor alone is "
+                    + tensor.bytes().byteSize() + " bytes); do not rewrite a file that a command is reading", e);
+        }
+    }
+
+    private String sizeNow() {
+        try {
+            return "now " + java.nio.file.Files.size(tensor.file()) + " bytes";
+        } catch (java.io.IOException e) {
+            return "now unreadable: " + e.getMessage();
         }
     }
 

@@ -15,9 +15,10 @@ import java.util.SortedMap;
 
 /**
  * Writes the {@link TokenProvenance} files of an activations file while the activations stream,
- * and commits them with it as one unit: the old provenance is deleted first, then the activations,
- * the vocabulary and last {@code NAME.tokens.npy} are put in place. A crash at any point leaves the
- * activations with their own provenance or with none, never with another file's.
+ * and commits them with it as one unit: the old sidecar and provenance are deleted first, then the
+ * activations, the vocabulary and last {@code NAME.tokens.npy} are put in place (the sidecar, with
+ * every file's fingerprint, comes after them: {@link ActivationFileSet}). A crash at any point
+ * leaves the activations with their own provenance or with none, never with another file's.
  */
 public final class ProvenanceWriter implements AutoCloseable {
 
@@ -41,6 +42,7 @@ public final class ProvenanceWriter implements AutoCloseable {
      */
     public void commitWith(Npy.Writer activationsWriter, SortedMap<Integer, String> vocabulary) {
         Path tokensFile = TokenProvenance.tokensFile(activations), vocabFile = TokenProvenance.vocabularyFile(activations);
+        ActivationFileSet.invalidate(activations);
         try {
             Files.deleteIfExists(tokensFile);
             Files.deleteIfExists(vocabFile);

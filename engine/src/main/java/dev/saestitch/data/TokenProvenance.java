@@ -48,19 +48,21 @@ public final class TokenProvenance implements AutoCloseable {
     }
 
     /** {@code NAME.tokens.npy} beside {@code NAME.npy}. */
-    public static Path tokensFile(Path activations) { return sibling(activations, ".tokens.npy"); }
+    public static Path tokensFile(Path activations) { return ActivationFileSet.sibling(activations, ".tokens.npy"); }
 
     /** {@code NAME.vocab.json} beside {@code NAME.npy}. */
-    public static Path vocabularyFile(Path activations) { return sibling(activations, ".vocab.json"); }
+    public static Path vocabularyFile(Path activations) { return ActivationFileSet.sibling(activations, ".vocab.json"); }
 
     /**
      * The provenance of {@code activations}, which has {@code expectedRows} rows, or empty when
      * none was written (files from before provenance, or from other tools). Files that are there
-     * but do not fit are an error naming them.
+     * but do not fit are an error naming them, and so are files that the sidecar beside them, when
+     * there is one, says were not written with them ({@link ActivationFileSet#verify}).
      */
     public static Optional<TokenProvenance> openBeside(Path activations, long expectedRows) {
         Path tokens = tokensFile(activations), vocab = vocabularyFile(activations);
         if (!Files.exists(tokens)) return Optional.empty();
+        verifySidecar(activations);
         Map<Integer, String> vocabulary = readVocabulary(vocab, tokens);
         Arena arena = Arena.ofShared();
         try {
@@ -101,6 +103,16 @@ public final class TokenProvenance implements AutoCloseable {
 
     @Override public void close() { arena.close(); }
 
+    private static void verifySidecar(Path activations) {
+        Path sidecar = ActivationFileSet.sidecar(activations);
+        if (!Files.isRegularFile(sidecar) || sidecar.equals(activations)) return;
+        try {
+            ActivationFileSet.verify(activations, JSON.readTree(sidecar.toFile()));
+        } catch (IOException e) {
+            throw new SaeFileException(sidecar, "sidecar is not readable JSON: " + e.getMessage(), e);
+        }
+    }
+
     private static Map<Integer, String> readVocabulary(Path vocab, Path tokens) {
         if (!Files.isRegularFile(vocab)) throw new SaeFileException(vocab, "missing beside " + tokens.getFileName());
         try {
@@ -113,12 +125,6 @@ public final class TokenProvenance implements AutoCloseable {
         } catch (IOException | NumberFormatException e) {
             throw new SaeFileException(vocab, "not a token vocabulary: " + e.getMessage(), e);
         }
-    }
-
-    private static Path sibling(Path activations, String suffix) {
-        String name = activations.getFileName().toString();
-        String base = name.endsWith(".npy") ? name.substring(0, name.length() - 4) : name;
-        return activations.resolveSibling(base + suffix);
     }
 
     @Override public String toString() { return rows.file() + " " + Arrays.toString(rows.shape()); }

@@ -2,12 +2,11 @@ package dev.saestitch.dict;
 
 import dev.saestitch.backend.Backend;
 import dev.saestitch.metrics.ReconstructionMetrics;
-import dev.saestitch.sae.CompositeSae;
-import dev.saestitch.sae.Sae;
+import dev.saestitch.sae.Autoencoder;
+import dev.saestitch.sae.InferenceRunner;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
 import dev.saestitch.train.BatchFeed;
-import dev.saestitch.sae.SaeRunner;
 
 import java.lang.foreign.Arena;
 import java.util.function.LongConsumer;
@@ -17,8 +16,8 @@ import java.util.function.LongConsumer;
  * Δmse of adding each L-latent alone to S ({@link DeltaMse}), the mse of S where novel latents
  * fire and where they do not ({@link ErrorWhereNovelFires}), and both SAEs' own mse and l0.
  * Per batch: S encodes and decodes (x̂_S in the data's units), r = x − x̂_S, L encodes with its
- * own encoder; L's decoder rows go to DeltaMse divided by L's input scale, so that f·W is in the
- * data's units like r.
+ * own inference rule; L's decoder rows go to DeltaMse in the data's units, so that f·W is in the
+ * data's units like r. Either SAE may be plain or composite (each has decoder rows and a rule).
  */
 public final class AdditionScan {
 
@@ -39,16 +38,16 @@ public final class AdditionScan {
      * @param novel    (F_L) per L-latent, whether it is novel ({@link LatentClasses#novelMask()})
      * @param progress told the number of rows after each batch
      */
-    public static Result run(Backend backend, Sae small, Sae large, boolean[] novel, BatchFeed feed, int batches, int batchSize, LongConsumer progress) {
+    public static Result run(Backend backend, Autoencoder small, Autoencoder large, boolean[] novel, BatchFeed feed, int batches, int batchSize, LongConsumer progress) {
         if (small.dIn() != large.dIn()) throw new IllegalArgumentException(small + " and " + large + " have different input dimensions");
         if (batches < 1 || batchSize < 1) throw new IllegalArgumentException("scan at least one batch of one row, got " + batches + " of " + batchSize);
         int d = small.dIn();
         ReconstructionMetrics smallMetrics = new ReconstructionMetrics(d), largeMetrics = new ReconstructionMetrics(d);
         try (Arena arena = Arena.ofShared();
-             SaeRunner runS = new SaeRunner(backend, small, batchSize);
-             SaeRunner runL = new SaeRunner(backend, large, batchSize)) {
+             InferenceRunner runS = small.runner(backend, batchSize);
+             InferenceRunner runL = large.runner(backend, batchSize)) {
             Matrix wL = backend.allocate(arena, large.width(), d);   // (F_L, D) in the data's units
-            backend.upload(CompositeSae.decoderInDataUnits(large, arena), wL);
+            backend.upload(large.decoderInDataUnits(arena), wL);
             Matrix x = Matrix.allocate(arena, batchSize, d), xHatS = Matrix.allocate(arena, batchSize, d), xHatL = Matrix.allocate(arena, batchSize, d);
             Matrix xDev = backend.allocate(arena, batchSize, d), residual = backend.allocate(arena, batchSize, d);
             try (DeltaMse delta = new DeltaMse(backend, wL, batchSize);

@@ -73,7 +73,7 @@ final class PerLatentSums implements AutoCloseable {
     /** out[j] += the number of rows where latent j is active. */
     void addCounts(SparseCodes codes, long[] out) {
         double[] batch = new double[latents];
-        addOverFiring(codes, onesBatch(codes.rows()), batch);
+        accumulate(s -> backend.sparseColumnCounts(codes, 1f, s), batch);   // one pass over the entries; float32 counts are exact up to 2^24 rows a batch
         for (int j = 0; j < latents; j++) out[j] += Math.round(batch[j]);
     }
 

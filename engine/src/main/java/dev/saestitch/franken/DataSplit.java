@@ -1,9 +1,10 @@
 package dev.saestitch.franken;
 
 import dev.saestitch.data.ActivationSource;
+import dev.saestitch.input.InputException;
+import dev.saestitch.sae.InferenceRunner;
 import dev.saestitch.train.BatchFeed;
 import dev.saestitch.train.Evaluation;
-import dev.saestitch.sae.InferenceRunner;
 import dev.saestitch.train.ShuffledFeed;
 
 /**
@@ -25,7 +26,7 @@ public record DataSplit(ActivationSource fit, ActivationSource heldOut, int eval
     public static DataSplit of(ActivationSource source, int evalRows, int evalBatch, long seed) {
         if (evalRows < 1 || evalBatch < 1) throw new IllegalArgumentException("evaluate at least one row in batches of at least one, got " + evalRows + " in " + evalBatch);
         long n = source.rows();
-        if (n < 2) throw new IllegalArgumentException(source.describe() + " has " + n + " rows: too few to hold some out for evaluation");
+        if (n < 2) throw new InputException(source.describe() + " has " + n + " rows: too few to hold some out for evaluation");
         long held = Math.max(1, Math.min(evalRows, n / 4));
         return new DataSplit(new RowRange(source, 0, n - held), new RowRange(source, n - held, held),
                 (int) Math.min(evalBatch, held), seed);

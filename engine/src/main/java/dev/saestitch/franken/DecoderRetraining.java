@@ -1,6 +1,7 @@
 package dev.saestitch.franken;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.input.InputException;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.CompositeSaeRunner;
 import dev.saestitch.tensor.Matrix;
@@ -38,7 +39,7 @@ public final class DecoderRetraining {
 
         public static Method parse(String s) {
             for (Method m : values()) if (m.cliName().equals(s.toLowerCase(Locale.ROOT))) return m;
-            throw new IllegalArgumentException("unknown retraining method '" + s + "' (expected adam, exact or none)");
+            throw new InputException("unknown retraining method '" + s + "' (expected adam, exact or none)");
         }
     }
 
@@ -61,11 +62,11 @@ public final class DecoderRetraining {
 
         public Options {
             if (method == null) throw new IllegalArgumentException("retraining method is required");
-            if (batchSize < 1) throw new IllegalArgumentException("retraining batch size must be at least 1, got " + batchSize);
+            if (batchSize < 1) throw new InputException("retraining batch size must be at least 1, got " + batchSize);
             if (method != Method.NONE && tokens < batchSize)
-                throw new IllegalArgumentException("retraining on " + tokens + " tokens is less than one batch of " + batchSize);
-            if (!(lr > 0 && Double.isFinite(lr))) throw new IllegalArgumentException("retraining learning rate must be positive, got " + lr);
-            if (!(ridge >= 0 && Double.isFinite(ridge))) throw new IllegalArgumentException("ridge must be finite and non-negative, got " + ridge);
+                throw new InputException("retraining on " + tokens + " tokens is less than one batch of " + batchSize);
+            if (!(lr > 0 && Double.isFinite(lr))) throw new InputException("retraining learning rate must be positive, got " + lr);
+            if (!(ridge >= 0 && Double.isFinite(ridge))) throw new InputException("ridge must be finite and non-negative, got " + ridge);
         }
 
         public long steps() { return tokens / batchSize; }

@@ -4,6 +4,7 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.dict.DictionaryComparison;
 import dev.saestitch.dict.LatentClasses;
 import dev.saestitch.dict.TileShape;
+import dev.saestitch.input.InputException;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
@@ -70,7 +71,7 @@ public final class FrankensteinMerge {
      * @param threshold θ in (0, 1], the papers' 0.7
      */
     public static FrankensteinMerge build(Backend backend, Sae base, List<Sae> larger, double threshold) {
-        if (!(threshold > 0 && threshold <= 1)) throw new IllegalArgumentException("cosine threshold must be in (0, 1], got " + threshold);
+        if (!(threshold > 0 && threshold <= 1)) throw new InputException("cosine threshold must be in (0, 1], got " + threshold);
         for (Sae s : larger)
             if (s.dIn() != base.dIn()) throw new IllegalArgumentException(s + " has d_in " + s.dIn() + " but the base " + base + " has " + base.dIn());
         List<Sae> byWidth = new ArrayList<>(larger);

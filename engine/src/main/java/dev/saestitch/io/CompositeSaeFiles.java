@@ -30,7 +30,8 @@ import java.util.Set;
  * express (a TopK source; see {@link CompositeSae#toJumpRelu()} for the others). Self-contained,
  * two files, so that {@link AtomicFiles#replaceDirectory} can write and replace it whole:
  * <ul>
- *   <li>{@code cfg.json}: {@code "architecture": "saestitch_composite"}, {@code d_in}, {@code d_sae}, and
+ *   <li>{@code cfg.json}: {@code "architecture": "saestitch_composite"}, {@code d_in}, {@code d_sae}, the
+ *       hook and model names ({@link CompositeSae#hookMetadata()}) and any other metadata given, and
  *       per source its architecture, k, d_sae, apply_b_dec_to_input, input_scale (unfolded), the
  *       indices of the latents taken, and the source's metadata;</li>
  *   <li>{@code composite.safetensors}: the composite's {@code W_dec [F, D]} and {@code b_dec [D]} in
@@ -65,13 +66,22 @@ public final class CompositeSaeFiles {
         }
     }
 
-    /** Writes {@code composite} into directory {@code dir} atomically, replacing a composite already there. */
-    public static void save(CompositeSae composite, Path dir) {
+    /**
+     * Writes {@code composite} into directory {@code dir} atomically, replacing a composite already
+     * there, with its hook metadata and {@code metadata} as top-level keys of cfg.json (a key of
+     * the layout's own, such as {@code d_in}, keeps the layout's value).
+     */
+    public static void save(CompositeSae composite, Path dir, Map<String, Object> metadata) {
         ObjectNode cfg = JSON.createObjectNode();
         cfg.put("architecture", ARCHITECTURE);
         cfg.put("format", FORMAT);
         cfg.put("d_in", composite.dIn());
         cfg.put("d_sae", composite.width());
+        Map<String, Object> extra = new LinkedHashMap<>(composite.hookMetadata());
+        extra.putAll(metadata);
+        extra.forEach((key, value) -> {
+            if (!key.equals("sources") && !cfg.has(key)) cfg.set(key, JSON.valueToTree(value));
+        });
         ArrayNode sources = cfg.putArray("sources");
         List<FloatTensor> tensors = new ArrayList<>(List.of(FloatTensor.matrix("W_dec", composite.wDec()), FloatTensor.vector("b_dec", composite.bDec())));
         for (int s = 0; s < composite.sources().size(); s++) {
@@ -117,6 +127,7 @@ public final class CompositeSaeFiles {
         JsonNode sourceList = cfg.path("sources");
         if (!sourceList.isArray() || sourceList.isEmpty()) throw new SaeFileException(cfgFile, "'sources' must be a non-empty list");
         List<CompositeSae.Source> sources = new ArrayList<>();
+        SaeFiles.requireFitsInMemory(weights);
         try (Arena arena = Arena.ofConfined()) {
             Safetensors file = Safetensors.open(weights, arena);
             for (int s = 0; s < sourceList.size(); s++) sources.add(readSource(cfgFile, file, arena, sourceList.get(s), s, d));

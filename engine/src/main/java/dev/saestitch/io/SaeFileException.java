@@ -1,5 +1,7 @@
 package dev.saestitch.io;
 
+import dev.saestitch.input.InputException;
+
 import java.nio.file.Path;
 
 /**
@@ -7,7 +9,7 @@ import java.nio.file.Path;
  * The message is always one line, {@code "<path>: <problem>"}, so a command line tool can print
  * it as it is.
  */
-public final class SaeFileException extends RuntimeException {
+public final class SaeFileException extends InputException {
 
     private final Path path;
 

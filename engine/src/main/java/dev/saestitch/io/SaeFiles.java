@@ -1,5 +1,7 @@
 package dev.saestitch.io;
 
+
+import dev.saestitch.input.MachineMemory;
 import dev.saestitch.sae.Autoencoder;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.Sae;
@@ -29,11 +31,34 @@ public final class SaeFiles {
             throw new SaeFileException(path, "is a file, not an SAE directory (one holding cfg.json and " + SaeLensFormat.WEIGHTS_FILE
                     + " or " + SparsifyFormat.WEIGHTS_FILE + ")");
         Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
-        if (Files.exists(dir.resolve(SaeLensFormat.WEIGHTS_FILE))) return SaeLensFormat.read(dir);
-        if (Files.exists(dir.resolve(SparsifyFormat.WEIGHTS_FILE))) return SparsifyFormat.read(dir);
+        if (Files.exists(dir.resolve(SaeLensFormat.WEIGHTS_FILE))) {
+            requireFitsInMemory(dir.resolve(SaeLensFormat.WEIGHTS_FILE));
+            return SaeLensFormat.read(dir);
+        }
+        if (Files.exists(dir.resolve(SparsifyFormat.WEIGHTS_FILE))) {
+            requireFitsInMemory(dir.resolve(SparsifyFormat.WEIGHTS_FILE));
+            return SparsifyFormat.read(dir);
+        }
         List<String> inside = saeSubdirectories(dir);
         throw new SaeFileException(dir, "holds neither " + SaeLensFormat.WEIGHTS_FILE + " (SAELens) nor " + SparsifyFormat.WEIGHTS_FILE
                 + " (sparsify)" + (inside.isEmpty() ? "" : "; it has SAE subdirectories " + SaeFileException.quote(inside) + ", pick one"));
+    }
+
+    /**
+     * Refuses a weights file larger than the machine's memory before reading it: the weights are
+     * copied into float32 matrices, at least as large as the file (twice as large from float16).
+     */
+    static void requireFitsInMemory(Path weights) {
+        long size;
+        try {
+            size = Files.size(weights);
+        } catch (IOException e) {
+            throw new SaeFileException(weights, "cannot read its size: " + e.getMessage(), e);
+        }
+        long total = MachineMemory.physical();
+        if (size > total)
+            throw new SaeFileException(weights, "is " + MachineMemory.gib(size) + ", more than this machine's " + MachineMemory.gib(total)
+                    + " of memory: the SAE cannot be loaded here");
     }
 
     /** The files of an SAE directory that stand for the directory when named instead of it. */
@@ -96,8 +121,23 @@ public final class SaeFiles {
      * {@link CompositeSaeFiles#ARCHITECTURE}.
      */
     public static String save(CompositeSae composite, Path dir, Map<String, Object> metadata) {
+        return save(composite, dir, metadata, null);
+    }
+
+    /**
+     * {@link #save(CompositeSae, Path, Map)} in the layout asked for: null decides as it does;
+     * SAELENS only when every source allows the exact JumpReLU export; SPARSIFY never (sparsify
+     * holds TopK SAEs, and a composite takes each TopK source's top-k inside that source).
+     *
+     * @throws SaeFileException naming {@code dir} and why, before anything is written
+     */
+    public static String save(CompositeSae composite, Path dir, Map<String, Object> metadata, Format format) {
+        checkCompositeFormat(format, dir);
+        if (format == Format.SAELENS && !composite.expressibleAsJumpRelu())
+            throw new SaeFileException(dir, "this SAE has a TopK source, whose top-k within its own latents SAELens cannot express;"
+                    + " save it without --format, in saestitch's composite format");
         if (!composite.expressibleAsJumpRelu()) {
-            CompositeSaeFiles.save(composite, dir);
+            CompositeSaeFiles.save(composite, dir, metadata);
             return CompositeSaeFiles.ARCHITECTURE;
         }
         try (Sae sae = composite.toJumpRelu()) {
@@ -105,6 +145,13 @@ public final class SaeFiles {
             save(sae, dir);
         }
         return SAELENS_JUMPRELU;
+    }
+
+    /** Refuses, before any work, a layout no composite SAE can be written in (sparsify: plain TopK SAEs only). */
+    public static void checkCompositeFormat(Format format, Path dir) {
+        if (format == Format.SPARSIFY)
+            throw new SaeFileException(dir, "a stitched or Frankenstein SAE cannot be written for sparsify, which holds plain TopK SAEs: save it"
+                    + " as SAELens (when its sources are ReLU, JumpReLU or BatchTopK) or without --format");
     }
 
     /** Fails unless activations of dimension {@code dataDim} (read from {@code dataPath}) fit the SAE of {@code dIn} loaded from {@code saePath}. */

@@ -23,12 +23,16 @@ public record Assignment(int[] colOfRow, int[] rowOfCol, double total, double[] 
      * {@code rowOfCol} outside [0, n) (padding) become −1. Copies the arrays, sums the entries.
      */
     static Assignment of(Matrix matrix, int[] colOfRow, int[] rowOfCol, double[] columnPrices) {
-        int n = matrix.rows();
+        return of(matrix.rows(), colOfRow, rowOfCol, columnPrices, matrix::get);
+    }
+
+    /** As {@link #of(Matrix, int[], int[], double[])} for n rows whose entries are {@code entry} (the total sums them). */
+    static Assignment of(int n, int[] colOfRow, int[] rowOfCol, double[] columnPrices, ExactEntries.Entry entry) {
         int[] cols = Arrays.copyOf(colOfRow, n);
-        int[] rows = new int[matrix.cols()];
+        int[] rows = new int[rowOfCol.length];
         for (int j = 0; j < rows.length; j++) rows[j] = rowOfCol[j] >= 0 && rowOfCol[j] < n ? rowOfCol[j] : -1;
         double total = 0;
-        for (int i = 0; i < n; i++) total += matrix.get(i, cols[i]);
+        for (int i = 0; i < n; i++) total += entry.at(i, cols[i]);
         return new Assignment(cols, rows, total, columnPrices.clone());
     }
 

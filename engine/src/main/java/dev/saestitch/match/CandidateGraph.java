@@ -84,6 +84,12 @@ final class CandidateGraph {
 
     int edges() { return col.length; }
 
+    /** Whether (i, j) is an edge. */
+    boolean hasEdge(int i, int j) {
+        for (int e = start[i]; e < start[i + 1]; e++) if (col[e] == j) return true;
+        return false;
+    }
+
     private static double[] priced(int i, int[] cols, float[] stored, EdgeCost price) {
         double[] w = new double[cols.length];
         for (int t = 0; t < w.length; t++) w[t] = price.of(i, cols[t], stored[t]);

@@ -13,16 +13,27 @@ import static dev.saestitch.tensor.Matrix.FLOAT;
  * maximising), in parallel over blocks of rows, each row copied once into a float32 buffer. The
  * matrix stays where it is: at n = 16384 it is 1 GiB, and a pass streams it once.
  */
-final class CostRows {
+final class CostRows implements Pricing {
 
     private static final int ROWS_PER_CHUNK = 64;
 
     private final Matrix matrix;
     private final boolean negate;
+    private final int[] ids;   // the assignment's row of each matrix row, null when they are the same
 
     CostRows(Matrix matrix, boolean maximise) {
+        this(matrix, maximise, null);
+    }
+
+    /**
+     * Some rows of the assignment matrix: row r of {@code matrix} is row {@code ids[r]} of the
+     * assignment, which is what {@link #offenders} reads of u and the graph, and ranks ties by.
+     */
+    CostRows(Matrix matrix, boolean maximise, int[] ids) {
+        if (ids != null && ids.length != matrix.rows()) throw new IllegalArgumentException(ids.length + " row ids for " + matrix.rows() + " rows");
         this.matrix = matrix;
         this.negate = maximise;
+        this.ids = ids;
     }
 
     float cost(int i, int j) {
@@ -39,21 +50,15 @@ final class CostRows {
         return eachRow(k, (sel, i) -> sel.pickLeast(i));
     }
 
-    /**
-     * For each row i, the (at most) k columns with the least reduced cost cost[i, j] − v_j among
-     * those below u_i that are not yet edges of row i in {@code graph}: the edges that show the
-     * prices (u, v) are not a feasible dual of the whole problem.
-     *
-     * @param v (m) column prices
-     * @param u (n) row duals
-     */
-    RowPicks offenders(int k, double[] v, double[] u, CandidateGraph graph) {
+    /** {@inheritDoc} Row r of the result is the matrix's row r (assignment row {@code ids[r]}). */
+    @Override
+    public RowPicks offenders(int k, double[] v, double[] u, CandidateGraph graph) {
         return eachRow(k, (sel, i) -> {
             if (leastReduced(sel.row, v) < u[i]) sel.pickLeastReduced(i, v, u[i], graph);
         });
     }
 
-    /** What to pick from row i, loaded in the selection's buffer. */
+    /** What to pick from assignment row i, loaded in the selection's buffer. */
     @FunctionalInterface
     private interface RowPick { void pick(Selection sel, int i); }
 
@@ -66,12 +71,12 @@ final class CostRows {
             throw new IllegalArgumentException("linear assignment reads the matrix on several threads: allocate it from Arena.ofShared(), not a confined arena");
         IntStream.range(0, chunks).parallel().forEach(chunk -> {
             Selection sel = new Selection(k, m);
-            for (int i = chunk * ROWS_PER_CHUNK, end = Math.min(n, i + ROWS_PER_CHUNK); i < end; i++) {
-                load(i, sel.row);
+            for (int r = chunk * ROWS_PER_CHUNK, end = Math.min(n, r + ROWS_PER_CHUNK); r < end; r++) {
+                load(r, sel.row);
                 sel.clear();
-                body.pick(sel, i);
-                cols[i] = sel.cols();
-                costs[i] = sel.costs();
+                body.pick(sel, ids == null ? r : ids[r]);
+                cols[r] = sel.cols();
+                costs[r] = sel.costs();
             }
         });
         return new RowPicks(cols, costs);

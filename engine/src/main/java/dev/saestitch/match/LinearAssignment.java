@@ -3,6 +3,8 @@ package dev.saestitch.match;
 import dev.saestitch.match.CandidateGraph.EdgeCost;
 import dev.saestitch.tensor.Matrix;
 
+import java.lang.foreign.Arena;
+
 /**
  * The dense linear assignment problem, solved exactly: every row of an (n, m) matrix, n ≤ m, gets
  * a distinct column so that the total cost is least (or the total similarity greatest).
@@ -93,58 +95,107 @@ public final class LinearAssignment {
         RowPicks best = costs.least(k);   // also checks that every entry is finite
         float[] diagonal = new float[n];
         for (int i = 0; i < n; i++) diagonal[i] = costs.cost(i, i);
-        CandidateGraph graph = CandidateGraph.of(m, best, diagonal, EdgeCost.STORED);
-        SparseShortestPaths paths = new SparseShortestPaths(graph);
-        paths.assignFreeRows();
-        Assignment found = settle(matrix, costs, graph, paths, k, budget, 0, EdgeCost.STORED);
-        if (found == null) {
+        SparseShortestPaths paths = sparseSolve(m, best, diagonal, costs, k, budget);
+        Assignment found;
+        if (paths != null) {
+            found = Assignment.of(matrix, paths.x, paths.y, paths.v);
+        } else {
             LOG.log(System.Logger.Level.INFO, "linear assignment of a {0} matrix: the candidate graph did not settle, solving it densely (LAPJV)", matrix.shape());
             found = DenseLapjv.solve(matrix, maximise);
         }
-        return exact == null ? found : refine(matrix, costs, found, k, budget, exact, maximise);
+        if (exact == null) return found;
+        float[] stored = new float[n];
+        for (int i = 0; i < n; i++) stored[i] = costs.cost(i, found.colOfRow()[i]);
+        SparseShortestPaths refined = refine(m, found.colOfRow(), found.columnPrices(), stored, costs, k, budget, exact, maximise);
+        if (refined == null)
+            LOG.log(System.Logger.Level.INFO, "linear assignment of a {0} matrix: the float64 refinement did not settle; keeping the float32 optimum", matrix.shape());
+        return refined == null ? found : Assignment.of(matrix, refined.x, refined.y, refined.v);
     }
 
-    /** The float64 optimum, from the float32 one {@code found}; {@code found} when the refinement outgrows the budget. */
-    private static Assignment refine(Matrix matrix, CostRows costs, Assignment found, int k, Budget budget, ExactEntries exact, boolean maximise) {
-        int n = matrix.rows(), m = matrix.cols();
-        EdgeCost price = maximise ? (i, j, stored) -> -exact.entry().at(i, j) : (i, j, stored) -> exact.entry().at(i, j);
-        int[] cols = found.colOfRow();
-        float[] stored = new float[n];
-        for (int i = 0; i < n; i++) stored[i] = costs.cost(i, cols[i]);
+    /**
+     * The assignment that maximises the total float64 cosine of the scan's rows to its columns,
+     * as {@link #solve(Matrix, Objective, ExactEntries)} finds it, without the whole matrix: the
+     * candidate graph is the scan's kept cosines, and pricing passes recompute only the rows
+     * those cannot vouch for. When the graph does not settle the matrix is made and solved as a matrix.
+     * The total is of the float64 cosines.
+     *
+     * @param exact the float64 cosines the scan's float32 ones approximate
+     */
+    static Assignment maximiseCosines(CosineScan scan, ExactEntries exact) {
+        return maximiseCosines(scan, exact, Budget.DEFAULT);
+    }
+
+    /** As {@link #maximiseCosines(CosineScan, ExactEntries)} within the budget given (0 rounds: the whole matrix unless the candidates settle at once). */
+    static Assignment maximiseCosines(CosineScan scan, ExactEntries exact, Budget budget) {
+        int n = scan.rows(), m = scan.cols(), k = Math.min(budget.candidates(), m);
+        ExactEntries.Entry cosine = exact.entry();
+        if (n == 0) return Assignment.of(n, new int[0], new int[m], new double[m], cosine);
+        SparseShortestPaths paths = sparseSolve(m, scan.candidates(), scan.diagonalCosts(), scan, k, budget);
+        SparseShortestPaths refined = null;
+        if (paths != null) {
+            float[] stored = new float[n];
+            for (int i = 0; i < n; i++) stored[i] = (float) paths.assignedCost(i);   // the float32 cost, as the graph holds it
+            refined = refine(m, paths.x.clone(), paths.v.clone(), stored, scan, k, budget, exact, true);
+            if (refined == null) LOG.log(System.Logger.Level.INFO, "linear assignment of {0} × {1} cosines: the float64 refinement did not settle", n, m);
+        }
+        LOG.log(System.Logger.Level.DEBUG, "linear assignment of {0} × {1} cosines: {2} rows recomputed by pricing passes", n, m, scan.recomputedRows());
+        if (refined != null) return Assignment.of(n, refined.x, refined.y, refined.v, cosine);
+        LOG.log(System.Logger.Level.INFO, "linear assignment of {0} × {1} cosines: the candidate graph did not settle, solving the whole matrix", n, m);
+        try (Arena arena = Arena.ofShared()) {   // the matrix's own solve, with its own budget and the dense solver behind it
+            Assignment dense = solve(scan.materialise(arena), Objective.MAXIMISE, exact);
+            return Assignment.of(n, dense.colOfRow(), dense.rowOfCol(), dense.columnPrices(), cosine);
+        }
+    }
+
+    /** The sparse solve from each row's best columns (and the diagonal); null when the budget runs out. */
+    private static SparseShortestPaths sparseSolve(int m, RowPicks best, float[] diagonal, Pricing pricing, int k, Budget budget) {
+        CandidateGraph graph = CandidateGraph.of(m, best, diagonal, EdgeCost.STORED);
+        SparseShortestPaths paths = new SparseShortestPaths(graph);
+        paths.assignFreeRows();
+        return settle(m, pricing, graph, paths, k, budget, 0, EdgeCost.STORED) ? paths : null;
+    }
+
+    /**
+     * The float64 optimum from the float32 one (columns {@code cols}, column prices {@code prices}),
+     * on a graph of float64 costs; null when the refinement outgrows the budget.
+     *
+     * @param stored (n) the float32 cost of each row's edge (i, cols[i])
+     */
+    private static SparseShortestPaths refine(int m, int[] cols, double[] prices, float[] stored, Pricing pricing, int k, Budget budget,
+                                              ExactEntries exact, boolean maximise) {
+        int n = cols.length;
+        EdgeCost price = maximise ? (i, j, s) -> -exact.entry().at(i, j) : (i, j, s) -> exact.entry().at(i, j);
         CandidateGraph graph = CandidateGraph.matching(m, cols, stored, price);
         SparseShortestPaths paths = new SparseShortestPaths(graph);
         // Square: the float32 prices are near-feasible, so the first pricing pass finds only near-ties.
         // Rectangular: a left-over column must keep price 0, which LAPJV's padded prices need not, so start from zero.
-        if (n == m) paths.warmStart(cols, found.columnPrices());
+        if (n == m) paths.warmStart(cols, prices);
         else paths.assignFreeRows();
-        Assignment refined = settle(matrix, costs, graph, paths, k, budget, exact.errorBound(), price);
-        if (refined == null)
-            LOG.log(System.Logger.Level.INFO, "linear assignment of a {0} matrix: the float64 refinement did not settle; keeping the float32 optimum", matrix.shape());
-        return refined == null ? found : refined;
+        return settle(m, pricing, graph, paths, k, budget, exact.errorBound(), price) ? paths : null;
     }
 
     /**
      * The pricing loop: prices the whole matrix against the sparse solution, adds the offending
      * edges (at most k per row, at their graph costs) and solves again, until the prices are a
-     * feasible dual of the whole problem (the optimum), or null when the budget runs out. Only rows
+     * feasible dual of the whole problem (the optimum, held by {@code paths}: true), or false when the budget runs out. Only rows
      * whose added edges really undercut their dual are freed: with a slack, most entries flagged
      * are near-ties that the graph's own costs clear.
      *
      * @param slack an entry may offend when its stored cost − slack − v_j &lt; u_i (the error bound
      *              of the stored costs when the graph holds float64 ones; 0 when it holds them)
      */
-    private static Assignment settle(Matrix matrix, CostRows costs, CandidateGraph graph, SparseShortestPaths paths, int k, Budget budget,
-                                     double slack, EdgeCost price) {
-        int n = matrix.rows();
+    private static boolean settle(int m, Pricing pricing, CandidateGraph graph, SparseShortestPaths paths, int k, Budget budget,
+                                  double slack, EdgeCost price) {
+        int n = graph.rows;
         for (int round = 0; ; round++) {
             double[] u = paths.rowDuals(), bound = u.clone();
             for (int i = 0; i < n; i++) bound[i] += slack;
-            RowPicks offenders = costs.offenders(k, paths.v, bound, graph);
-            if (offenders.count() == 0) return Assignment.of(matrix, paths.x, paths.y, paths.v);
+            RowPicks offenders = pricing.offenders(k, paths.v, bound, graph);
+            if (offenders.count() == 0) return true;
             if (round >= budget.rounds() || graph.edges() + offenders.count() > (long) budget.edgesPerRow() * n) {
-                LOG.log(System.Logger.Level.DEBUG, "linear assignment of a {0} matrix: {1} pricing rounds, {2} edges, {3} more wanted",
-                        matrix.shape(), round, graph.edges(), offenders.count());
-                return null;
+                LOG.log(System.Logger.Level.DEBUG, "linear assignment of {0} × {1}: {2} pricing rounds, {3} edges, {4} more wanted",
+                        n, m, round, graph.edges(), offenders.count());
+                return false;
             }
             graph = graph.plus(offenders, price);
             paths.setGraph(graph);
@@ -155,9 +206,9 @@ public final class LinearAssignment {
                 rowFull |= offenders.cols()[i].length == k;
             }
             // every entry that could offend is in the graph now (no row was capped at k) and none does: optimal
-            if (!anyUndercut && !rowFull) return Assignment.of(matrix, paths.x, paths.y, paths.v);
+            if (!anyUndercut && !rowFull) return true;
             if (!anyUndercut) continue;
-            if (n == matrix.cols()) {
+            if (n == m) {
                 for (int i = 0; i < n; i++) if (undercut[i]) paths.release(i);
             } else {
                 paths.reset();   // a column freed with a price below 0 could stay free: the rectangular optimum needs it at 0

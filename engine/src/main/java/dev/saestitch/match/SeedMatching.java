@@ -1,11 +1,10 @@
 package dev.saestitch.match;
 
 import dev.saestitch.backend.Backend;
-import dev.saestitch.match.LinearAssignment.Objective;
+import dev.saestitch.input.InputException;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
 
-import java.lang.foreign.Arena;
 
 /**
  * Matches the latents of two SAEs trained on the same activations (SPEC §4, after "Sparse
@@ -13,15 +12,23 @@ import java.lang.foreign.Arena;
  * are scaled to unit norm, and two linear assignments maximise the total decoder cosine
  * tr(Pᵀ D₁D₂ᵀ) and the total encoder cosine tr(Pᵀ E₁E₂ᵀ), exactly ({@link LinearAssignment}).
  *
- * <p>The cosine matrices are float32 from the backend's GEMM; the assignments are optimal for
+ * <p>The cosines are float32 from the backend's GEMM, scanned block by block for each row's best
+ * candidates ({@link CosineScan}: the (F_A, F_B) matrix is never kept); the assignments are optimal for
  * the float64 cosines ({@link ExactEntries}: near-ties that float32 cannot order, such as
  * near-duplicate latents, are decided in float64), and the matched cosines are float64, so that
- * the threshold decisions are exact. Each (F_A, F_B) matrix lives only while its assignment is solved (1 GiB at 16384²).
+ * the threshold decisions are exact.
  *
  * <p>SAEs of different widths: the narrower SAE's latents are all matched, each to a distinct
  * latent of the wider (a rectangular assignment); the wider SAE's surplus latents stay unmatched.
  */
 public final class SeedMatching {
+
+    /**
+     * Cosines kept per row as candidate edges. Fewer leave rows whose kept cosines cannot prove the
+     * duals feasible, each recomputed by the pricing pass: on MatchBench's seed-like pair at
+     * n = 4096, 32 left 823 and 480 rows (decoder, encoder), 64 left 3 and 3.
+     */
+    static final int KEPT_COSINES = 64;
 
     /** The paper's threshold on both matched cosines. */
     public static final double DEFAULT_THRESHOLD = 0.7;
@@ -30,7 +37,7 @@ public final class SeedMatching {
 
     /**
      * @param threshold cosine both matchings must reach for a latent to be shared, in (0, 1]
-     * @throws IllegalArgumentException when the SAEs read activations of different dimensions, or
+     * @throws InputException when the SAEs read activations of different dimensions, or
      *                                  their weights hold non-finite values
      */
     public static PairMatch match(Backend backend, Sae a, Sae b, double threshold) {
@@ -43,9 +50,9 @@ public final class SeedMatching {
      * into another metric (e.g. {@link PreActivationCorrelation}), whose cosines are then matched as the paper's are.
      */
     public static PairMatch match(Backend backend, Sae a, Sae b, Matrix encA, Matrix encB, double threshold) {
-        if (!(threshold > 0 && threshold <= 1)) throw new IllegalArgumentException("cosine threshold must be in (0, 1], got " + threshold);
+        if (!(threshold > 0 && threshold <= 1)) throw new InputException("cosine threshold must be in (0, 1], got " + threshold);
         if (a.dIn() != b.dIn())
-            throw new IllegalArgumentException("cannot match SAEs on different activations: d_in " + a.dIn() + " (" + a + ") vs " + b.dIn() + " (" + b + ")");
+            throw new InputException("cannot match SAEs on different activations: d_in " + a.dIn() + " (" + a + ") vs " + b.dIn() + " (" + b + ")");
         if (encA.rows() != a.width() || encB.rows() != b.width() || encA.cols() != encB.cols())
             throw new IllegalArgumentException("encoder rows of shape " + encA.shape() + " and " + encB.shape() + " for SAEs of " + a.width() + " and " + b.width() + " latents");
         Side decoder = Side.solve(backend, a.wDec(), b.wDec(), "decoder", true);
@@ -65,19 +72,17 @@ public final class SeedMatching {
      */
     private record Side(int[] partner, double[] cosine, float[] maxA, float[] maxB) {
 
-        /** @param a (F_A, D) rows; b (F_B, D); withMaxima: also the max cosines (one more pass over the matrix) */
+        /** @param a (F_A, D) rows; b (F_B, D); withMaxima: also the max cosines */
         static Side solve(Backend backend, Matrix a, Matrix b, String what, boolean withMaxima) {
             boolean aIsRows = a.rows() <= b.rows();   // the assignment's rows are the narrower side
-            Matrix rows = aIsRows ? a : b, cols = aIsRows ? b : a;
-            double[] rowNorms = norms(rows), colNorms = norms(cols);
-            ExactEntries exact = new ExactEntries((i, j) -> cosine(rows, i, rowNorms[i], cols, j, colNorms[j]),
-                    CosineMatrix.errorBound(backend, a.cols()));
+            UnitRows first = new UnitRows(a, what + " rows of the first SAE"), second = new UnitRows(b, what + " rows of the second SAE");
+            UnitRows rows = aIsRows ? first : second, cols = aIsRows ? second : first;
+            ExactEntries exact = new ExactEntries((i, j) -> rows.cosine(i, cols, j), CosineScan.errorBound(backend, a.cols()));
             int[] partner = new int[a.rows()];
             float[][] maxima = {null, null};
-            try (Arena arena = Arena.ofShared()) {
-                Matrix cos = CosineMatrix.compute(backend, arena, rows, cols, what);   // (F_rows, F_cols)
-                Assignment assignment = LinearAssignment.solve(cos, Objective.MAXIMISE, exact);
-                if (withMaxima) maxima = CosineMatrix.maxima(cos);
+            try (CosineScan scan = new CosineScan(backend, rows, cols, KEPT_COSINES)) {
+                Assignment assignment = LinearAssignment.maximiseCosines(scan, exact);
+                if (withMaxima) maxima = scan.maxima();
                 if (aIsRows) System.arraycopy(assignment.colOfRow(), 0, partner, 0, partner.length);
                 else System.arraycopy(assignment.rowOfCol(), 0, partner, 0, partner.length);
             }
@@ -85,23 +90,6 @@ public final class SeedMatching {
             for (int i = 0; i < cosine.length; i++)
                 cosine[i] = partner[i] < 0 ? Double.NaN : aIsRows ? exact.entry().at(i, partner[i]) : exact.entry().at(partner[i], i);
             return aIsRows ? new Side(partner, cosine, maxima[0], maxima[1]) : new Side(partner, cosine, maxima[1], maxima[0]);
-        }
-
-        private static double[] norms(Matrix m) {
-            double[] n = new double[m.rows()];
-            for (int r = 0; r < n.length; r++) n[r] = Math.sqrt(dot(m, r, m, r));
-            return n;
-        }
-
-        /** float64 cosine of rows i of a and j of b; 0 when either has zero norm. */
-        private static double cosine(Matrix a, int i, double normI, Matrix b, int j, double normJ) {
-            return normI == 0 || normJ == 0 ? 0 : dot(a, i, b, j) / (normI * normJ);
-        }
-
-        private static double dot(Matrix a, int i, Matrix b, int j) {
-            double s = 0;
-            for (int c = 0; c < a.cols(); c++) s += (double) a.get(i, c) * b.get(j, c);
-            return s;
         }
     }
 }

@@ -86,6 +86,9 @@ final class SparseShortestPaths {
         for (int i = 0; i < x.length; i++) if (x[i] < 0) augment(i);
     }
 
+    /** The graph's cost of row i's assigned edge. */
+    double assignedCost(int i) { return assigned[i]; }
+
     /** (n) the implicit row duals u_i = cost[i, x_i] − v_{x_i}; every row must be assigned. */
     double[] rowDuals() {
         double[] u = new double[x.length];

@@ -1,6 +1,7 @@
 package dev.saestitch.meta;
 
 import dev.saestitch.data.ActivationSource;
+import dev.saestitch.input.InputException;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.train.BatchFeed;
@@ -43,7 +44,7 @@ public final class DecoderRows implements ActivationSource {
         }
         if (zeros == source.rows()) {
             arena.close();
-            throw new IllegalArgumentException(description + ": every decoder row is zero");
+            throw new InputException(description + ": every decoder row is zero");
         }
         this.zeroRows = zeros;
         this.description = description;

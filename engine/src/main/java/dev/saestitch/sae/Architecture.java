@@ -1,5 +1,7 @@
 package dev.saestitch.sae;
 
+import dev.saestitch.input.InputException;
+
 import java.util.Locale;
 
 /** The activation rule of an SAE (SPEC §1). */
@@ -62,6 +64,6 @@ public enum Architecture {
 
     public static Architecture parse(String s) {
         for (Architecture a : values()) if (a.cliName().equals(s.toLowerCase(Locale.ROOT))) return a;
-        throw new IllegalArgumentException("unknown architecture '" + s + "' (expected relu, topk, batchtopk or jumprelu)");
+        throw new InputException("unknown architecture '" + s + "' (expected relu, topk, batchtopk or jumprelu)");
     }
 }

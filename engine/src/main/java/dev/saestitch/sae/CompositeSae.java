@@ -1,11 +1,13 @@
 package dev.saestitch.sae;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.input.InputException;
 import dev.saestitch.tensor.Matrix;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -66,7 +68,7 @@ public final class CompositeSae implements Autoencoder {
 
         public static BiasRule parse(String s) {
             for (BiasRule r : values()) if (r.cliName().equals(s.toLowerCase(Locale.ROOT))) return r;
-            throw new IllegalArgumentException("unknown decoder bias rule '" + s + "' (expected eq5 or keep)");
+            throw new InputException("unknown decoder bias rule '" + s + "' (expected eq5 or keep)");
         }
     }
 
@@ -167,6 +169,11 @@ public final class CompositeSae implements Autoencoder {
     public List<Source> sources() { return sources; }
     @Override public String architectureName() { return "composite"; }
     @Override public InferenceRunner runner(Backend backend, int maxBatch) { return new CompositeSaeRunner(backend, this, maxBatch); }
+    @Override public Matrix decoderInDataUnits(Arena arena) {
+        Matrix out = Matrix.allocate(arena, width(), dIn());
+        out.copyFrom(wDec);   // a composite's rows are in the data's units already
+        return out;
+    }
     public int dIn() { return wDec.cols(); }
     public int width() { return wDec.rows(); }
     /** (F, D) decoder rows in the data's units. */
@@ -218,9 +225,19 @@ public final class CompositeSae implements Autoencoder {
                 row++;
             }
         }
-        Map<String, Object> meta = sources.getFirst().sae().metadata();
+        out.metadata().putAll(hookMetadata());
+        return out;
+    }
+
+    /**
+     * Where the composite reads: the first source's model and hook names (and a SAELens 6.x
+     * {@code metadata} block), which every saved form of it carries, so that SAELens tools and
+     * loaders know the hook.
+     */
+    public Map<String, Object> hookMetadata() {
+        Map<String, Object> meta = sources.getFirst().sae().metadata(), out = new LinkedHashMap<>();
         for (String key : new String[] {"model_name", "hook_name", "hook_layer", "hook_head_index", "metadata"})
-            if (meta.containsKey(key)) out.metadata().put(key, meta.get(key));
+            if (meta.containsKey(key)) out.put(key, meta.get(key));
         return out;
     }
 

@@ -56,6 +56,7 @@ public final class Sae implements Autoencoder {
     public Architecture architecture() { return architecture; }
     @Override public String architectureName() { return architecture.cliName(); }
     @Override public InferenceRunner runner(Backend backend, int maxBatch) { return new SaeRunner(backend, this, maxBatch); }
+    @Override public Matrix decoderInDataUnits(Arena arena) { return CompositeSae.decoderInDataUnits(this, arena); }
     public int dIn() { return wDec.cols(); }
     public int width() { return wDec.rows(); }
     /** Active latents per row for TopK/BatchTopK, 0 for the others. */

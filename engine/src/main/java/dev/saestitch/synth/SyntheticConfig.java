@@ -1,8 +1,10 @@
 package dev.saestitch.synth;
 
+import dev.saestitch.input.InputException;
+
 /**
  * The recipe of a {@link SyntheticWorld} (SPEC §6). Every field is validated at construction; an
- * invalid one throws {@link IllegalArgumentException} naming the field and the value.
+ * invalid one throws {@link InputException} naming the field and the value (they come from flags).
  *
  * <p>Generative model of one row: {@code x = offset + Σ_{events} m_e · d_e + ε}, where each parent
  * fires independently with probability {@code parentFiringProbability} and then emits one of its
@@ -112,6 +114,6 @@ public record SyntheticConfig(
     public int trueFeatureCount() { return parents + parents * childrenPerParent + independents; }
 
     private static void require(boolean ok, String field, Object value, String rule) {
-        if (!ok) throw new IllegalArgumentException("synthetic config: " + field + " = " + value + " " + rule);
+        if (!ok) throw new InputException("synthetic config: " + field + " = " + value + " " + rule);
     }
 }

@@ -18,6 +18,18 @@ public interface BatchFeed {
     /** Where the stream stands, as a few numbers that {@link #seek} accepts. */
     long[] position();
 
-    /** Moves the stream to a position returned earlier by {@link #position()}. */
+    /**
+     * Moves the stream to a position returned earlier by {@link #position()}.
+     *
+     * @throws IllegalArgumentException for a position this stream cannot have (e.g. past the end of its data)
+     */
     void seek(long[] position);
+
+    /**
+     * The data and order this stream serves, recorded in checkpoints and compared on resume. A
+     * feed that cannot say (a test or benchmark feed) cannot be checkpointed.
+     */
+    default FeedIdentity identity() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no identity, so a run on it cannot be checkpointed");
+    }
 }

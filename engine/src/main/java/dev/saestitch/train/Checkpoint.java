@@ -28,7 +28,7 @@ final class Checkpoint {
 
     static final String TENSORS = "tensors.safetensors";
     static final String STATE = "state.json";
-    static final int FORMAT = 1;
+    static final int FORMAT = 2;   // 2: the data's identity (format 1 had none, so its data cannot be verified)
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -38,9 +38,10 @@ final class Checkpoint {
      * @param thresholdSum   BatchTopK: Σ of the smallest kept activation over the batches since the start step
      * @param thresholdCount the number of those batches
      * @param feedPosition   the feed's position after the last trained batch
+     * @param data           the data and order the run trains on ({@link BatchFeed#identity})
      */
     record State(int format, TrainConfig config, int dIn, long step, float inputScale,
-                 double thresholdSum, long thresholdCount, long[] feedPosition) {}
+                 double thresholdSum, long thresholdCount, long[] feedPosition, FeedIdentity data) {}
 
     /** A checkpoint read back: tensors in host memory owned by the caller's arena. */
     record Loaded(State state, Map<String, Matrix> tensors) {}
@@ -55,7 +56,8 @@ final class Checkpoint {
         });
     }
 
-    static Loaded read(Path dir, Arena arena) throws IOException {
+    /** The run's scalars alone (a group reads its input scale here before it reads each member's tensors). */
+    static State readState(Path dir) throws IOException {
         Path stateFile = dir.resolve(STATE);
         State state;
         try {
@@ -67,6 +69,11 @@ final class Checkpoint {
         }
         if (state.format() != FORMAT) throw new CheckpointException(stateFile, "format " + state.format() + ", this build reads format " + FORMAT);
         if (state.config() == null || state.feedPosition() == null) throw new CheckpointException(stateFile, "config or feed position missing");
+        return state;
+    }
+
+    static Loaded read(Path dir, Arena arena) throws IOException {
+        State state = readState(dir);
         Path tensorFile = dir.resolve(TENSORS);
         if (!Files.exists(tensorFile)) throw new CheckpointException(tensorFile, "missing");
         Safetensors file = Safetensors.open(tensorFile, arena);

@@ -33,70 +33,108 @@ public final class Trainer implements AutoCloseable {
 
     private final Backend backend;
     private final TrainConfig cfg;
-    private final BatchFeed feed;
+    private final BatchInput input;         // the scaled batch; shared with the other members of a group
+    private final boolean ownsInput;        // alone: this trainer reads each batch; in a group the group does
     private final int dIn;
     private final float inputScale;
     private final Schedule schedule;
     private final Arena arena = Arena.ofShared();
-    private final Matrix hostBatch;          // (B, D) host staging of the next batch
     private final ParameterSet weights, grads, adamM, adamV;
     private final Matrix sinceFired;        // (1, F) tokens since each latent last fired
     private final Matrix deadMask;          // (1, F) 1 where sinceFired ≥ deadTokens
     private final Objective objective;
+    private final DivergenceCheck divergence;
     private long step;
     private double thresholdSum;
     private long thresholdCount;
     private long windowCodes, windowSteps, windowStart;
 
-    private Trainer(Backend backend, TrainConfig cfg, BatchFeed feed, int dIn, float inputScale) {
+    private Trainer(Backend backend, TrainConfig cfg, BatchInput input, boolean ownsInput) {
         this.backend = backend;
         this.cfg = cfg;
-        this.feed = feed;
-        this.dIn = dIn;
-        this.inputScale = inputScale;
+        this.input = input;
+        this.ownsInput = ownsInput;
+        this.dIn = input.feed().dim();
+        this.inputScale = input.scale();
         this.schedule = Schedule.of(cfg);
         boolean theta = cfg.architecture().learnsThreshold();
         int f = cfg.width();
-        hostBatch = Matrix.allocate(arena, cfg.batchSize(), dIn);
         weights = ParameterSet.allocate(backend, arena, dIn, f, theta);
         grads = ParameterSet.allocate(backend, arena, dIn, f, theta);
         adamM = ParameterSet.allocate(backend, arena, dIn, f, theta);
         adamV = ParameterSet.allocate(backend, arena, dIn, f, theta);
         sinceFired = backend.allocate(arena, 1, f);
         deadMask = backend.allocate(arena, 1, f);
-        objective = new Objective(backend, cfg, dIn);
+        objective = new Objective(backend, cfg, dIn, input.scaled());
+        divergence = new DivergenceCheck(backend, cfg, dIn);
     }
 
     /** A fresh run: initial weights from the seed and the first batches of {@code feed} (see {@link Initializer}). */
     public static Trainer start(Backend backend, TrainConfig cfg, BatchFeed feed) {
-        try (Sae init = Initializer.initialise(cfg, feed)) {
-            Trainer t = new Trainer(backend, cfg, feed, init.dIn(), init.inputScale());
+        Initializer.Start start = Initializer.measure(cfg, feed);
+        return start(backend, cfg, start, new BatchInput(backend, feed, cfg.batchSize(), start.inputScale()), true);
+    }
+
+    /** A fresh run on a measured start, reading {@code input}; it closes the input when it owns it. */
+    static Trainer start(Backend backend, TrainConfig cfg, Initializer.Start start, BatchInput input, boolean ownsInput) {
+        try (Sae init = Initializer.weights(cfg, start)) {
+            Trainer t = new Trainer(backend, cfg, input, ownsInput);
             t.weights.uploadFrom(backend, init);
             return t;
         }
     }
 
-    /** Continues the run saved in {@code dir}; the feed is moved to the saved position. */
-    public static Trainer resume(Path dir, Backend backend, BatchFeed feed) throws IOException {
+    /**
+     * Continues the run saved in {@code dir}; the feed is moved to the saved position.
+     *
+     * @param requested the configuration this run asks for: the checkpoint must have been written with it
+     * @throws CheckpointException when the checkpoint is unreadable, or not of this run (other settings,
+     *                             other data or order, see {@link ResumeGuard}), or holds impossible state
+     */
+    public static Trainer resume(Path dir, Backend backend, BatchFeed feed, TrainConfig requested) throws IOException {
+        return resume(dir, backend, feed, requested, null);
+    }
+
+    /**
+     * As {@link #resume(Path, Backend, BatchFeed, TrainConfig)}, reading the batches of {@code shared}
+     * (a group's input, whose scale and batch size the checkpoint must have) when it is not null.
+     */
+    static Trainer resume(Path dir, Backend backend, BatchFeed feed, TrainConfig requested, BatchInput shared) throws IOException {
         try (Arena tmp = Arena.ofShared()) {
             Checkpoint.Loaded c = Checkpoint.read(dir, tmp);
             Checkpoint.State s = c.state();
-            Path stateFile = dir.resolve(Checkpoint.STATE);
+            Path stateFile = dir.resolve(Checkpoint.STATE), tensorFile = dir.resolve(Checkpoint.TENSORS);
             if (s.dIn() != feed.dim())
                 throw new CheckpointException(stateFile, "the run trained on dimension " + s.dIn() + " but the feed has dimension " + feed.dim());
-            Trainer t = new Trainer(backend, s.config(), feed, s.dIn(), s.inputScale());
-            for (Map.Entry<String, Matrix> e : t.tensors().entrySet()) {
-                Matrix saved = c.tensors().get(e.getKey());
-                Path tensorFile = dir.resolve(Checkpoint.TENSORS);
-                if (saved == null) throw new CheckpointException(tensorFile, "tensor '" + e.getKey() + "' is missing");
-                if (saved.rows() != e.getValue().rows() || saved.cols() != e.getValue().cols())
-                    throw new CheckpointException(tensorFile, "tensor '" + e.getKey() + "' has shape " + saved.shape() + ", expected " + e.getValue().shape());
-                backend.upload(saved, e.getValue());
+            ResumeGuard.check(stateFile, s, requested, feed.identity());
+            ResumeGuard.requireFinite(tensorFile, c.tensors());
+            try {
+                feed.seek(s.feedPosition());
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException(stateFile, "feed position " + java.util.Arrays.toString(s.feedPosition()) + " does not fit the data: " + e.getMessage());
+            }
+            if (shared != null && (Float.floatToIntBits(s.inputScale()) != Float.floatToIntBits(shared.scale())
+                    || s.config().batchSize() != shared.scaled().rows()))
+                throw new CheckpointException(stateFile, "input scale " + s.inputScale() + " and batch " + s.config().batchSize()
+                        + " differ from the group's (" + shared.scale() + ", " + shared.scaled().rows() + ")");
+            BatchInput input = shared != null ? shared : new BatchInput(backend, feed, s.config().batchSize(), s.inputScale());
+            Trainer t = new Trainer(backend, s.config(), input, shared == null);
+            try {
+                for (Map.Entry<String, Matrix> e : t.tensors().entrySet()) {
+                    Matrix saved = c.tensors().get(e.getKey());
+                    if (saved == null) throw new CheckpointException(tensorFile, "tensor '" + e.getKey() + "' is missing");
+                    if (saved.rows() != e.getValue().rows() || saved.cols() != e.getValue().cols())
+                        throw new CheckpointException(tensorFile, "tensor '" + e.getKey() + "' has shape " + saved.shape() + ", expected " + e.getValue().shape());
+                    backend.upload(saved, e.getValue());
+                }
+            } catch (CheckpointException e) {
+                t.close();
+                throw e;
             }
             t.step = s.step();
+            t.divergence.checkpointed(dir, s.step());
             t.thresholdSum = s.thresholdSum();
             t.thresholdCount = s.thresholdCount();
-            feed.seek(s.feedPosition());
             return t;
         }
     }
@@ -111,15 +149,35 @@ public final class Trainer implements AutoCloseable {
 
     /** Runs up to {@code maxSteps} more steps (fewer at the end of the run), reporting to {@code listener} (may be null). */
     public void run(long maxSteps, ProgressListener listener) {
-        // Remaining steps first: step + maxSteps would overflow for "run everything" (Long.MAX_VALUE).
-        long end = step + Math.min(cfg.steps() - step, Math.max(0, maxSteps));
+        long end = endAfter(maxSteps);
         while (step < end) {
-            boolean report = (step + 1) % cfg.logEvery() == 0 || step + 1 == cfg.steps();
-            StepStats stats = trainStep(report);
-            if (report) {
-                TrainProgress p = progress(stats);
-                if (listener != null) listener.onProgress(p);
-            }
+            markWindow();
+            input.next();
+            advance(end, listener);
+        }
+    }
+
+    /** Starts the throughput window of the next report when none is open; called before the batch is read, so reading counts. */
+    void markWindow() {
+        if (windowSteps == 0) windowStart = System.nanoTime();
+    }
+
+    /** The step a call of {@code maxSteps} more ends at (fewer at the end of the run). */
+    long endAfter(long maxSteps) {
+        // Remaining steps first: step + maxSteps would overflow for "run everything" (Long.MAX_VALUE).
+        return step + Math.min(cfg.steps() - step, Math.max(0, maxSteps));
+    }
+
+    /** One step on the batch now in the input, in a call that ends at step {@code end}. */
+    void advance(long end, ProgressListener listener) {
+        boolean report = (step + 1) % cfg.logEvery() == 0 || step + 1 == cfg.steps();
+        // The last step of a call is measured too: a checkpoint may follow it, and must not save a diverged run.
+        boolean check = report || step + 1 == end;
+        StepStats stats = trainStep(check);
+        if (check) divergence.require(weights, step, stats);
+        if (report) {
+            TrainProgress p = progress(stats);
+            if (listener != null) listener.onProgress(p);
         }
     }
 
@@ -127,10 +185,7 @@ public final class Trainer implements AutoCloseable {
     public void runToEnd(ProgressListener listener) { run(cfg.steps() - step, listener); }
 
     private StepStats trainStep(boolean measure) {
-        if (windowSteps == 0) windowStart = System.nanoTime();
-        feed.next(hostBatch);
-        backend.upload(hostBatch, objective.input());
-        objective.forward(weights, inputScale);
+        objective.forward(weights);
         // As dictionary_learning: the counters include this batch before the aux-k mask is taken.
         backend.updateSinceFired(objective.codes(), cfg.batchSize(), sinceFired);
         Matrix dead = null;
@@ -183,6 +238,7 @@ public final class Trainer implements AutoCloseable {
      * @throws IllegalStateException for BatchTopK before any batch entered the threshold estimate
      */
     public Sae result() {
+        divergence.require(weights, step);
         Sae sae = new Sae(cfg.architecture(), dIn, cfg.width(), cfg.k(), cfg.centreInput());
         sae.setInputScale(inputScale);
         weights.downloadInto(backend, sae);
@@ -198,8 +254,13 @@ public final class Trainer implements AutoCloseable {
         return sae;
     }
 
-    /** Saves the run to {@code dir} (atomically, see {@link Checkpoint}). */
+    /**
+     * Saves the run to {@code dir} (atomically, see {@link Checkpoint}).
+     *
+     * @throws TrainingDivergedException when the weights are no longer finite; {@code dir} is left as it was
+     */
     public void checkpoint(Path dir) {
+        divergence.require(weights, step);
         try (Arena tmp = Arena.ofConfined()) {
             Map<String, Matrix> host = new LinkedHashMap<>();
             for (Map.Entry<String, Matrix> e : tensors().entrySet()) {
@@ -208,8 +269,9 @@ public final class Trainer implements AutoCloseable {
                 host.put(e.getKey(), h);
             }
             Checkpoint.write(dir, new Checkpoint.State(Checkpoint.FORMAT, cfg, dIn, step, inputScale,
-                    thresholdSum, thresholdCount, feed.position()), host);
+                    thresholdSum, thresholdCount, input.position(), input.identity()), host);
         }
+        divergence.checkpointed(dir, step);
     }
 
     /** Every backend matrix a checkpoint holds, by name. */
@@ -224,6 +286,7 @@ public final class Trainer implements AutoCloseable {
 
     @Override public void close() {
         objective.close();
+        if (ownsInput) input.close();
         arena.close();
     }
 }

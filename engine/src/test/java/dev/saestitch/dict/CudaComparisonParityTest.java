@@ -6,6 +6,7 @@ import dev.saestitch.backend.cpu.JavaGemm;
 import dev.saestitch.backend.cuda.CudaBackend;
 import dev.saestitch.backend.cuda.GemmPrecision;
 import dev.saestitch.tensor.Matrix;
+import dev.saestitch.testkit.Vectors;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -44,9 +45,9 @@ class CudaComparisonParityTest {
             Random rnd = new Random(77);
             Matrix small = TestData.randomRows(arena, rnd, FS, D), large = TestData.randomRows(arena, rnd, FL, D);
             for (int l = 0; l < 100; l++) {
-                double[] parent = TestData.unit(TestData.row(small, l % FS));
+                double[] parent = Vectors.unit(Vectors.row(small, l % FS));
                 double cos = l % 3 == 0 ? THETA + (rnd.nextBoolean() ? 1e-4 : -1e-4) : THETA - 0.2 + 0.4 * rnd.nextDouble();
-                TestData.setRow(large, l, TestData.scaled(TestData.atCosine(rnd, parent, Math.min(cos, 0.999)), 0.1 + rnd.nextDouble()));
+                Vectors.setRow(large, l, Vectors.scaled(TestData.atCosine(rnd, parent, Math.min(cos, 0.999)), 0.1 + rnd.nextDouble()));
             }
             TileShape tile = new TileShape(32, 24);  // several tiles that do not divide the sizes
             DictionaryComparison onCpu = DictionaryComparison.compare(cpu, large, small, THETA, tile);

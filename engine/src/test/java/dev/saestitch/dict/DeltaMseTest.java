@@ -5,6 +5,7 @@ import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
+import dev.saestitch.testkit.Vectors;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -103,7 +104,7 @@ class DeltaMseTest {
                         for (int j = 0; j < FL; j++) {
                             double f = code(bt.codes(), r, j);
                             if (f == 0) continue;
-                            double[] wj = TestData.row(w, j);
+                            double[] wj = Vectors.row(w, j);
                             refDelta[j] += sse(bt.x(), bt.xHat(), r, f, wj) - base;
                             double dot = 0, nn = 0;
                             for (int c = 0; c < D; c++) {

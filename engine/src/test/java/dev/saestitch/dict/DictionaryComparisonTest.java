@@ -4,6 +4,7 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
 import dev.saestitch.tensor.Matrix;
+import dev.saestitch.testkit.Vectors;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -36,31 +37,31 @@ class DictionaryComparisonTest {
         Matrix small = TestData.randomRows(arena, rnd, FS, D), large = TestData.randomRows(arena, rnd, FL, D);
         int l = 0;
         for (int p = 0; p < 20; p++) {
-            double[] parent = TestData.unit(TestData.row(small, p));
+            double[] parent = Vectors.unit(Vectors.row(small, p));
             for (int c = 0, n = 1 + rnd.nextInt(3); c < n && l < 70; c++) {
                 double cos = switch (l % 4) {
                     case 0 -> theta + (rnd.nextBoolean() ? 1e-5 : -1e-5);
                     case 1 -> theta + (rnd.nextBoolean() ? 3e-4 : -3e-4);
                     default -> Math.min(0.999, theta - 0.15 + 0.4 * rnd.nextDouble());
                 };
-                TestData.setRow(large, l++, TestData.scaled(TestData.atCosine(rnd, parent, cos), 0.05 + rnd.nextDouble()));
+                Vectors.setRow(large, l++, Vectors.scaled(TestData.atCosine(rnd, parent, cos), 0.05 + rnd.nextDouble()));
             }
         }
         for (int k = 0; k < 4; k++) {   // bridges: S-latents 21+2k, 22+2k at cosine 0.5, joined by their sum (cosine √0.75 with both)
-            double[] u = TestData.unit(TestData.row(small, 21 + 2 * k)), v = TestData.atCosine(rnd, u, 0.5);
-            TestData.setRow(small, 22 + 2 * k, v);
+            double[] u = Vectors.unit(Vectors.row(small, 21 + 2 * k)), v = TestData.atCosine(rnd, u, 0.5);
+            Vectors.setRow(small, 22 + 2 * k, v);
             double[] sum = new double[D];
             for (int c = 0; c < D; c++) sum[c] = u[c] + v[c];
-            TestData.setRow(large, l++, sum);
+            Vectors.setRow(large, l++, sum);
         }
-        TestData.setRow(small, 40, new double[D]);
-        TestData.setRow(large, 95, new double[D]);
+        Vectors.setRow(small, 40, new double[D]);
+        Vectors.setRow(large, 95, new double[D]);
         double[] e0 = new double[D], tie = new double[D];
         e0[0] = 2;
         tie[0] = 3 * 0.25;
         tie[1] = 4 * 0.25;
-        TestData.setRow(small, 39, e0);
-        TestData.setRow(large, EXACT_TIE, tie);
+        Vectors.setRow(small, 39, e0);
+        Vectors.setRow(large, EXACT_TIE, tie);
         return new Matrix[]{large, small};
     }
 
@@ -71,7 +72,7 @@ class DictionaryComparisonTest {
         try (Arena arena = Arena.ofShared()) {
             Matrix[] ls = planted(arena, theta, 11);
             Matrix large = ls[0], small = ls[1];
-            double[][] cos = Reference.cosines(large, small);   // (F_L, F_S)
+            double[][] cos = Vectors.cosines(large, small);   // (F_L, F_S)
             DictionaryComparison cmp = DictionaryComparison.compare(backend, large, small, theta, new TileShape(tileRows, tileCols));
 
             // the test is sharp: some cosines lie closer to θ than the GEMM's noise

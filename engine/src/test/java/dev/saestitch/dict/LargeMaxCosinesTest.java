@@ -3,6 +3,7 @@ package dev.saestitch.dict;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.tensor.Matrix;
+import dev.saestitch.testkit.Vectors;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -26,11 +27,11 @@ class LargeMaxCosinesTest {
         Random rnd = new Random(17);
         try (Arena arena = Arena.ofShared()) {
             Matrix small = TestData.randomRows(arena, rnd, fs, d), large = TestData.randomRows(arena, rnd, fl, d);
-            TestData.setRow(small, 40, TestData.scaled(TestData.row(small, 3), 2));   // S-latent 40 is S-latent 3 doubled: equal cosines
+            Vectors.setRow(small, 40, Vectors.scaled(Vectors.row(small, 3), 2));   // S-latent 40 is S-latent 3 doubled: equal cosines
             double[] planted = {theta - 1e-4, theta + 1e-4, theta - 3e-3, theta + 3e-3, 0.95};
             for (int k = 0; k < planted.length; k++)
-                TestData.setRow(large, k, TestData.scaled(TestData.atCosine(rnd, TestData.unit(TestData.row(small, 3 + 7 * (k % 3))), planted[k]), 0.3 + k));
-            double[][] cos = Reference.cosines(large, small);
+                Vectors.setRow(large, k, Vectors.scaled(TestData.atCosine(rnd, Vectors.unit(Vectors.row(small, 3 + 7 * (k % 3))), planted[k]), 0.3 + k));
+            double[][] cos = Vectors.cosines(large, small);
             Backend noisy = new CpuBackend(new NoisyGemm(1e-3f, 3), "");
             DictionaryComparison cmp = DictionaryComparison.compare(noisy, large, small, theta, TileShape.forBudget(4096, fl, fs));
             LargeMaxCosines got = LargeMaxCosines.of(cmp, large, small);

@@ -4,6 +4,7 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
 import dev.saestitch.tensor.Matrix;
+import dev.saestitch.testkit.Vectors;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -29,16 +30,16 @@ class MaxCosineTest {
         Matrix a = TestData.randomRows(arena, rnd, FA, D), b = TestData.randomRows(arena, rnd, FB, D);
         for (int i = 0; i < 8; i++) {   // near-duplicates at cosines just below 1, some 1e-4 apart
             int row = rnd.nextInt(FA), col = rnd.nextInt(FB);
-            double[] u = TestData.unit(TestData.row(a, row));
-            TestData.setRow(b, col, TestData.scaled(TestData.atCosine(rnd, u, 0.9999 - 1e-4 * i), 0.3 + i));
+            double[] u = Vectors.unit(Vectors.row(a, row));
+            Vectors.setRow(b, col, Vectors.scaled(TestData.atCosine(rnd, u, 0.9999 - 1e-4 * i), 0.3 + i));
         }
-        TestData.setRow(b, 17, TestData.row(b, 5));                      // exact tie across column tiles
-        TestData.setRow(b, 40, TestData.scaled(TestData.row(b, 5), 4));   // power-of-two scale: same unit row
-        TestData.setRow(a, 2, TestData.row(b, 5));                       // A_2 ties on B_5, B_17, B_40
-        TestData.setRow(a, 30, TestData.row(a, 3));                      // exact tie across row tiles
-        TestData.setRow(b, 50, TestData.scaled(TestData.row(a, 3), 0.5));
-        TestData.setRow(a, 11, new double[D]);                           // zero rows
-        TestData.setRow(b, 23, new double[D]);
+        Vectors.setRow(b, 17, Vectors.row(b, 5));                      // exact tie across column tiles
+        Vectors.setRow(b, 40, Vectors.scaled(Vectors.row(b, 5), 4));   // power-of-two scale: same unit row
+        Vectors.setRow(a, 2, Vectors.row(b, 5));                       // A_2 ties on B_5, B_17, B_40
+        Vectors.setRow(a, 30, Vectors.row(a, 3));                      // exact tie across row tiles
+        Vectors.setRow(b, 50, Vectors.scaled(Vectors.row(a, 3), 0.5));
+        Vectors.setRow(a, 11, new double[D]);                           // zero rows
+        Vectors.setRow(b, 23, new double[D]);
         return new Matrix[]{a, b};
     }
 
@@ -47,8 +48,8 @@ class MaxCosineTest {
         try (Arena arena = Arena.ofShared()) {
             Matrix[] ab = planted(arena, 7);
             Matrix a = ab[0], b = ab[1];
-            double[][] cos = Reference.cosines(a, b);
-            double[][] cosT = Reference.transpose(cos);
+            double[][] cos = Vectors.cosines(a, b);
+            double[][] cosT = Vectors.transpose(cos);
             MaxCosine first = null;
             for (TileShape tile : List.of(new TileShape(7, 11), new TileShape(1, 1), new TileShape(FA, FB),
                     new TileShape(5, FB), new TileShape(FA, 3), new TileShape(100, 100))) {

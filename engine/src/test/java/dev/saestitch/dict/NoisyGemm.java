@@ -25,4 +25,6 @@ final class NoisyGemm implements Gemm {
     }
 
     @Override public String describe() { return "Java GEMM with ±" + eps + " noise"; }
+
+    @Override public String summary() { return describe(); }
 }

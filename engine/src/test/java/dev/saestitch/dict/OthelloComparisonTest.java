@@ -5,6 +5,7 @@ import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.Sae;
+import dev.saestitch.testkit.Vectors;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -40,7 +41,7 @@ class OthelloComparisonTest {
             LatentClasses classes = LatentClasses.of(cmp);
             Families families = Families.of(cmp);
 
-            double[][] cos = Reference.cosines(large.wDec(), small.wDec());   // (2048, 1024)
+            double[][] cos = Vectors.cosines(large.wDec(), small.wDec());   // (2048, 1024)
             int fl = cos.length, fs = cos[0].length;
             double[] m = new double[fl];
             for (int i = 0; i < fl; i++) m[i] = Reference.rowMax(cos[i]);
@@ -60,7 +61,7 @@ class OthelloComparisonTest {
 
             float[] m32 = cmp.maxCosine().maxOverB();
             for (int i = 0; i < fl; i++) assertEquals(m[i], m32[i], 1e-5, "m_" + i);   // D = 128: float32 error ≲ 128·2⁻²⁴
-            double[][] cosT = Reference.transpose(cos);
+            double[][] cosT = Vectors.transpose(cos);
             float[] back = cmp.maxCosine().maxOverA();
             for (int j = 0; j < fs; j++) assertEquals(Reference.rowMax(cosT[j]), back[j], 1e-5, "max over L of S-latent " + j);
 

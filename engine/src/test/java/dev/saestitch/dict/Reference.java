@@ -1,43 +1,17 @@
 package dev.saestitch.dict;
 
-import dev.saestitch.tensor.Matrix;
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Independent float64 references for the tests: a dense double cosine matrix, plain loops for
- * the maxima, a breadth-first search for the components. Shares no code with the package.
+ * Independent float64 references for the tests (cosines: {@link dev.saestitch.testkit.Vectors}): plain
+ * loops for the maxima, a breadth-first search for the components. Shares no code with the package.
  */
 final class Reference {
 
     private Reference() {}
-
-    /** cos[i][j] between row i of a and row j of b in float64; 0 when either row is zero. */
-    static double[][] cosines(Matrix a, Matrix b) {
-        double[][] cos = new double[a.rows()][b.rows()];
-        for (int i = 0; i < a.rows(); i++) {
-            for (int j = 0; j < b.rows(); j++) {
-                double dot = 0, na = 0, nb = 0;
-                for (int c = 0; c < a.cols(); c++) {
-                    double x = a.get(i, c), y = b.get(j, c);
-                    dot += x * y;
-                    na += x * x;
-                    nb += y * y;
-                }
-                cos[i][j] = na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
-            }
-        }
-        return cos;
-    }
-
-    static double[][] transpose(double[][] m) {
-        double[][] t = new double[m[0].length][m.length];
-        for (int i = 0; i < m.length; i++) for (int j = 0; j < m[0].length; j++) t[j][i] = m[i][j];
-        return t;
-    }
 
     static double rowMax(double[] row) {
         double m = Double.NEGATIVE_INFINITY;

@@ -11,6 +11,7 @@ import dev.saestitch.sae.Sae;
 import dev.saestitch.sae.SaeReference;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
+import dev.saestitch.testkit.Vectors;
 import dev.saestitch.train.BatchFeed;
 import dev.saestitch.sae.SaeRunner;
 import org.junit.jupiter.api.AfterAll;
@@ -53,10 +54,10 @@ class StitchPathTest {
         large = SaeReference.random(Architecture.TOPK, D, FL, 6, false, 0.8f, 42);
         Random rnd = new Random(43);
         // S-latents 0 and 1 are close to each other, so that a family can hold two S-latents
-        TestData.setRow(small.wDec(), 1, TestData.scaled(TestData.atCosine(rnd, TestData.unit(TestData.row(small.wDec(), 0)), 0.9), 1.1));
+        Vectors.setRow(small.wDec(), 1, Vectors.scaled(TestData.atCosine(rnd, Vectors.unit(Vectors.row(small.wDec(), 0)), 0.9), 1.1));
         for (int j = 0; j < 24; j++) {   // children of S-latents 0..11 (two each), the rest stay random: novel
-            double[] parent = TestData.unit(TestData.row(small.wDec(), j % 12));
-            TestData.setRow(large.wDec(), j, TestData.scaled(TestData.atCosine(rnd, parent, 0.82 + 0.15 * rnd.nextDouble()), 0.5 + rnd.nextDouble()));
+            double[] parent = Vectors.unit(Vectors.row(small.wDec(), j % 12));
+            Vectors.setRow(large.wDec(), j, Vectors.scaled(TestData.atCosine(rnd, parent, 0.82 + 0.15 * rnd.nextDouble()), 0.5 + rnd.nextDouble()));
         }
         x = SaeReference.rows(arena, N, D, 44);
         try (SaeRunner s = new SaeRunner(CPU, small, BATCH); SaeRunner l = new SaeRunner(CPU, large, BATCH)) {

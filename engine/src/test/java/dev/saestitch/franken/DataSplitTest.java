@@ -1,6 +1,7 @@
 package dev.saestitch.franken;
 
 import dev.saestitch.data.ActivationSource;
+import dev.saestitch.input.InputException;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.train.ShuffledFeed;
 import org.junit.jupiter.api.Test;
@@ -70,6 +71,6 @@ class DataSplitTest {
         DataSplit small = DataSplit.of(new Numbered(100), 10, 4096, 1);
         assertEquals(10, small.heldOut().rows());
         assertEquals(10, small.evalBatch(), "a batch is never larger than the held-out rows");
-        assertThrows(IllegalArgumentException.class, () -> DataSplit.of(new Numbered(1), 10, 8, 1));
+        assertThrows(InputException.class, () -> DataSplit.of(new Numbered(1), 10, 8, 1));
     }
 }

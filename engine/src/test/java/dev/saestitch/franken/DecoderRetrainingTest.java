@@ -4,6 +4,7 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
 import dev.saestitch.data.MatrixSource;
+import dev.saestitch.input.InputException;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.CompositeSaeRunner;
@@ -171,7 +172,7 @@ class DecoderRetrainingTest {
         var options = new DecoderRetraining.Options(DecoderRetraining.Method.EXACT, N, 100, 1e-3, 0);
         List<Decoder> wrongOrder = List.of(starts().get(1), starts().get(0));
         assertThrows(IllegalArgumentException.class, () -> DecoderRetraining.run(CPU, last, wrongOrder, new ShuffledFeed(rows, 1), options, null, arena));
-        assertThrows(IllegalArgumentException.class, () -> new DecoderRetraining.Options(DecoderRetraining.Method.ADAM, 5, 10, 1e-3, 0));
-        assertThrows(IllegalArgumentException.class, () -> DecoderRetraining.Method.parse("sgd"));
+        assertThrows(InputException.class, () -> new DecoderRetraining.Options(DecoderRetraining.Method.ADAM, 5, 10, 1e-3, 0));
+        assertThrows(InputException.class, () -> DecoderRetraining.Method.parse("sgd"));
     }
 }

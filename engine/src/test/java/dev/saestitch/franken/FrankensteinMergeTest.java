@@ -4,6 +4,7 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
 import dev.saestitch.dict.MaxCosine;
+import dev.saestitch.input.InputException;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.Sae;
@@ -171,7 +172,7 @@ class FrankensteinMergeTest {
         try (Sae b = withDecoder(new double[][] {unit(new SplittableRandom(1))});
              Sae other = new Sae(Architecture.TOPK, D + 1, 4, 1, true)) {
             assertThrows(IllegalArgumentException.class, () -> FrankensteinMerge.build(CPU, b, List.of(other), THETA));
-            assertThrows(IllegalArgumentException.class, () -> FrankensteinMerge.build(CPU, b, List.of(), 1.5));
+            assertThrows(InputException.class, () -> FrankensteinMerge.build(CPU, b, List.of(), 1.5));
         }
     }
 

@@ -4,6 +4,7 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.select.Backends;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.Sae;
+import dev.saestitch.testkit.Vectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Random;
 
 import static dev.saestitch.match.TestSaes.*;
+import static dev.saestitch.testkit.Vectors.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**

@@ -6,6 +6,7 @@ import dev.saestitch.backend.cpu.JavaGemm;
 import dev.saestitch.data.MatrixSource;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
+import dev.saestitch.testkit.Vectors;
 import dev.saestitch.train.ShuffledFeed;
 import org.junit.jupiter.api.Test;
 
@@ -32,9 +33,9 @@ class PreActivationCorrelationTest {
         double[][] a = new double[D][rank];
         for (int i = 0; i < D; i++) for (int k = 0; k < rank; k++) a[i][k] = rnd.nextGaussian() * (0.05 + 3 * k / (double) rank);
         Matrix x = Matrix.allocate(arena, N, D);
-        double[] offset = TestSaes.gaussian(rnd, D);
+        double[] offset = Vectors.gaussian(rnd, D);
         for (int r = 0; r < N; r++) {
-            double[] g = TestSaes.gaussian(rnd, rank);
+            double[] g = Vectors.gaussian(rnd, rank);
             for (int i = 0; i < D; i++) {
                 double v = 5 * offset[i];
                 for (int k = 0; k < rank; k++) v += a[i][k] * g[k];
@@ -58,20 +59,20 @@ class PreActivationCorrelationTest {
         return cov / Math.sqrt((see / N - se / N * se / N) * (sff / N - sf / N * sf / N));
     }
 
-    private static double cosine(double[] a, double[] b) { return TestSaes.dot(a, b) / Math.sqrt(TestSaes.dot(a, a) * TestSaes.dot(b, b)); }
+    private static double cosine(double[] a, double[] b) { return Vectors.dot(a, b) / Math.sqrt(Vectors.dot(a, a) * Vectors.dot(b, b)); }
 
     @Test void whitenedCosinesAreThePreActivationsCorrelations() {
         Random rnd = new Random(5);
         try (Arena arena = Arena.ofShared()) {
             Matrix x = rows(arena, rnd, D);
             Matrix enc = Matrix.allocate(arena, 6, D);
-            for (int i = 0; i < 6; i++) TestSaes.setRow(enc, i, TestSaes.gaussian(rnd, D));
+            for (int i = 0; i < 6; i++) Vectors.setRow(enc, i, Vectors.gaussian(rnd, D));
             PreActivationCorrelation metric = PreActivationCorrelation.of(cpu, new ShuffledFeed(new MatrixSource(x), 1), N / BATCH, BATCH);
             Matrix white = metric.whiten(arena, enc);
             for (int i = 0; i < 6; i++)
                 for (int j = 0; j < 6; j++) {
-                    double expected = correlation(x, TestSaes.row(enc, i), TestSaes.row(enc, j));
-                    assertEquals(expected, cosine(TestSaes.row(white, i), TestSaes.row(white, j)), 1e-4, "latents " + i + ", " + j);
+                    double expected = correlation(x, Vectors.row(enc, i), Vectors.row(enc, j));
+                    assertEquals(expected, cosine(Vectors.row(white, i), Vectors.row(white, j)), 1e-4, "latents " + i + ", " + j);
                 }
         }
     }
@@ -90,9 +91,9 @@ class PreActivationCorrelationTest {
             for (int r = 0; r < rank; r++) for (int c = 0; c < D; c++) steps.set(r, c, x.get(r + 1, c) - x.get(0, c));
             double[][] span = TestSaes.basisOfRows(steps);
             for (int i = 0; i < width; i++) {
-                double[] e = TestSaes.row(b.wEnc(), i), off = TestSaes.scaled(TestSaes.orthogonalTo(rnd, span, D), 4);
+                double[] e = Vectors.row(b.wEnc(), i), off = Vectors.scaled(TestSaes.orthogonalTo(rnd, span, D), 4);
                 for (int c = 0; c < D; c++) e[c] += off[c];
-                TestSaes.setRow(b.wEnc(), i, e);
+                Vectors.setRow(b.wEnc(), i, e);
             }
             PairMatch byWeights = SeedMatching.match(cpu, a, b);
             PreActivationCorrelation metric = PreActivationCorrelation.of(cpu, new ShuffledFeed(new MatrixSource(x), 1), N / BATCH, BATCH);

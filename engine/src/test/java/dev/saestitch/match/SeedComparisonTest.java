@@ -4,6 +4,7 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.select.Backends;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
+import dev.saestitch.testkit.Vectors;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Random;
 
 import static dev.saestitch.match.TestSaes.*;
+import static dev.saestitch.testkit.Vectors.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**

@@ -3,13 +3,16 @@ package dev.saestitch.match;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.select.Backends;
 import dev.saestitch.dict.MaxCosine;
+import dev.saestitch.input.InputException;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
+import dev.saestitch.testkit.Vectors;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 
 import static dev.saestitch.match.TestSaes.*;
+import static dev.saestitch.testkit.Vectors.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -163,7 +166,7 @@ class SeedMatchingTest {
 
     @Test void refusesSaesOnDifferentActivations() {
         try (Sae a = new Sae(Architecture.RELU, 16, 8, 0, false); Sae b = new Sae(Architecture.RELU, 24, 8, 0, false)) {
-            var e = assertThrows(IllegalArgumentException.class, () -> SeedMatching.match(backend, a, b));
+            var e = assertThrows(InputException.class, () -> SeedMatching.match(backend, a, b));
             assertTrue(e.getMessage().contains("d_in 16") && e.getMessage().contains("24"), e.getMessage());
         }
     }
@@ -171,8 +174,8 @@ class SeedMatchingTest {
     @Test void refusesABadThresholdAndNonFiniteWeights() {
         Random rnd = new Random(8);
         try (Sae a = TestSaes.random(rnd, 10, 6); Sae b = TestSaes.random(rnd, 10, 6)) {
-            assertThrows(IllegalArgumentException.class, () -> SeedMatching.match(backend, a, b, 0));
-            assertThrows(IllegalArgumentException.class, () -> SeedMatching.match(backend, a, b, Double.NaN));
+            assertThrows(InputException.class, () -> SeedMatching.match(backend, a, b, 0));
+            assertThrows(InputException.class, () -> SeedMatching.match(backend, a, b, Double.NaN));
             b.wEnc().set(3, 2, Float.POSITIVE_INFINITY);
             var e = assertThrows(IllegalArgumentException.class, () -> SeedMatching.match(backend, a, b));
             assertTrue(e.getMessage().contains("encoder rows of the second SAE"), e.getMessage());

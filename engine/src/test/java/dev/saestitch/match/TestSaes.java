@@ -6,7 +6,13 @@ import dev.saestitch.tensor.Matrix;
 
 import java.util.Random;
 
-/** SAEs with planted weights for the matching tests, and float64 cosines to check them against. */
+import static dev.saestitch.testkit.Vectors.dot;
+import static dev.saestitch.testkit.Vectors.gaussian;
+import static dev.saestitch.testkit.Vectors.row;
+import static dev.saestitch.testkit.Vectors.setRow;
+import static dev.saestitch.testkit.Vectors.unit;
+
+/** SAEs with planted weights for the matching tests (float64 helpers and cosines: {@link dev.saestitch.testkit.Vectors}). */
 final class TestSaes {
 
     private TestSaes() {}
@@ -19,28 +25,6 @@ final class TestSaes {
             setRow(sae.wEnc(), i, gaussian(rnd, d));
         }
         return sae;
-    }
-
-    static double[] gaussian(Random rnd, int d) {
-        double[] v = new double[d];
-        for (int c = 0; c < d; c++) v[c] = rnd.nextGaussian();
-        return v;
-    }
-
-    static double[] row(Matrix m, int r) {
-        double[] v = new double[m.cols()];
-        for (int c = 0; c < v.length; c++) v[c] = m.get(r, c);
-        return v;
-    }
-
-    static void setRow(Matrix m, int r, double[] v) {
-        for (int c = 0; c < v.length; c++) m.set(r, c, (float) v[c]);
-    }
-
-    static double[] scaled(double[] v, double s) {
-        double[] out = new double[v.length];
-        for (int c = 0; c < v.length; c++) out[c] = v[c] * s;
-        return out;
     }
 
     /** An orthonormal basis of the span of m's rows (Gram–Schmidt in float64; the rows must be independent). */
@@ -65,35 +49,6 @@ final class TestSaes {
             for (int c = 0; c < w.length; c++) w[c] -= p * basis[b][c];
         }
         return w;
-    }
-
-    static double[] unit(double[] v) { return scaled(v, 1 / Math.sqrt(dot(v, v))); }
-
-    static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int c = 0; c < a.length; c++) s += a[c] * b[c];
-        return s;
-    }
-
-    /** (F_A, F_B) cosines of the rows, from the float32 values in float64 (zero rows give 0). */
-    static double[][] cosines(Matrix a, Matrix b) {
-        double[][] ua = new double[a.rows()][], ub = new double[b.rows()][];
-        for (int i = 0; i < ua.length; i++) ua[i] = unitOrZero(row(a, i));
-        for (int j = 0; j < ub.length; j++) ub[j] = unitOrZero(row(b, j));
-        double[][] c = new double[ua.length][ub.length];
-        for (int i = 0; i < ua.length; i++) for (int j = 0; j < ub.length; j++) c[i][j] = dot(ua[i], ub[j]);
-        return c;
-    }
-
-    private static double[] unitOrZero(double[] v) {
-        double n = Math.sqrt(dot(v, v));
-        return n == 0 ? v : scaled(v, 1 / n);
-    }
-
-    static double[][] transpose(double[][] a) {
-        double[][] t = new double[a[0].length][a.length];
-        for (int i = 0; i < a.length; i++) for (int j = 0; j < a[0].length; j++) t[j][i] = a[i][j];
-        return t;
     }
 
     static int[] inverse(int[] perm) {

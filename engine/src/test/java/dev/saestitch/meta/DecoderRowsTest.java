@@ -1,5 +1,6 @@
 package dev.saestitch.meta;
 
+import dev.saestitch.input.InputException;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.train.BatchFeed;
 import org.junit.jupiter.api.Test;
@@ -99,7 +100,7 @@ class DecoderRowsTest {
     @Test void refusesAnAllZeroOrNonFiniteDictionary() {
         try (Arena arena = Arena.ofShared()) {
             Matrix zeros = Matrix.allocate(arena, 4, D);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DecoderRows.of(zeros, "zero dictionary"));
+            RuntimeException e = assertThrows(InputException.class, () -> DecoderRows.of(zeros, "zero dictionary"));
             assertTrue(e.getMessage().contains("zero dictionary") && e.getMessage().contains("every decoder row is zero"), e.getMessage());
             Matrix bad = dictionary(arena, 3);
             bad.set(9, 2, Float.NaN);

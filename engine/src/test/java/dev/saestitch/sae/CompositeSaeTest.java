@@ -14,6 +14,7 @@ import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -196,6 +197,29 @@ class CompositeSaeTest {
         }
     }
 
+    /** SAELens tools find the hook in cfg.json's top level; a composite's files carry its first source's, and the metadata given. */
+    @Test void compositeFilesCarryTheHookAndModelNames() throws java.io.IOException {
+        List<Sae> saes = sources();
+        try {
+            saes.getFirst().metadata().put("hook_name", "blocks.1.hook_resid_pre");
+            saes.getFirst().metadata().put("model_name", "othello-gpt");
+            Path dir = tmp.resolve("composite-metadata");
+            try (CompositeSae c = CompositeSae.of(pick(saes, 17, true), CompositeSae.BiasRule.KEEP)) {
+                CompositeSaeFiles.save(c, dir, Map.of("saestitch_stitched_from", Map.of("step", 3), "d_in", 999));
+            }
+            var cfg = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve(CompositeSaeFiles.CONFIG_FILE).toFile());
+            assertEquals("blocks.1.hook_resid_pre", cfg.path("hook_name").asText());
+            assertEquals("othello-gpt", cfg.path("model_name").asText());
+            assertEquals(3, cfg.path("saestitch_stitched_from").path("step").asInt());
+            assertEquals(D, cfg.path("d_in").asInt(), "the layout's own keys win");
+            try (CompositeSae back = CompositeSaeFiles.load(dir)) {
+                assertEquals(D, back.dIn());
+            }
+        } finally {
+            saes.forEach(Sae::close);
+        }
+    }
+
     @Test void compositeFilesRoundTripBitExactly() {
         List<Sae> saes = sources();
         try (Arena arena = Arena.ofShared()) {
@@ -204,8 +228,8 @@ class CompositeSaeTest {
             List<CompositeSae.Source> sources = pick(saes, 31, true);
             Path dir = tmp.resolve("composite");
             try (CompositeSae c = CompositeSae.of(sources, CompositeSae.BiasRule.KEEP)) {
-                CompositeSaeFiles.save(c, dir);
-                CompositeSaeFiles.save(c, dir);   // replaces its own output
+                CompositeSaeFiles.save(c, dir, Map.of());
+                CompositeSaeFiles.save(c, dir, Map.of());   // replaces its own output
                 assertTrue(CompositeSaeFiles.isComposite(dir));
                 try (CompositeSae back = CompositeSaeFiles.load(dir);
                      CompositeSaeRunner r1 = new CompositeSaeRunner(CPU, c, N);
@@ -246,7 +270,7 @@ class CompositeSaeTest {
             assertThrows(IllegalArgumentException.class, () -> CompositeSae.of(List.of(new CompositeSae.Source(a, new int[0])), CompositeSae.BiasRule.EQ5));
             Path dir = tmp.resolve("c");
             try (CompositeSae c = CompositeSae.of(List.of(new CompositeSae.Source(a, new int[] {4, 2})), CompositeSae.BiasRule.EQ5)) {
-                CompositeSaeFiles.save(c, dir);
+                CompositeSaeFiles.save(c, dir, Map.of());
             }
             Path cfg = dir.resolve(CompositeSaeFiles.CONFIG_FILE);
             String good = java.nio.file.Files.readString(cfg);

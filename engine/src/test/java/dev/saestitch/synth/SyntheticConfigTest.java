@@ -1,5 +1,7 @@
 package dev.saestitch.synth;
 
+import dev.saestitch.input.InputException;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -7,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class SyntheticConfigTest {
 
     private static void rejects(String field, Runnable build) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build::run);
+        InputException e = assertThrows(InputException.class, build::run);
         assertTrue(e.getMessage().contains(field), "message names " + field + ": " + e.getMessage());
     }
 

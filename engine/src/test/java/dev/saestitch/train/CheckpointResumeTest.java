@@ -2,7 +2,6 @@ package dev.saestitch.train;
 
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
-import dev.saestitch.tensor.Matrix;
 import dev.saestitch.io.SaeFileException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,7 +14,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -63,7 +61,7 @@ class CheckpointResumeTest {
             t.run(3, null);      // the first run going on does not disturb the saved state
         }
         float[][] resumed;
-        try (Trainer t = Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3))) {
+        try (Trainer t = Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3), cfg)) {
             assertEquals(STEPS / 2, t.step());
             assertEquals(cfg, t.config());
             t.runToEnd(null);
@@ -92,7 +90,7 @@ class CheckpointResumeTest {
             t.run(STEPS / 2, null);
             t.checkpoint(dir);
         }
-        try (Trainer t = Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3))) {
+        try (Trainer t = Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3), cfg)) {
             int calls = 0;
             while (!t.finished()) {
                 long before = t.step();
@@ -110,11 +108,7 @@ class CheckpointResumeTest {
     /** W_enc, b_enc, W_dec, b_dec, threshold (if any) and the input scale of the trained SAE. */
     private static float[][] weights(Trainer t) {
         try (Sae sae = t.result()) {
-            Stream<Matrix> m = Stream.of(sae.wEnc(), sae.bEnc(), sae.wDec(), sae.bDec(), sae.threshold());
-            float[][] out = m.map(x -> x == null ? new float[0] : x.toArray()).toArray(float[][]::new);
-            float[][] withScale = Arrays.copyOf(out, out.length + 1);
-            withScale[out.length] = new float[] {sae.inputScale()};
-            return withScale;
+            return TestSupport.tensors(sae);
         }
     }
 
@@ -130,7 +124,7 @@ class CheckpointResumeTest {
         try (Stream<Path> files = Files.list(tmp)) {
             assertEquals(java.util.List.of("run"), files.map(p -> p.getFileName().toString()).toList());
         }
-        try (Trainer t = Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3))) {
+        try (Trainer t = Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3), config(Architecture.TOPK))) {
             assertEquals(8, t.step());
         }
     }
@@ -148,18 +142,18 @@ class CheckpointResumeTest {
             ch.truncate(size - 10);
         }
         SaeFileException truncated = assertThrows(SaeFileException.class,
-                () -> Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3)));
+                () -> Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3), config(Architecture.JUMPRELU)));
         assertTrue(truncated.getMessage().contains(tensors.toString()) && truncated.getMessage().contains("truncated"), truncated.getMessage());
 
         try (FileChannel ch = FileChannel.open(tensors, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap("NOTACKPT".getBytes()), 0);
         }
         SaeFileException garbage = assertThrows(SaeFileException.class,
-                () -> Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3)));
+                () -> Trainer.resume(dir, TestSupport.cpu(), new InMemoryFeed(DATA, D, 3), config(Architecture.JUMPRELU)));
         assertTrue(garbage.getMessage().contains("not a safetensors file"), garbage.getMessage());
 
         CheckpointException missing = assertThrows(CheckpointException.class,
-                () -> Trainer.resume(tmp.resolve("nowhere"), TestSupport.cpu(), new InMemoryFeed(DATA, D, 3)));
+                () -> Trainer.resume(tmp.resolve("nowhere"), TestSupport.cpu(), new InMemoryFeed(DATA, D, 3), config(Architecture.JUMPRELU)));
         assertTrue(missing.getMessage().contains("not a checkpoint directory"), missing.getMessage());
 
         CheckpointException dim = assertThrows(CheckpointException.class, () -> {
@@ -167,7 +161,7 @@ class CheckpointResumeTest {
             try (Trainer t = Trainer.start(TestSupport.cpu(), config(Architecture.RELU), new InMemoryFeed(DATA, D, 3))) {
                 t.checkpoint(other);
             }
-            Trainer.resume(other, TestSupport.cpu(), new InMemoryFeed(new float[10 * (D + 1)], D + 1, 3));
+            Trainer.resume(other, TestSupport.cpu(), new InMemoryFeed(new float[10 * (D + 1)], D + 1, 3), config(Architecture.RELU));
         });
         assertTrue(dim.getMessage().contains("dimension " + D), dim.getMessage());
     }

@@ -37,7 +37,12 @@ final class InMemoryFeed implements BatchFeed {
 
     @Override public long[] position() { return new long[] {epoch, offset}; }
 
+    @Override public FeedIdentity identity() {
+        return new FeedIdentity("test rows", rows, dim, Integer.toHexString(java.util.Arrays.hashCode(data)), seed);
+    }
+
     @Override public void seek(long[] position) {
+        if (position[1] >= rows) throw new IllegalArgumentException("offset " + position[1] + " is not below " + rows + " rows");
         epoch = position[0];
         offset = (int) position[1];
         order = permutation(epoch);

@@ -2,6 +2,7 @@ package dev.saestitch.extract;
 
 import dev.saestitch.data.ProvenanceWriter;
 import dev.saestitch.data.TokenProvenance;
+import dev.saestitch.input.InputException;
 import dev.saestitch.io.DType;
 import dev.saestitch.io.Npy;
 import dev.saestitch.tensor.Matrix;
@@ -24,19 +25,22 @@ import java.util.SortedMap;
  */
 public final class ActivationExtractor {
 
+    /** {@link Request#maxTokens()} of a request for the whole text. */
+    public static final long EVERY_TOKEN = Long.MAX_VALUE;
+
     /** Rows per block handed to the writers: about 8 MiB of the widest tensor. */
     private static final long BLOCK_BYTES = 8L << 20;
 
     /**
-     * What to extract. {@code maxTokens} = 0 means the whole corpus; {@code outs} has one file
+     * What to extract. {@code maxTokens} = {@link #EVERY_TOKEN} means the whole corpus; {@code outs} has one file
      * per tensor of the model, in {@link ActivationModel#tensors()} order.
      */
     public record Request(TextCorpus corpus, int context, long skipTokens, long maxTokens, int windowsPerBatch, DType dtype, List<Path> outs) {
         public Request {
-            if (context < 2) throw new IllegalArgumentException("--context must be at least 2 tokens, got " + context);
-            if (skipTokens < 0) throw new IllegalArgumentException("--skip-tokens cannot be negative, got " + skipTokens);
-            if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens cannot be negative, got " + maxTokens + " (0 means every token)");
-            if (windowsPerBatch < 1) throw new IllegalArgumentException("--batch must be at least 1 window, got " + windowsPerBatch);
+            if (context < 2) throw new InputException("--context must be at least 2 tokens, got " + context);
+            if (skipTokens < 0) throw new InputException("--skip-tokens cannot be negative, got " + skipTokens);
+            if (maxTokens < 1) throw new InputException("--max-tokens must be at least 1, got " + maxTokens);
+            if (windowsPerBatch < 1) throw new InputException("--batch must be at least 1 window, got " + windowsPerBatch);
             if (dtype != DType.F32 && dtype != DType.F16) throw new IllegalArgumentException("activations are written as f32 or f16, not " + dtype);
             outs = List.copyOf(outs);
         }
@@ -70,11 +74,11 @@ public final class ActivationExtractor {
         if (request.outs().size() != tensors)
             throw new IllegalArgumentException(request.outs().size() + " output files for " + tensors + " tensors");
         long started = System.nanoTime();
-        long wanted = request.maxTokens() > 0 ? request.skipTokens() + request.maxTokens() : Long.MAX_VALUE;
+        long wanted = request.maxTokens() > Long.MAX_VALUE - request.skipTokens() ? Long.MAX_VALUE : request.skipTokens() + request.maxTokens();
         long available = countTokens(request.corpus(), tokenizer, request.context(), wanted);
         long rows = Math.min(wanted, available) - request.skipTokens();
-        if (available == 0) throw new IllegalArgumentException("the text has no tokens (no non-blank line)");
-        if (rows <= 0) throw new IllegalArgumentException("the text holds " + available + " tokens, none after the " + request.skipTokens() + " skipped");
+        if (available == 0) throw new InputException("the text has no tokens (no non-blank line)");
+        if (rows <= 0) throw new InputException("the text holds " + available + " tokens, none after the " + request.skipTokens() + " skipped");
         listener.counted(rows);
         try (WindowStream windows = new WindowStream(request.corpus(), tokenizer, request.context());
              Arena arena = Arena.ofConfined();

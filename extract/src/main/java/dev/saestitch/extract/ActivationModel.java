@@ -1,5 +1,6 @@
 package dev.saestitch.extract;
 
+import dev.saestitch.input.InputException;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -31,6 +32,15 @@ public final class ActivationModel implements AutoCloseable {
     private final OrtSession session;
     private final List<String> tensors;
 
+    /** The graph of {@code model}, read from {@code source}; refused in one line naming it when it is not an ONNX model. */
+    public static OnnxGraph graph(byte[] model, String source) {
+        try {
+            return OnnxGraph.parse(model);
+        } catch (IllegalArgumentException e) {
+            throw new InputException(source + ": not an ONNX model (" + e.getMessage() + ")", e);
+        }
+    }
+
     /**
      * @param model   the serialized ONNX model
      * @param source  names the model in messages
@@ -39,32 +49,27 @@ public final class ActivationModel implements AutoCloseable {
      *                                  model needs inputs other than ids, mask, segments and positions
      */
     public ActivationModel(byte[] model, String source, List<String> layers) {
-        OnnxGraph graph;
-        try {
-            graph = OnnxGraph.parse(model);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(source + ": not an ONNX model (" + e.getMessage() + ")", e);
-        }
+        OnnxGraph graph = graph(model, source);
         try {
             this.tensors = layers.isEmpty() ? List.of(LayerNames.resolve(graph, null)) : layers.stream().map(l -> LayerNames.resolve(graph, l)).toList();
         } catch (LayerNames.UnknownLayerException e) {
-            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+            throw new InputException(source + ": " + e.getMessage(), e);
         }
-        if (Set.copyOf(tensors).size() != tensors.size()) throw new IllegalArgumentException(source + ": two --layer names mean the same tensor: " + tensors);
+        if (Set.copyOf(tensors).size() != tensors.size()) throw new InputException(source + ": two --layer names mean the same tensor: " + tensors);
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
             this.session = env.createSession(graph.withOutputs(tensors), options);
         } catch (OrtException e) {
-            throw new IllegalArgumentException(source + ": ONNX Runtime cannot load the model cut at " + tensors + " (" + e.getMessage() + ")", e);
+            throw new InputException(source + ": ONNX Runtime cannot load the model cut at " + tensors + " (" + e.getMessage() + ")", e);
         }
         if (!session.getInputNames().contains(IDS)) {
             close();
-            throw new IllegalArgumentException(source + ": the model has no '" + IDS + "' input (inputs: " + session.getInputNames() + ")");
+            throw new InputException(source + ": the model has no '" + IDS + "' input (inputs: " + session.getInputNames() + ")");
         }
         for (String input : session.getInputNames()) {
             if (!KNOWN_INPUTS.contains(input)) {
                 close();
-                throw new IllegalArgumentException(source + ": the model needs an input '" + input + "' that saestitch cannot fill (it fills " + KNOWN_INPUTS + ")");
+                throw new InputException(source + ": the model needs an input '" + input + "' that saestitch cannot fill (it fills " + KNOWN_INPUTS + ")");
             }
         }
     }
@@ -114,7 +119,7 @@ public final class ActivationModel implements AutoCloseable {
             }
         } catch (OrtException e) {
             // Usually the input, not us: e.g. windows longer than the model's position table.
-            throw new IllegalArgumentException("ONNX Runtime cannot compute " + tensors + " for " + b + " windows of " + t + " tokens (is --context above the model's"
+            throw new InputException("ONNX Runtime cannot compute " + tensors + " for " + b + " windows of " + t + " tokens (is --context above the model's"
                     + " maximum length?): " + e.getMessage().lines().findFirst().orElse(""), e);
         } finally {
             inputs.values().forEach(OnnxTensor::close);

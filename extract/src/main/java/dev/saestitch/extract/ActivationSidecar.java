@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.saestitch.data.ActivationFileSet;
 import dev.saestitch.io.AtomicFiles;
 import dev.saestitch.io.SaeFileException;
 
@@ -44,10 +45,26 @@ public record ActivationSidecar(
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** {@code NAME.json} beside {@code NAME.npy}. */
-    public static Path pathFor(Path activations) {
-        String name = activations.getFileName().toString();
-        String base = name.endsWith(".npy") ? name.substring(0, name.length() - 4) : name;
-        return activations.resolveSibling(base + ".json");
+    public static Path pathFor(Path activations) { return ActivationFileSet.sidecar(activations); }
+
+    /**
+     * The sidecar beside {@code activations} as JSON, or empty when there is none (data not
+     * written by {@code saestitch activations}), checked against the files it lists.
+     *
+     * @throws SaeFileException when it is not a JSON object, or the files beside it are not the ones it was written with
+     */
+    public static java.util.Optional<JsonNode> readBeside(Path activations) {
+        Path file = pathFor(activations);
+        if (!Files.isRegularFile(file) || file.equals(activations)) return java.util.Optional.empty();
+        JsonNode j;
+        try {
+            j = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new SaeFileException(file, "sidecar is not readable JSON: " + e.getMessage(), e);
+        }
+        if (j == null || !j.isObject()) throw new SaeFileException(file, "sidecar is not a JSON object");
+        ActivationFileSet.verify(activations, j);
+        return java.util.Optional.of(j);
     }
 
     public String toJson() {
@@ -65,19 +82,13 @@ public record ActivationSidecar(
      * when there is no sidecar (data not written by {@code saestitch activations}); fields the
      * sidecar lacks are left out.
      *
-     * @throws SaeFileException when the sidecar is not a JSON object
+     * @throws SaeFileException when the sidecar is not a JSON object or not of these files ({@link #readBeside})
      */
     public static Map<String, Object> saeLensMetadata(Path activations) {
-        Path file = pathFor(activations);
         Map<String, Object> out = new LinkedHashMap<>();
-        if (!Files.isRegularFile(file) || file.equals(activations)) return out;
-        JsonNode j;
-        try {
-            j = JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new SaeFileException(file, "sidecar is not readable JSON: " + e.getMessage(), e);
-        }
-        if (j == null || !j.isObject()) throw new SaeFileException(file, "sidecar is not a JSON object");
+        java.util.Optional<JsonNode> sidecar = readBeside(activations);
+        if (sidecar.isEmpty()) return out;
+        JsonNode j = sidecar.get();
         if (j.path("model").isTextual()) out.put("model_name", j.get("model").textValue());
         JsonNode hook = j.path("tensor").isTextual() ? j.get("tensor") : j.path("layer");
         if (hook.isTextual()) out.put("hook_name", hook.textValue());
@@ -91,8 +102,18 @@ public record ActivationSidecar(
         return out;
     }
 
-    /** Writes the sidecar of {@code activations} atomically. */
+    /**
+     * Writes the sidecar of {@code activations} atomically, with the size and fingerprint of the
+     * activations and their provenance under {@value ActivationFileSet#FILES}: the last step of
+     * committing the set ({@link ActivationFileSet}).
+     */
     public void writeBeside(Path activations) {
-        AtomicFiles.write(pathFor(activations), (toJson() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        com.fasterxml.jackson.databind.node.ObjectNode j = JSON.valueToTree(this);
+        j.set(ActivationFileSet.FILES, JSON.valueToTree(ActivationFileSet.manifest(activations)));
+        try {
+            AtomicFiles.write(pathFor(activations), (JSON.writeValueAsString(j) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

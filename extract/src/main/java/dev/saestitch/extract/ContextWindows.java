@@ -1,5 +1,7 @@
 package dev.saestitch.extract;
 
+import dev.saestitch.input.InputException;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,7 +20,7 @@ final class ContextWindows {
         this.prefix = prefix.clone();
         this.suffix = suffix.clone();
         this.textPerWindow = context - prefix.length - suffix.length;
-        if (textPerWindow < 1) throw new IllegalArgumentException("a context of " + context + " tokens leaves no room for text beside "
+        if (textPerWindow < 1) throw new InputException("a context of " + context + " tokens leaves no room for text beside "
                 + (prefix.length + suffix.length) + " special tokens");
     }
 

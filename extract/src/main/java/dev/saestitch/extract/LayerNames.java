@@ -1,5 +1,7 @@
 package dev.saestitch.extract;
 
+import dev.saestitch.input.InputException;
+
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -13,7 +15,7 @@ import java.util.Set;
 public final class LayerNames {
 
     /** Thrown when a name matches nothing; the message lists what the graph has. */
-    public static final class UnknownLayerException extends IllegalArgumentException {
+    public static final class UnknownLayerException extends InputException {
         UnknownLayerException(String message) { super(message); }
     }
 

@@ -1,5 +1,7 @@
 package dev.saestitch.extract;
 
+import dev.saestitch.input.InputException;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,7 +48,7 @@ public final class TextCorpus {
         /** The one named {@code name} ("brown" or "europarl"). */
         public static Bundled parse(String name) {
             for (Bundled b : values()) if (b.cliName().equals(name)) return b;
-            throw new IllegalArgumentException("--corpus must be brown or europarl, not '" + name + "'");
+            throw new InputException("--corpus must be brown or europarl, not '" + name + "'");
         }
     }
 
@@ -56,11 +58,11 @@ public final class TextCorpus {
 
     /** Every non-blank line of every file is a document; a missing or unreadable file is named in the error. */
     public static TextCorpus ofFiles(List<Path> files) {
-        if (files.isEmpty()) throw new IllegalArgumentException("no text files given");
+        if (files.isEmpty()) throw new InputException("no text files given");
         for (Path f : files) {
-            if (Files.isDirectory(f)) throw new IllegalArgumentException(f + ": a directory, not a text file");
-            if (!Files.isRegularFile(f)) throw new IllegalArgumentException(f + ": no such text file");
-            if (!Files.isReadable(f)) throw new IllegalArgumentException(f + ": not readable");
+            if (Files.isDirectory(f)) throw new InputException(f + ": a directory, not a text file");
+            if (!Files.isRegularFile(f)) throw new InputException(f + ": no such text file");
+            if (!Files.isReadable(f)) throw new InputException(f + ": not readable");
         }
         return new TextCorpus(files.stream().map(f -> lineSource(f.toString(), () -> Files.newInputStream(f), f.toString().endsWith(".gz"), Function.identity())).toList());
     }

@@ -1,5 +1,6 @@
 package dev.saestitch.extract;
 
+import dev.saestitch.input.InputException;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
@@ -33,7 +34,7 @@ public final class TextTokenizer implements AutoCloseable {
         Encoding framedEncoding = tokenizer.encode(PROBE, true, false);
         int[] framed = toInts(framedEncoding);
         int at = indexOf(framed, bare);
-        if (bare.length == 0 || at < 0) throw new IllegalArgumentException(source + ": cannot tell the special tokens apart (encoding '" + PROBE + "' gave "
+        if (bare.length == 0 || at < 0) throw new InputException(source + ": cannot tell the special tokens apart (encoding '" + PROBE + "' gave "
                 + Arrays.toString(bare) + " alone and " + Arrays.toString(framed) + " with them)");
         this.prefix = Arrays.copyOfRange(framed, 0, at);
         this.suffix = Arrays.copyOfRange(framed, at + bare.length, framed.length);

@@ -1,6 +1,7 @@
 package dev.saestitch.extract;
 
 import dev.saestitch.data.TokenProvenance;
+import dev.saestitch.input.InputException;
 import dev.saestitch.io.DType;
 import dev.saestitch.io.Npy;
 import dev.saestitch.tensor.Matrix;
@@ -60,7 +61,7 @@ class ActivationExtractorTest {
         List<int[]> windows = windows();
         long tokens = windows.stream().mapToLong(w -> w.length).sum();
         Path out = dir.resolve("all.npy");
-        ActivationExtractor.Result result = extract(0, 0, out);
+        ActivationExtractor.Result result = extract(0, ActivationExtractor.EVERY_TOKEN, out);
         assertEquals(tokens, result.tokens());
         assertArrayEquals(new int[] {384}, result.dims());
         assertEquals(DOCUMENTS.size(), result.documents());
@@ -80,9 +81,9 @@ class ActivationExtractorTest {
     void aSkippedPrefixAndTheRestTogetherEqualTheWhole() {
         long tokens = windows().stream().mapToLong(w -> w.length).sum();
         long cut = 37; // mid-window
-        extract(0, 0, dir.resolve("whole.npy"));
+        extract(0, ActivationExtractor.EVERY_TOKEN, dir.resolve("whole.npy"));
         extract(0, cut, dir.resolve("head.npy"));
-        extract(cut, 0, dir.resolve("tail.npy"));
+        extract(cut, ActivationExtractor.EVERY_TOKEN, dir.resolve("tail.npy"));
         try (Arena arena = Arena.ofShared()) {
             Matrix whole = Npy.open(dir.resolve("whole.npy"), arena).readFloat32(arena);
             Matrix head = Npy.open(dir.resolve("head.npy"), arena).readFloat32(arena);
@@ -98,7 +99,7 @@ class ActivationExtractorTest {
 
     @Test
     void skippingPastTheEndOfTheTextIsAnError() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> extract(1_000_000, 0, dir.resolve("none.npy")));
+        InputException e = assertThrows(InputException.class, () -> extract(1_000_000, ActivationExtractor.EVERY_TOKEN, dir.resolve("none.npy")));
         assertTrue(e.getMessage().contains("none after the 1000000 skipped"), e.getMessage());
         assertTrue(Files.notExists(dir.resolve("none.npy")));
     }
@@ -121,7 +122,7 @@ class ActivationExtractorTest {
         Path one = dir.resolve("l1.npy"), three = dir.resolve("l3.npy"), alone3 = dir.resolve("alone3.npy");
         try (ActivationModel both = new ActivationModel(BundledAssets.MODEL.readAll(), "bundled", List.of("encoder.layer.1", "encoder.layer.3"))) {
             assertEquals(List.of("/encoder/layer.1/output/LayerNorm/Add_1_output_0", "/encoder/layer.3/output/LayerNorm/Add_1_output_0"), both.tensors());
-            ActivationExtractor.Result r = ActivationExtractor.extract(new ActivationExtractor.Request(TextCorpus.ofFiles(List.of(text)), CONTEXT, 5, 0, BATCH,
+            ActivationExtractor.Result r = ActivationExtractor.extract(new ActivationExtractor.Request(TextCorpus.ofFiles(List.of(text)), CONTEXT, 5, ActivationExtractor.EVERY_TOKEN, BATCH,
                     DType.F32, List.of(one, three)), tokenizer, both, QUIET);
             assertArrayEquals(new int[] {384, 384}, r.dims());
         }
@@ -130,7 +131,7 @@ class ActivationExtractorTest {
             for (long r = 0; r < p1.rows(); r++) assertEquals(p1.token(r), p3.token(r), "every layer's file has the same provenance");
             assertEquals(windows().getFirst()[5], p1.token(0));
         }
-        extract(5, 0, alone3);
+        extract(5, ActivationExtractor.EVERY_TOKEN, alone3);
         try (ActivationModel layer1 = new ActivationModel(BundledAssets.MODEL.readAll(), "bundled", List.of("encoder.layer.1"));
              Arena arena = Arena.ofShared()) {
             Matrix l1 = Npy.open(one, arena).readFloat32(arena), l3 = Npy.open(three, arena).readFloat32(arena), a3 = Npy.open(alone3, arena).readFloat32(arena);
@@ -148,7 +149,7 @@ class ActivationExtractorTest {
     void everyRowsProvenanceNamesItsDocumentPositionAndToken() {
         long cut = 37; // mid-window, mid-document
         Path out = dir.resolve("provenance.npy");
-        long rows = extract(cut, 0, out).tokens();
+        long rows = extract(cut, ActivationExtractor.EVERY_TOKEN, out).tokens();
         List<int[]> expected = new ArrayList<>();
         java.util.Map<Integer, String> strings = new java.util.HashMap<>(java.util.Map.of(101, "[CLS]", 102, "[SEP]"));
         for (int d = 0, perWindow = CONTEXT - 2; d < DOCUMENTS.size(); d++) {
@@ -175,6 +176,40 @@ class ActivationExtractorTest {
     @Test
     void theSidecarSitsBesideTheArray() {
         assertEquals(dir.resolve("acts.json"), ActivationSidecar.pathFor(dir.resolve("acts.npy")));
+    }
+
+    /**
+     * The array, its provenance and its sidecar are one unit (issue 14: a kill between renames
+     * once paired a new array with an old sidecar, which demo --real trusts): a new extraction
+     * removes the old sidecar before committing anything, and the sidecar, written last, lists
+     * the files' fingerprints, so a set whose files were swapped afterwards is refused by every reader.
+     */
+    @Test
+    void arraySidecarAndProvenanceAreOneUnit() throws IOException {
+        Path acts = dir.resolve("unit.npy"), other = dir.resolve("other.npy");
+        ActivationExtractor.Result r = extract(0, 20, acts);
+        sidecar(r, 0).writeBeside(acts);
+        assertTrue(ActivationSidecar.readBeside(acts).isPresent());
+        try (var p = TokenProvenance.openBeside(acts, r.tokens()).orElseThrow()) {
+            assertEquals(r.tokens(), p.rows());
+        }
+
+        extract(5, 20, acts);   // a run killed after its files were committed, before its sidecar
+        assertTrue(ActivationSidecar.readBeside(acts).isEmpty(), "no sidecar of the earlier run is left beside the new array");
+        sidecar(r, 5).writeBeside(acts);
+
+        extract(9, 20, other);  // same size, other rows: only the fingerprint tells them apart
+        assertEquals(Files.size(acts), Files.size(other));
+        Files.copy(other, acts, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        dev.saestitch.io.SaeFileException e = assertThrows(dev.saestitch.io.SaeFileException.class, () -> ActivationSidecar.readBeside(acts));
+        assertTrue(e.getMessage().startsWith(dir.resolve("unit.json") + ": describes another version of unit.npy"), e.getMessage());
+        assertThrows(dev.saestitch.io.SaeFileException.class, () -> ActivationSidecar.saeLensMetadata(acts));
+        assertThrows(dev.saestitch.io.SaeFileException.class, () -> TokenProvenance.openBeside(acts, r.tokens()));
+    }
+
+    private static ActivationSidecar sidecar(ActivationExtractor.Result r, long skipped) {
+        return new ActivationSidecar("tiny", "00", "tokenizer.json", null, "t", r.tokens(), r.dims()[0], "float32", CONTEXT, skipped,
+                new int[] {101}, new int[] {102}, r.documents(), r.windows(), List.of(text.toString()));
     }
 
     private static final ActivationExtractor.Listener QUIET = new ActivationExtractor.Listener() {

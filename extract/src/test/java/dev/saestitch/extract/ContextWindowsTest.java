@@ -1,5 +1,6 @@
 package dev.saestitch.extract;
 
+import dev.saestitch.input.InputException;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -37,6 +38,6 @@ class ContextWindowsTest {
 
     @Test
     void aContextWithNoRoomForTextIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new ContextWindows(new int[] {1}, new int[] {2}, 2));
+        assertThrows(InputException.class, () -> new ContextWindows(new int[] {1}, new int[] {2}, 2));
     }
 }

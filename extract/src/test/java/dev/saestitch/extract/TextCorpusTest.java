@@ -1,5 +1,6 @@
 package dev.saestitch.extract;
 
+import dev.saestitch.input.InputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +38,7 @@ class TextCorpusTest {
     @Test
     void aMissingFileIsNamed() {
         Path missing = dir.resolve("nope.txt");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TextCorpus.ofFiles(List.of(missing)));
+        InputException e = assertThrows(InputException.class, () -> TextCorpus.ofFiles(List.of(missing)));
         assertTrue(e.getMessage().startsWith(missing.toString()), e.getMessage());
     }
 
@@ -69,7 +70,7 @@ class TextCorpusTest {
     void theBundledCorporaAreNamedByTheirCliNames() {
         assertEquals(TextCorpus.Bundled.EUROPARL, TextCorpus.Bundled.parse("europarl"));
         assertEquals(TextCorpus.Bundled.BROWN, TextCorpus.Bundled.parse("brown"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TextCorpus.Bundled.parse("wiki"));
+        InputException e = assertThrows(InputException.class, () -> TextCorpus.Bundled.parse("wiki"));
         assertEquals("--corpus must be brown or europarl, not 'wiki'", e.getMessage());
     }
 

@@ -157,7 +157,7 @@ class ActivationsCliTest {
         for (String f : new String[] {"data/train.npy", "data/train.json", "data/train.tokens.npy", "data/train.vocab.json", "data/heldout.npy", "data/heldout.json", "report/summary.json",
                 "report/ladder.csv", "report/ladder.png", "saes/relu-48-seed1/cfg.json", "report/compare-relu-48-vs-relu-96/latents.csv",
                 "report/stitch-relu-96-vs-relu-192/path.csv", "report/frankenstein/summary.json", "report/match-seeds/summary.json",
-                "report/match-seeds-topk/summary.json", "report/scorecard.json"})
+                "report/match-seeds-topk/summary.json", "scorecard.json"})
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         JsonNode site = ExploreSites.data(out.resolve("explorer"));
         assertTrue(site.get("contexts_available").asBoolean(), "demo --real's explorer shows the contexts of its novel latents");

@@ -189,6 +189,20 @@ class CompareStitchCommandsTest {
         assertEquals("composite", ev.json().get("architecture").asText());
         assertEquals(40, ev.json().get("width").asInt());
         assertSameEvaluation(export, ev.json());
+
+        // compare takes the composite (decoder rows and its inference rule) on the same rows: its mse is eval's.
+        Run cmp = run("compare", out.toString(), largeTopK.toString(), "--data", data.toString(), "--rows", String.valueOf(ROWS), "--batch", "512", "--json");
+        assertEquals(0, cmp.exit(), cmp.err());
+        assertEquals(40, cmp.json().get("small_width").asInt());
+        assertEquals(ev.json().get("mse").asDouble(), cmp.json().get("small_mse").asDouble(), 1e-5 * ev.json().get("mse").asDouble());
+        // stitch and match need what a composite lacks: one line each saying so.
+        for (String[] args : List.of(new String[] {"stitch", out.toString(), largeTopK.toString(), "--data", data.toString()},
+                new String[] {"match", out.toString(), largeTopK.toString()})) {
+            Run refused = run(args);
+            assertEquals(1, refused.exit(), refused.err());
+            assertEquals(1, refused.err().strip().lines().count(), "one line: " + refused.err());
+            assertTrue(refused.err().contains(out + ": is a composite SAE; " + args[0] + " needs"), refused.err());
+        }
     }
 
     @Test void userErrorsAreOneLineWithExitCode1() {

@@ -4,6 +4,7 @@ import dev.saestitch.cli.Main;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
+import dev.saestitch.sae.SaeReference;
 import dev.saestitch.tensor.Matrix;
 
 import java.io.PrintWriter;
@@ -28,17 +29,8 @@ final class MatchSaes {
         return new Run(exit, out.toString(), err.toString());
     }
 
-    /** A JumpReLU SAE with Gaussian weights and per-latent thresholds in [0.1, 0.5). */
-    static Sae random(long seed, int dIn, int width) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        Sae sae = new Sae(Architecture.JUMPRELU, dIn, width, 0, true);
-        fill(sae.wEnc(), rng, 1);
-        fill(sae.wDec(), rng, 1);
-        fill(sae.bEnc(), rng, 0.1);
-        fill(sae.bDec(), rng, 0.1);
-        for (int i = 0; i < width; i++) sae.threshold().setFlat(i, (float) (0.1 + 0.4 * rng.nextDouble()));
-        return sae;
-    }
+    /** A JumpReLU SAE with random weights (the engine tests' {@link SaeReference#random}). */
+    static Sae random(long seed, int dIn, int width) { return SaeReference.random(Architecture.JUMPRELU, dIn, width, 0, true, 1f, seed); }
 
     /** A copy of {@code sae} whose latent j is latent perm[j] of the original (rows of W_enc, b_enc, W_dec, θ moved together). */
     static Sae permuted(Sae sae, int[] perm) {
@@ -70,10 +62,6 @@ final class MatchSaes {
             SaeFiles.save(sae, dir);
         }
         return dir;
-    }
-
-    private static void fill(Matrix m, SplittableRandom rng, double std) {
-        for (long i = 0; i < m.size(); i++) m.setFlat(i, (float) (std * rng.nextGaussian()));
     }
 
     private static void copyRow(Matrix from, int r, Matrix to, int s) {

@@ -81,6 +81,13 @@ public final class BlasGemm implements Gemm {
         return name + ", " + kernels + ", " + threads + (threads == 1 ? " thread" : " threads") + " (" + threading() + "), from " + location;
     }
 
+    /** E.g. "OpenBLAS 0.3.30, Haswell kernels". */
+    @Override
+    public String summary() {
+        String[] words = config.split(" ", 3);
+        return (words.length >= 2 && words[0].equals("OpenBLAS") ? words[0] + " " + words[1] : config) + ", " + coreName() + " kernels";
+    }
+
     /** The core whose kernels OpenBLAS runs (openblas_get_corename), e.g. "Haswell" or "SkylakeX". */
     private static String coreName() {
         return cblas_h.openblas_get_corename().getString(0).strip();

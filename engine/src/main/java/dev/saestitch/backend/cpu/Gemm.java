@@ -17,6 +17,9 @@ public interface Gemm {
     /** One line naming the implementation, e.g. "OpenBLAS 0.3.30 (2 threads)". */
     String describe();
 
+    /** Its name in a few words, e.g. "OpenBLAS 0.3.30, Haswell kernels". */
+    String summary();
+
     /** Checks that op(A)·op(B) fits into C and returns the inner dimension. */
     static int checkShapes(boolean transA, boolean transB, Matrix a, Matrix b, Matrix c) {
         int m = transA ? a.cols() : a.rows();

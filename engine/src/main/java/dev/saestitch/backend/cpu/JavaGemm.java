@@ -39,4 +39,6 @@ public final class JavaGemm implements Gemm {
 
 
     @Override public String describe() { return "portable Java GEMM (" + Parallel.threads() + " threads)"; }
+
+    @Override public String summary() { return "portable Java GEMM"; }
 }

@@ -91,6 +91,12 @@ public final class CudaBackend implements Backend {
 
     @Override public String name() { return "cuda"; }
 
+    /** E.g. "cuda, NVIDIA H100 80GB HBM3, cuBLAS 130000, GEMMs in FP32". */
+    @Override
+    public String summary() {
+        return "cuda, " + device.name() + ", cuBLAS " + cublas.version() + ", GEMMs in " + cublas.precision();
+    }
+
     @Override
     public String describe() {
         return "cuda: " + device.describe() + ", cuBLAS " + cublas.version() + ", GEMMs in " + cublas.precision()

@@ -1,6 +1,7 @@
 package dev.saestitch.backend.cuda;
 
 import dev.saestitch.bindings.cuda.cublas_api_h;
+import dev.saestitch.input.InputException;
 
 import java.util.Locale;
 
@@ -32,7 +33,7 @@ public enum GemmPrecision {
         try {
             return valueOf(p.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(PROPERTY + " / " + ENV + " is '" + p + "': expected fp32, tf32 or bf16", e);
+            throw new InputException(PROPERTY + " / " + ENV + " is '" + p + "': expected fp32, tf32 or bf16", e);
         }
     }
 }

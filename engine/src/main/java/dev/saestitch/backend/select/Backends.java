@@ -10,6 +10,7 @@ import dev.saestitch.backend.cuda.CudaBackend;
 import dev.saestitch.backend.cuda.GemmPrecision;
 import dev.saestitch.bindings.cblas.OpenBlas;
 import dev.saestitch.bindings.cuda.CudaLibraries;
+import dev.saestitch.input.InputException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,7 @@ import java.util.function.Supplier;
 /**
  * Chooses the backend once, at start. In the manner of jvector's and Lucene's vectorization
  * providers: a fast implementation whose constructor cannot run here throws
- * {@link UnsupportedOperationException}, the choice logs why and falls back to the portable one,
+ * {@link UnsupportedOperationException}, the choice logs why (at debug level) and falls back to the portable one,
  * and the reason stays in {@link Backend#describe()}; any other exception is a bug and propagates.
  *
  * <p>Settings: {@value #PROPERTY} / {@value #ENV} = auto | cpu | cuda (default auto: cuda when a
@@ -48,7 +49,7 @@ public final class Backends {
             case "auto" -> auto();
             case "cpu" -> cpu("", OpenBlas.choice(), BlasGemm::new);
             case "cuda" -> cuda("");
-            default -> throw new IllegalArgumentException("unknown backend '" + choice + "': expected auto, cpu or cuda");
+            default -> throw new InputException("unknown backend '" + choice + "': expected auto, cpu or cuda");
         };
     }
 
@@ -99,7 +100,7 @@ public final class Backends {
             try {
                 gemm = blas.get();
             } catch (UnsupportedOperationException e) {
-                LOG.log(System.Logger.Level.WARNING, "BLAS is not available, using the portable Java GEMM: " + e.getMessage());
+                LOG.log(System.Logger.Level.DEBUG, "BLAS is not available, using the portable Java GEMM: " + e.getMessage());
                 gemm = new JavaGemm();
                 reasons.add("BLAS not available: " + e.getMessage());
             }

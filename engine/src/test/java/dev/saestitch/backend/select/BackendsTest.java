@@ -4,6 +4,7 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.BackendUnavailableException;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.Gemm;
+import dev.saestitch.input.InputException;
 import org.junit.jupiter.api.Test;
 
 import java.util.function.Supplier;
@@ -45,7 +46,7 @@ class BackendsTest {
             assertTrue(e.getMessage().startsWith("backend 'cuda' cannot run here: ")
                     && (e.getMessage().contains("CUDA libraries: ") || e.getMessage().contains("CUDA device")), e.getMessage());
         }
-        var unknown = assertThrows(IllegalArgumentException.class, () -> Backends.select("tpu"));
+        var unknown = assertThrows(InputException.class, () -> Backends.select("tpu"));
         assertTrue(unknown.getMessage().contains("'tpu'") && unknown.getMessage().contains("auto, cpu or cuda"), unknown.getMessage());
     }
 
