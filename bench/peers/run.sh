@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs ours (JMH, pinned to one core, one BLAS thread, one processor for the JVM) and the peers
-# (torch_step.py with Debian's python3-torch, numpy_peers.py) one after the other, and prints the
-# side-by-side table. Results: bench/results/<date>-<machine>-peers.{jsonl,json,md}.
-# Usage: bench/peers/run.sh   (takes about 10 minutes on an idle 2-core machine)
+# (torch_step.py with Debian's python3-torch, numpy_peers.py, and match_cli.py: `saestitch match` as a
+# whole process against scipy's two solves) one after the other, and prints the side-by-side table.
+# Results: bench/results/<date>-<machine>-peers.{jsonl,json,md}.
+# Usage: bench/peers/run.sh   (takes about 15 minutes on an idle 2-core machine)
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 jdk=/usr/lib/jvm/temurin-25-jdk-amd64
@@ -18,4 +19,5 @@ $one "$jdk/bin/java" -jar "$top/bench/target/benchmarks.jar" \
 : > "$out.jsonl"
 /usr/bin/python3 "$top/bench/peers/torch_step.py" | tee -a "$out.jsonl"
 python3 "$top/bench/peers/numpy_peers.py" --lap-n 2048,4096 --match-n 2048,4096 | tee -a "$out.jsonl"
+python3 "$top/bench/peers/match_cli.py" --n 4096,8192 --repeats 1 | tee -a "$out.jsonl"
 python3 "$top/bench/peers/table.py" "$out.json" "$out.jsonl" | tee "$out.md"

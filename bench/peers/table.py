@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Prints the side-by-side table of ours against the peers, from one JMH JSON file of ours and the
-peers' JSON lines (torch_step.py, numpy_peers.py), as a markdown table with the ratio peer / ours
-per row (> 1: ours is faster). Both sides are wall times on the same pinned core with one BLAS
-thread (bench/peers/run.sh); the peers' CPU time is shown too (on a loaded machine the wall
-time grows with other processes' share of the core, the CPU time does not).
+peers' JSON lines (torch_step.py, numpy_peers.py, match_cli.py), as a markdown table with the ratio
+peer / ours per row (> 1: ours is faster). Both sides are wall times on the same pinned core with one
+BLAS thread (bench/peers/run.sh); the peers' CPU time is shown too (on a loaded machine the wall
+time grows with other processes' share of the core, the CPU time does not). The match-cli rows
+(match_cli.py: our whole process against scipy's two solves) carry both sides themselves and
+compare process CPU time, as issue 13 counts it.
 Usage: python3 bench/peers/table.py OURS.json PEERS.jsonl
 """
 import json
@@ -35,6 +37,18 @@ def ours_for(peer, index):
     return w, None
 
 
+def match_cli_row(peer):
+    """A match_cli.py record: CPU times of both sides, wall in brackets; the ratio is of CPU times
+    (scipy's side may be absent where it was not run)."""
+    label = "match-cli n=%d pair=%s" % (peer["n"], peer["pair"])
+    ours = "saestitch match, whole process: CPU ms (wall)"
+    mine = "%.1f (%.1f)" % (peer["ours_cpu_ms"], peer["ours_wall_ms"])
+    if peer.get("cpu_ms") is None:
+        return "| %s | %s | %s | %s | %s | n/a |" % (label, peer["peer"], peer.get("note", "not run"), ours, mine)
+    return "| %s | %s | CPU %.1f (wall %.1f) | %s | %s | %.2f (CPU) |" % (label, peer["peer"], peer["cpu_ms"], peer["wall_ms"], ours, mine,
+                                                                        peer["cpu_ms"] / peer["ours_cpu_ms"])
+
+
 def main():
     index = ours_index(sys.argv[1])
     print("| workload | peer | peer wall ms (CPU ms) | ours | ours wall ms | peer / ours (wall) |")
@@ -43,6 +57,9 @@ def main():
         if not line.strip():
             continue
         peer = json.loads(line)
+        if peer["workload"] == "match-cli":
+            print(match_cli_row(peer))
+            continue
         what, ours = ours_for(peer, index)
         shape = {k: peer[k] for k in ("arch", "D", "F", "k", "B", "n", "matrix", "pair", "F_L", "F_S") if k in peer}
         label = peer["workload"] + " " + " ".join("%s=%s" % kv for kv in shape.items())

@@ -27,7 +27,8 @@ import java.lang.foreign.Arena;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One training step per architecture at D = 768, F = 16384, k = 32, B = 4096 (issue shape), next to
+ * One training step per architecture at D = 768, F = 16384, k = 32, B = 4096 (issue shape; the small
+ * shape of issue 13 with {@code -p dim=384 -p width=3072}), next to
  * its floor: the bare BLAS products the step needs, timed in the same run. The only dense product
  * of a step is the encoder's Z = X·W_encᵀ (2·B·D·F flops); everything after it works on the sparse
  * codes. Batches come from the synthetic world scaled to D = 768, generated once and cycled so
@@ -42,14 +43,12 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 3, time = 10)
 public class TrainStepBench {
 
-    static final int D = 768, F = 16384, K = 32, B = 4096;
+    static final int D = 768, K = 32, B = 4096;
 
     /** A few batches of the synthetic world, served in a cycle. */
     static final class CyclingFeed implements BatchFeed {
         private final Matrix[] batches;
         private int next;
-
-        CyclingFeed(Arena arena, int count) { this(arena, count, D, B); }
 
         /** {@code count} batches of {@code batch} rows of the world scaled to dimension {@code dim}. */
         CyclingFeed(Arena arena, int count, int dim, int batch) {
@@ -72,6 +71,10 @@ public class TrainStepBench {
     public static class Step {
         @Param({"relu", "topk", "batchtopk", "jumprelu"})
         String arch;
+        @Param({"768"})
+        int dim;
+        @Param({"16384"})
+        int width;
 
         Arena arena;
         Backend backend;
@@ -82,10 +85,10 @@ public class TrainStepBench {
             arena = Arena.ofShared();
             backend = Backends.select("cpu");
             Architecture a = Architecture.parse(arch);
-            TrainConfig.Builder cfg = TrainConfig.builder(a, F).k(K).batchSize(B).totalTokens(1L << 40)
+            TrainConfig.Builder cfg = TrainConfig.builder(a, width).k(K).batchSize(B).totalTokens(1L << 40)
                     .normBatches(4).deadTokens(B * 8L);
             if (a == Architecture.JUMPRELU) cfg.targetL0(K);
-            trainer = Trainer.start(backend, cfg.build(), new CyclingFeed(arena, 4));
+            trainer = Trainer.start(backend, cfg.build(), new CyclingFeed(arena, 4, dim, B));
         }
 
         @TearDown(Level.Trial)
@@ -99,6 +102,10 @@ public class TrainStepBench {
     /** Operands of the floor: the encoder product alone. */
     @State(Scope.Benchmark)
     public static class Floor {
+        @Param({"768"})
+        int dim;
+        @Param({"16384"})
+        int width;
         Arena arena;
         Backend backend;
         Matrix x, wEnc, z;
@@ -107,11 +114,11 @@ public class TrainStepBench {
         public void setUp() {
             arena = Arena.ofShared();
             backend = Backends.select("cpu");
-            CyclingFeed feed = new CyclingFeed(arena, 1);
-            x = Matrix.allocate(arena, B, D);
+            CyclingFeed feed = new CyclingFeed(arena, 1, dim, B);
+            x = Matrix.allocate(arena, B, dim);
             feed.next(x);
-            wEnc = RandomMatrices.gaussian(arena, F, D, 1 / Math.sqrt(D), new java.util.SplittableRandom(1));
-            z = Matrix.allocate(arena, B, F);
+            wEnc = RandomMatrices.gaussian(arena, width, dim, 1 / Math.sqrt(dim), new java.util.SplittableRandom(1));
+            z = Matrix.allocate(arena, B, width);
         }
 
         @TearDown(Level.Trial)

@@ -46,6 +46,10 @@ final class DataOption {
             truthDirections = world.trueFeatures().directions(arena);
         } else if (truthFile != null && (truth != null || Files.isRegularFile(truthFile))) {
             truthDirections = Npy.open(truthFile, arena).readFiniteFloat32(arena);
+            if (truthDirections.rows() == 0) {
+                source.close();
+                throw new UserInputException(truthFile + ": holds no true features (0 rows)");
+            }
             if (truthDirections.cols() != source.dim()) {
                 source.close();
                 throw new UserInputException(truthFile + ": true features have dimension " + truthDirections.cols() + " but the data has " + source.dim());

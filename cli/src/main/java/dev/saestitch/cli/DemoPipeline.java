@@ -33,6 +33,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,35 +88,46 @@ final class DemoPipeline implements AutoCloseable {
     private Path saeDir(String name) { return out.resolve("saes").resolve(name); }
 
     /**
-     * Trains the ladder and the smallest width's second seed on {@code train}; returns each rung's
-     * metrics row, measured on {@code eval} (recovery columns where {@code truth} is known).
+     * Trains the ladder (one pass over {@code train}) and the smallest width's second seed (alone:
+     * it reads the data in its own seed's order); returns each rung's metrics row, measured on
+     * {@code eval} (recovery columns where {@code truth} is known).
      */
     List<Map<String, Object>> trainLadder(ActivationSource train, ActivationSource eval, Matrix truth) throws IOException {
+        List<TrainConfig> configs = Arrays.stream(recipe.widths()).mapToObj(w -> recipe.config(w, recipe.seed())).toList();
+        Map<TrainConfig, TrainingLog> logs = new LinkedHashMap<>();
+        List<Training.Result> runs = Training.ladder(backend, configs, train, recipe.seed(), Training.Checkpoints.NONE,
+                c -> logs.computeIfAbsent(c, x -> new TrainingLog(err, "demo " + ladderName(x.width()), null)));
+        logs.values().forEach(TrainingLog::done);
         List<Map<String, Object>> ladder = new ArrayList<>();
-        for (int width : recipe.widths()) ladder.add(train(ladderName(width), width, recipe.seed(), train, eval, truth));
-        train(secondSeedName(), recipe.widths()[0], recipe.seed() + 1, train, eval, truth);
+        try {
+            for (int i = 0; i < runs.size(); i++) ladder.add(keep(ladderName(recipe.widths()[i]), runs.get(i), recipe.seed(), eval, truth));
+        } finally {
+            for (Training.Result run : runs) run.sae().close();
+        }
+        long second = recipe.seed() + 1;
+        TrainingLog log = new TrainingLog(err, "demo " + secondSeedName(), null);
+        Training.Result run = Training.run(backend, recipe.config(recipe.widths()[0], second), train, second, Training.Checkpoints.NONE, log);
+        log.done();
+        try (Sae ignored = run.sae()) {
+            keep(secondSeedName(), run, second, eval, truth);
+        }
         return ladder;
     }
 
     /**
-     * Trains one SAE, saves it and keeps it in memory as its files hold it (input scale folded into
-     * the weights, as SAELens writes it), so every later step measures exactly the saved SAE.
+     * Saves a trained SAE and keeps it in memory as its files hold it (input scale folded into
+     * the weights, as SAELens writes it), so every later step measures exactly the saved SAE;
+     * returns its metrics row on the evaluation rows of {@code seed}.
      */
-    private Map<String, Object> train(String name, int width, long seed, ActivationSource train, ActivationSource eval, Matrix truth)
-            throws IOException {
-        TrainConfig cfg = recipe.config(width, seed);
-        TrainingLog log = new TrainingLog(err, "demo " + name, null);
-        Training.Result run = Training.run(backend, cfg, train, seed, Training.Checkpoints.NONE, log);
-        log.done();
-        try (Sae sae = run.sae()) {
-            SaeFiles.save(sae, saeDir(name));
-            Evaluation ev = Evaluations.of(backend, sae, eval, seed, recipe.evalRows(), recipe.batch());
-            saes.put(name, SaeFiles.load(saeDir(name)));
-            return EvaluationReport.of(backend, ev, sae, truth)
-                    .put("sae", saeDir(name).toString())
-                    .put("seconds", run.seconds())
-                    .put("tokens_per_s", run.tokensPerSecond()).fields();
-        }
+    private Map<String, Object> keep(String name, Training.Result run, long seed, ActivationSource eval, Matrix truth) throws IOException {
+        Sae sae = run.sae();
+        SaeFiles.save(sae, saeDir(name));
+        Evaluation ev = Evaluations.of(backend, sae, eval, seed, recipe.evalRows(), recipe.batch());
+        saes.put(name, SaeFiles.load(saeDir(name)));
+        return EvaluationReport.of(backend, ev, sae, truth)
+                .put("sae", saeDir(name).toString())
+                .put("seconds", run.seconds())
+                .put("tokens_per_s", run.tokensPerSecond()).fields();
     }
 
     /** A compared and stitched pair: the comparison itself and the two commands' JSON objects. */

@@ -15,7 +15,12 @@ import java.util.List;
  */
 final class DistinctPaths {
 
-    private record Role(String flag, Path path, Path real) {}
+    private record Role(String flag, Path path, Path real) {
+        Role {
+            // An empty path means the current folder to Path, which would be read or replaced whole.
+            if (path.toString().isEmpty()) throw new UserInputException(flag + " is an empty path: give a file or folder");
+        }
+    }
 
     private final List<Role> inputs = new ArrayList<>();
     private final List<Role> outputs = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.saestitch.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.saestitch.cli.report.CompareReport;
+import dev.saestitch.cli.report.ReportDir;
 import dev.saestitch.data.TokenProvenance;
 import dev.saestitch.dict.Families;
 import dev.saestitch.dict.LargeMaxCosines;
@@ -15,7 +16,6 @@ import dev.saestitch.explore.TopActivations;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -65,20 +65,22 @@ final class ExploreSite {
         }
         root.put("contexts", contextOf);
         root.put("vocab", vocabulary);
+        // Published whole, like a report: a folder holding files saestitch did not write is refused, never overwritten.
+        ReportDir site = new ReportDir(dir);
         try {
-            Files.createDirectories(dir);
             String json = JSON.writeValueAsString(root).replace("<", "\\u003c");
-            Files.writeString(dir.resolve("data.js"), "window.SAESTITCH_EXPLORE = " + json + ";\n");
+            site.text("data.js", "window.SAESTITCH_EXPLORE = " + json + ";\n");
             for (String name : RESOURCES)
                 try (InputStream in = ExploreSite.class.getResourceAsStream("explore/" + name)) {
                     if (in == null) throw new IllegalStateException("resource explore/" + name + " missing from the jar");
-                    Files.write(dir.resolve(name), in.readAllBytes());
+                    site.bytes(name, in.readAllBytes());
                 }
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise the explorer's data", e);
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": cannot write the explorer: " + e.getMessage(), e);
         }
+        site.commit();
     }
 
     private static double[] binEdges() {

@@ -19,10 +19,14 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
 
-/** Trains one SAE and saves it in SAELens layout. */
+/** Trains one SAE, or a ladder of widths and seeds in one pass, and saves each in SAELens layout. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a sparse autoencoder on activations (or on the synthetic world) and save it in SAELens layout.",
                 "Defaults follow the reference implementations; see README.md, 'Training defaults'."})
@@ -36,6 +40,9 @@ final class TrainCommand implements Callable<Integer> {
     String arch;
     @Option(names = "--width", defaultValue = "1024", paramLabel = "F", description = "Number of latents (default: ${DEFAULT-VALUE}).")
     int width;
+    @Option(names = "--widths", split = ",", paramLabel = "F,F,...",
+            description = "Train a ladder of these widths in one pass over the data (each batch read once): one SAE per folder DIR/ARCH-F-sSEED, checkpoints in DIR.checkpoint/ARCH-F-sSEED.")
+    int[] widths;
     @Option(names = "--k", defaultValue = "32", description = "Active latents per sample: TopK/BatchTopK k, JumpReLU's target L0 (default: ${DEFAULT-VALUE}).")
     int k;
     @Option(names = "--tokens", defaultValue = "10000000", paramLabel = "N", description = "Training tokens (default: ${DEFAULT-VALUE}).")
@@ -52,6 +59,9 @@ final class TrainCommand implements Callable<Integer> {
     Long deadTokens;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial weights (and of the data order unless --data-seed is given; default: ${DEFAULT-VALUE}).")
     long seed;
+    @Option(names = "--seeds", split = ",", paramLabel = "S,S,...",
+            description = "Train these seeds (of every width) in one pass; the data order is --data-seed, by default the first seed's. Each SAE equals train --seed S --data-seed ORDER alone.")
+    long[] seeds;
     @Option(names = "--data-seed", paramLabel = "SEED", description = "Seed of the data order alone, so that two runs can differ only in their initial weights (default: --seed).")
     Long dataSeed;
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the SAE (cfg.json + sae_weights.safetensors).")
@@ -72,42 +82,90 @@ final class TrainCommand implements Callable<Integer> {
         FlagChecks.atLeast("--eval-rows", evalRows, 1);
         dataOption.inputs(new DistinctPaths()).output("--out", out).check();
         if (checkpointEvery != null) FlagChecks.atLeast("--checkpoint-every", checkpointEvery, 1);
-        TrainConfig cfg = config();
-        format.checkHolds(cfg.architecture());
-        // The data order also picks the evaluation rows, so runs that differ only in --seed are scored on the same rows.
-        long order = dataSeed != null ? dataSeed : seed;
+        boolean ladder = widths != null || seeds != null;
+        if (widths != null && matched("--width")) throw new UserInputException("--width and --widths: give one of them");
+        if (seeds != null && matched("--seed")) throw new UserInputException("--seed and --seeds: give one of them");
+        List<TrainConfig> configs = new ArrayList<>();
+        for (long s : seeds != null ? seeds : new long[] {seed})
+            for (int w : widths != null ? widths : new int[] {width}) configs.add(config(w, s));
+        // The data order also picks the evaluation rows, so runs that differ only in --seed are scored on the same rows;
+        // a ladder has one data order for all its SAEs (one pass), by default the first seed's.
+        long order = dataSeed != null ? dataSeed : configs.getFirst().seed();
+        format.checkHolds(configs.getFirst().architecture());
         Path checkpoint = out.resolveSibling(out.getFileName() + ".checkpoint");
+        Training.Checkpoints checkpoints = new Training.Checkpoints(checkpoint, checkpointEvery != null ? checkpointEvery : 0, resume);
         try (Arena arena = Arena.ofShared();
              DataOption.Dataset data = dataOption.open(synthDim, arena);
              Backend backend = backendOption.open()) {
             // A batch larger than the data would repeat rows inside one step, and the run would report samples it never had.
-            if (data.source().rows() < cfg.batchSize())
-                throw new UserInputException(dataOption.path() + ": " + data.source().rows() + " rows, fewer than one batch of " + cfg.batchSize() + " (--batch)");
+            if (data.source().rows() < batch)
+                throw new UserInputException(dataOption.path() + ": " + data.source().rows() + " rows, fewer than one batch of " + batch + " (--batch)");
             var err = spec.commandLine().getErr();
-            err.println("train: " + cfg.architecture().cliName() + " F=" + cfg.width() + " on " + data.description());
+            err.println("train: " + (ladder ? configs.stream().map(Training::memberName).collect(Collectors.joining(", ")) + " in one pass"
+                    : configs.getFirst().architecture().cliName() + " F=" + configs.getFirst().width()) + " on " + data.description());
             err.println("train: " + backend.summary());
-            TrainingLog log = new TrainingLog(err, "train", checkpoint);
-            Training.Result run = Training.run(backend, cfg, data.source(), order, new Training.Checkpoints(checkpoint, checkpointEvery != null ? checkpointEvery : 0, resume), log);
-            log.done();
-            try (Sae sae = run.sae()) {
-                if (dataOption.path() != null) sae.metadata().putAll(ActivationSidecar.saeLensMetadata(dataOption.path()));
-                Evaluation ev = Evaluations.of(backend, sae, data.source(), order, evalRows, batch);
-                // SAELens files carry the measured firing frequencies (sparsity.safetensors); sparsify's have no place for them.
-                if (format.plain() == SaeFiles.Format.SAELENS) SaeFiles.save(sae, out, ev.fireCounts(), ev.samples());
-                else SaeFiles.save(sae, out, format.plain());
-                JsonReport report = EvaluationReport.of(backend, ev, sae, data.truth())
-                        .put("tokens", run.tokens())
-                        .put("steps", run.steps())
-                        .put("seconds", run.seconds())
-                        .put("tokens_per_s", run.tokensPerSecond())
-                        .put("out", out.toString());
-                report.print(spec.commandLine().getOut(), json.enabled);
+            List<TrainingLog> logs = new ArrayList<>();
+            List<Training.Result> runs = ladder
+                    ? Training.ladder(backend, configs, data.source(), order, checkpoints,
+                            c -> add(logs, new TrainingLog(err, "train " + Training.memberName(c), checkpoint.resolve(Training.memberName(c)))))
+                    : List.of(Training.run(backend, configs.getFirst(), data.source(), order, checkpoints, add(logs, new TrainingLog(err, "train", checkpoint))));
+            logs.forEach(TrainingLog::done);
+            List<JsonReport> reports = new ArrayList<>();
+            try {
+                for (int i = 0; i < runs.size(); i++)
+                    reports.add(evaluateAndSave(backend, data, order, runs.get(i), ladder ? out.resolve(Training.memberName(configs.get(i))) : out));
+            } finally {
+                for (Training.Result run : runs) run.sae().close();
             }
+            print(ladder, reports, runs.getFirst());
         }
         return 0;
     }
 
-    private TrainConfig config() {
+    private boolean matched(String option) { return spec.commandLine().getParseResult().hasMatchedOption(option); }
+
+    private static TrainingLog add(List<TrainingLog> logs, TrainingLog log) {
+        logs.add(log);
+        return log;
+    }
+
+    /** Evaluates a trained SAE on the run's evaluation rows, saves it to {@code dir} and returns its report. */
+    private JsonReport evaluateAndSave(Backend backend, DataOption.Dataset data, long order, Training.Result run, Path dir) throws IOException {
+        Sae sae = run.sae();
+        if (dataOption.path() != null) sae.metadata().putAll(ActivationSidecar.saeLensMetadata(dataOption.path()));
+        Evaluation ev = Evaluations.of(backend, sae, data.source(), order, evalRows, batch);
+        // SAELens files carry the measured firing frequencies (sparsity.safetensors); sparsify's have no place for them.
+        if (format.plain() == SaeFiles.Format.SAELENS) SaeFiles.save(sae, dir, ev.fireCounts(), ev.samples());
+        else SaeFiles.save(sae, dir, format.plain());
+        return EvaluationReport.of(backend, ev, sae, data.truth())
+                .put("tokens", run.tokens())
+                .put("steps", run.steps())
+                .put("seconds", run.seconds())
+                .put("tokens_per_s", run.tokensPerSecond())
+                .put("out", dir.toString());
+    }
+
+    /**
+     * One SAE: its report as before. A ladder: under {@code --json} one object with each SAE's report
+     * in {@code saes} and the pass's tokens, seconds and rate; else each report under its folder's name.
+     */
+    private void print(boolean ladder, List<JsonReport> reports, Training.Result pass) {
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (!ladder) {
+            reports.getFirst().print(stdout, json.enabled);
+        } else if (json.enabled) {
+            new JsonReport().put("saes", reports.stream().map(JsonReport::fields).toList())
+                    .put("tokens", pass.tokens()).put("seconds", pass.seconds()).put("tokens_per_s", pass.tokensPerSecond())
+                    .put("out", out.toString()).print(stdout);
+        } else {
+            for (JsonReport r : reports) {
+                stdout.println("== " + r.fields().get("out"));
+                r.print(stdout, false);
+            }
+        }
+    }
+
+    private TrainConfig config(int width, long seed) {
         TrainConfig.Builder b = TrainConfig.builder(Architecture.parse(arch), width)
                 .k(k).batchSize(batch).totalTokens(tokens).seed(seed);
         if (Architecture.parse(arch) == Architecture.JUMPRELU) b.targetL0(k);

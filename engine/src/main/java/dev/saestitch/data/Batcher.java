@@ -1,5 +1,6 @@
 package dev.saestitch.data;
 
+import dev.saestitch.input.InputException;
 import dev.saestitch.tensor.Matrix;
 
 /**
@@ -43,7 +44,7 @@ public final class Batcher {
         this.source = source;
         this.seed = seed;
         this.rows = source.rows();
-        if (rows < 1) throw new IllegalArgumentException("cannot batch " + source.describe() + ": it has no rows");
+        if (rows < 1) throw new InputException("cannot batch " + source.describe() + ": it has no rows");
         if (start.offset() >= rows)
             throw new IllegalArgumentException("batcher position offset " + start.offset() + " is not below the source's "
                     + rows + " rows (" + source.describe() + ")");

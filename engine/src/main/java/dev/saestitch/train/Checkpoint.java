@@ -56,7 +56,8 @@ final class Checkpoint {
         });
     }
 
-    static Loaded read(Path dir, Arena arena) throws IOException {
+    /** The run's scalars alone (a group reads its input scale here before it reads each member's tensors). */
+    static State readState(Path dir) throws IOException {
         Path stateFile = dir.resolve(STATE);
         State state;
         try {
@@ -68,6 +69,11 @@ final class Checkpoint {
         }
         if (state.format() != FORMAT) throw new CheckpointException(stateFile, "format " + state.format() + ", this build reads format " + FORMAT);
         if (state.config() == null || state.feedPosition() == null) throw new CheckpointException(stateFile, "config or feed position missing");
+        return state;
+    }
+
+    static Loaded read(Path dir, Arena arena) throws IOException {
+        State state = readState(dir);
         Path tensorFile = dir.resolve(TENSORS);
         if (!Files.exists(tensorFile)) throw new CheckpointException(tensorFile, "missing");
         Safetensors file = Safetensors.open(tensorFile, arena);

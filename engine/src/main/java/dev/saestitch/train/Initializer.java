@@ -18,7 +18,21 @@ final class Initializer {
 
     private Initializer() {}
 
+    /**
+     * What the first batches of the feed give every run that starts on them: the input scale and
+     * the first batch (unscaled). The SAEs of a group share it, so the batches are read once.
+     */
+    record Start(int dIn, double scale, double[][] firstBatch) {
+        /** The scale as the trainer applies it (float32); the bias initialisation uses the float64 value. */
+        float inputScale() { return (float) scale; }
+    }
+
     static Sae initialise(TrainConfig cfg, BatchFeed feed) {
+        return weights(cfg, measure(cfg, feed));
+    }
+
+    /** Reads the first batches (the scale's {@code normBatches}, or one) and moves the feed back to where it stood. */
+    static Start measure(TrainConfig cfg, BatchFeed feed) {
         int d = feed.dim();
         long[] start = feed.position();
         double[][] first;
@@ -30,7 +44,8 @@ final class Initializer {
             first = null;
             for (int n = 0; n < batches; n++) {
                 feed.next(batch);
-                for (long i = 0; i < batch.size(); i++) sumSquares += (double) batch.getFlat(i) * batch.getFlat(i);
+                // One bulk copy, then the same sum in the same order: a per-element segment read cost more than the sum.
+                for (float v : batch.toArray()) sumSquares += (double) v * v;
                 if (n == 0) first = toRows(batch);
             }
             double meanSquaredNorm = sumSquares / ((long) batches * cfg.batchSize());
@@ -39,9 +54,17 @@ final class Initializer {
             scale = cfg.normaliseInput() ? Math.sqrt(d / meanSquaredNorm) : 1;
         }
         feed.seek(start);
+        return new Start(d, scale, first);
+    }
 
+    /** The initial SAE of {@code cfg} (its seed, width, architecture) on the measured start. */
+    static Sae weights(TrainConfig cfg, Start start) {
+        int d = start.dIn();
+        double scale = start.scale();
+        double[][] first = new double[start.firstBatch().length][];
+        for (int r = 0; r < first.length; r++) first[r] = start.firstBatch()[r].clone();
         Sae sae = new Sae(cfg.architecture(), d, cfg.width(), cfg.k(), cfg.centreInput());
-        sae.setInputScale((float) scale);
+        sae.setInputScale(start.inputScale());
         randomRows(sae.wDec(), cfg.decoderInitNorm(), new SplittableRandom(cfg.seed()));
         sae.wEnc().copyFrom(sae.wDec());
         for (double[] row : first) for (int c = 0; c < d; c++) row[c] *= scale;

@@ -14,7 +14,7 @@ import java.lang.foreign.Arena;
  * {@link #forward}, updates the dead-latent counters from {@link #codes()}, then {@link #backward}.
  *
  * <pre>
- *   x  ← x·s                      z = (x − b_dec) W_encᵀ + b_enc       f = σ(z)     x̂ = f W_dec + b_dec
+ *   x  = input·s (scaled before)  z = (x − b_dec) W_encᵀ + b_enc       f = σ(z)     x̂ = f W_dec + b_dec
  *   L  = (1/B) Σ_b ‖x̂_b − x_b‖²  + penalty + α·L_aux
  *   E  = x̂ − x                    ∂L/∂x̂ = (2/B) E
  *   ∂L/∂b_dec = (2/B) Σ_b E_b  − (Σ_b ∂L/∂z_b) W_enc          (second term: the centring, when on)
@@ -36,7 +36,7 @@ final class Objective implements AutoCloseable {
     private final TrainConfig cfg;
     private final Arena arena = Arena.ofShared();
     private final int batch;
-    private final Matrix x;          // (B, D) scaled input
+    private final Matrix x;          // (B, D) scaled input, not owned: the members of a group share it
     private final Matrix centred;    // (B, D) x − b_dec, or null without centring
     private final Matrix z;          // (B, F) pre-activations
     private final Matrix xHat;       // (B, D) reconstruction
@@ -51,12 +51,13 @@ final class Objective implements AutoCloseable {
     private Matrix encoderInput;
     private float smallestKept = Float.NaN;
 
-    Objective(Backend backend, TrainConfig cfg, int dIn) {
+    /** @param input (B, D) the scaled batch each {@link #forward} reads (not written here) */
+    Objective(Backend backend, TrainConfig cfg, int dIn, Matrix input) {
         this.backend = backend;
         this.cfg = cfg;
         this.batch = cfg.batchSize();
         int f = cfg.width();
-        x = backend.allocate(arena, batch, dIn);
+        x = input;
         centred = cfg.centreInput() ? backend.allocate(arena, batch, dIn) : null;
         z = backend.allocate(arena, batch, f);
         xHat = backend.allocate(arena, batch, dIn);
@@ -77,18 +78,14 @@ final class Objective implements AutoCloseable {
         bandDots = backend.newCodes(batch, f, batch);
     }
 
-    /** (B, D): the caller uploads the raw batch here before {@link #forward}. */
-    Matrix input() { return x; }
-
     /** The active codes of the last forward pass. */
     SparseCodes codes() { return codes; }
 
     /** BatchTopK: the smallest activation kept by the last forward pass (NaN when none or another architecture). */
     float smallestKept() { return smallestKept; }
 
-    /** Scales the input, encodes with the training rule of the architecture, decodes, E = x̂ − x. */
-    void forward(ParameterSet w, float inputScale) {
-        if (inputScale != 1f) backend.scale(x, inputScale);
+    /** Encodes the scaled input with the training rule of the architecture, decodes, E = x̂ − x. */
+    void forward(ParameterSet w) {
         encoderInput = PreActivations.compute(backend, w, x, centred, z);
         smallestKept = switch (cfg.architecture()) {
             case RELU -> selected(() -> backend.selectAbove(z, null, codes));

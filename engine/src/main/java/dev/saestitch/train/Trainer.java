@@ -33,12 +33,12 @@ public final class Trainer implements AutoCloseable {
 
     private final Backend backend;
     private final TrainConfig cfg;
-    private final BatchFeed feed;
+    private final BatchInput input;         // the scaled batch; shared with the other members of a group
+    private final boolean ownsInput;        // alone: this trainer reads each batch; in a group the group does
     private final int dIn;
     private final float inputScale;
     private final Schedule schedule;
     private final Arena arena = Arena.ofShared();
-    private final Matrix hostBatch;          // (B, D) host staging of the next batch
     private final ParameterSet weights, grads, adamM, adamV;
     private final Matrix sinceFired;        // (1, F) tokens since each latent last fired
     private final Matrix deadMask;          // (1, F) 1 where sinceFired ≥ deadTokens
@@ -49,30 +49,36 @@ public final class Trainer implements AutoCloseable {
     private long thresholdCount;
     private long windowCodes, windowSteps, windowStart;
 
-    private Trainer(Backend backend, TrainConfig cfg, BatchFeed feed, int dIn, float inputScale) {
+    private Trainer(Backend backend, TrainConfig cfg, BatchInput input, boolean ownsInput) {
         this.backend = backend;
         this.cfg = cfg;
-        this.feed = feed;
-        this.dIn = dIn;
-        this.inputScale = inputScale;
+        this.input = input;
+        this.ownsInput = ownsInput;
+        this.dIn = input.feed().dim();
+        this.inputScale = input.scale();
         this.schedule = Schedule.of(cfg);
         boolean theta = cfg.architecture().learnsThreshold();
         int f = cfg.width();
-        hostBatch = Matrix.allocate(arena, cfg.batchSize(), dIn);
         weights = ParameterSet.allocate(backend, arena, dIn, f, theta);
         grads = ParameterSet.allocate(backend, arena, dIn, f, theta);
         adamM = ParameterSet.allocate(backend, arena, dIn, f, theta);
         adamV = ParameterSet.allocate(backend, arena, dIn, f, theta);
         sinceFired = backend.allocate(arena, 1, f);
         deadMask = backend.allocate(arena, 1, f);
-        objective = new Objective(backend, cfg, dIn);
+        objective = new Objective(backend, cfg, dIn, input.scaled());
         divergence = new DivergenceCheck(backend, cfg, dIn);
     }
 
     /** A fresh run: initial weights from the seed and the first batches of {@code feed} (see {@link Initializer}). */
     public static Trainer start(Backend backend, TrainConfig cfg, BatchFeed feed) {
-        try (Sae init = Initializer.initialise(cfg, feed)) {
-            Trainer t = new Trainer(backend, cfg, feed, init.dIn(), init.inputScale());
+        Initializer.Start start = Initializer.measure(cfg, feed);
+        return start(backend, cfg, start, new BatchInput(backend, feed, cfg.batchSize(), start.inputScale()), true);
+    }
+
+    /** A fresh run on a measured start, reading {@code input}; it closes the input when it owns it. */
+    static Trainer start(Backend backend, TrainConfig cfg, Initializer.Start start, BatchInput input, boolean ownsInput) {
+        try (Sae init = Initializer.weights(cfg, start)) {
+            Trainer t = new Trainer(backend, cfg, input, ownsInput);
             t.weights.uploadFrom(backend, init);
             return t;
         }
@@ -86,6 +92,14 @@ public final class Trainer implements AutoCloseable {
      *                             other data or order, see {@link ResumeGuard}), or holds impossible state
      */
     public static Trainer resume(Path dir, Backend backend, BatchFeed feed, TrainConfig requested) throws IOException {
+        return resume(dir, backend, feed, requested, null);
+    }
+
+    /**
+     * As {@link #resume(Path, Backend, BatchFeed, TrainConfig)}, reading the batches of {@code shared}
+     * (a group's input, whose scale and batch size the checkpoint must have) when it is not null.
+     */
+    static Trainer resume(Path dir, Backend backend, BatchFeed feed, TrainConfig requested, BatchInput shared) throws IOException {
         try (Arena tmp = Arena.ofShared()) {
             Checkpoint.Loaded c = Checkpoint.read(dir, tmp);
             Checkpoint.State s = c.state();
@@ -99,7 +113,12 @@ public final class Trainer implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new CheckpointException(stateFile, "feed position " + java.util.Arrays.toString(s.feedPosition()) + " does not fit the data: " + e.getMessage());
             }
-            Trainer t = new Trainer(backend, s.config(), feed, s.dIn(), s.inputScale());
+            if (shared != null && (Float.floatToIntBits(s.inputScale()) != Float.floatToIntBits(shared.scale())
+                    || s.config().batchSize() != shared.scaled().rows()))
+                throw new CheckpointException(stateFile, "input scale " + s.inputScale() + " and batch " + s.config().batchSize()
+                        + " differ from the group's (" + shared.scale() + ", " + shared.scaled().rows() + ")");
+            BatchInput input = shared != null ? shared : new BatchInput(backend, feed, s.config().batchSize(), s.inputScale());
+            Trainer t = new Trainer(backend, s.config(), input, shared == null);
             try {
                 for (Map.Entry<String, Matrix> e : t.tensors().entrySet()) {
                     Matrix saved = c.tensors().get(e.getKey());
@@ -130,18 +149,35 @@ public final class Trainer implements AutoCloseable {
 
     /** Runs up to {@code maxSteps} more steps (fewer at the end of the run), reporting to {@code listener} (may be null). */
     public void run(long maxSteps, ProgressListener listener) {
-        // Remaining steps first: step + maxSteps would overflow for "run everything" (Long.MAX_VALUE).
-        long end = step + Math.min(cfg.steps() - step, Math.max(0, maxSteps));
+        long end = endAfter(maxSteps);
         while (step < end) {
-            boolean report = (step + 1) % cfg.logEvery() == 0 || step + 1 == cfg.steps();
-            // The last step of a call is measured too: a checkpoint may follow it, and must not save a diverged run.
-            boolean check = report || step + 1 == end;
-            StepStats stats = trainStep(check);
-            if (check) divergence.require(weights, step, stats);
-            if (report) {
-                TrainProgress p = progress(stats);
-                if (listener != null) listener.onProgress(p);
-            }
+            markWindow();
+            input.next();
+            advance(end, listener);
+        }
+    }
+
+    /** Starts the throughput window of the next report when none is open; called before the batch is read, so reading counts. */
+    void markWindow() {
+        if (windowSteps == 0) windowStart = System.nanoTime();
+    }
+
+    /** The step a call of {@code maxSteps} more ends at (fewer at the end of the run). */
+    long endAfter(long maxSteps) {
+        // Remaining steps first: step + maxSteps would overflow for "run everything" (Long.MAX_VALUE).
+        return step + Math.min(cfg.steps() - step, Math.max(0, maxSteps));
+    }
+
+    /** One step on the batch now in the input, in a call that ends at step {@code end}. */
+    void advance(long end, ProgressListener listener) {
+        boolean report = (step + 1) % cfg.logEvery() == 0 || step + 1 == cfg.steps();
+        // The last step of a call is measured too: a checkpoint may follow it, and must not save a diverged run.
+        boolean check = report || step + 1 == end;
+        StepStats stats = trainStep(check);
+        if (check) divergence.require(weights, step, stats);
+        if (report) {
+            TrainProgress p = progress(stats);
+            if (listener != null) listener.onProgress(p);
         }
     }
 
@@ -149,10 +185,7 @@ public final class Trainer implements AutoCloseable {
     public void runToEnd(ProgressListener listener) { run(cfg.steps() - step, listener); }
 
     private StepStats trainStep(boolean measure) {
-        if (windowSteps == 0) windowStart = System.nanoTime();
-        feed.next(hostBatch);
-        backend.upload(hostBatch, objective.input());
-        objective.forward(weights, inputScale);
+        objective.forward(weights);
         // As dictionary_learning: the counters include this batch before the aux-k mask is taken.
         backend.updateSinceFired(objective.codes(), cfg.batchSize(), sinceFired);
         Matrix dead = null;
@@ -236,7 +269,7 @@ public final class Trainer implements AutoCloseable {
                 host.put(e.getKey(), h);
             }
             Checkpoint.write(dir, new Checkpoint.State(Checkpoint.FORMAT, cfg, dIn, step, inputScale,
-                    thresholdSum, thresholdCount, feed.position(), feed.identity()), host);
+                    thresholdSum, thresholdCount, input.position(), input.identity()), host);
         }
         divergence.checkpointed(dir, step);
     }
@@ -253,6 +286,7 @@ public final class Trainer implements AutoCloseable {
 
     @Override public void close() {
         objective.close();
+        if (ownsInput) input.close();
         arena.close();
     }
 }

@@ -2,7 +2,6 @@ package dev.saestitch.train;
 
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
-import dev.saestitch.tensor.Matrix;
 import dev.saestitch.io.SaeFileException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,7 +14,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -110,11 +108,7 @@ class CheckpointResumeTest {
     /** W_enc, b_enc, W_dec, b_dec, threshold (if any) and the input scale of the trained SAE. */
     private static float[][] weights(Trainer t) {
         try (Sae sae = t.result()) {
-            Stream<Matrix> m = Stream.of(sae.wEnc(), sae.bEnc(), sae.wDec(), sae.bDec(), sae.threshold());
-            float[][] out = m.map(x -> x == null ? new float[0] : x.toArray()).toArray(float[][]::new);
-            float[][] withScale = Arrays.copyOf(out, out.length + 1);
-            withScale[out.length] = new float[] {sae.inputScale()};
-            return withScale;
+            return TestSupport.tensors(sae);
         }
     }
 

@@ -37,36 +37,41 @@ class ObjectiveGradientTest {
                 .kAux(Math.max(1, spec.kAux())).auxAlpha(r.auxAlpha)
                 .build();
         Backend backend = TestSupport.cpu();
-        try (Arena arena = Arena.ofShared(); Objective objective = new Objective(backend, cfg, spec.d())) {
-            boolean theta = spec.arch() == Architecture.JUMPRELU;
-            ParameterSet w = ParameterSet.allocate(backend, arena, spec.d(), spec.f(), theta);
-            ParameterSet g = ParameterSet.allocate(backend, arena, spec.d(), spec.f(), theta);
-            for (int t = 0; t < (theta ? 5 : 4); t++) backend.upload(TestSupport.matrix(arena, r.tensor(t)), w.named().get(t).matrix());
-            Matrix dead = null;
-            if (r.dead != null) {
-                dead = Matrix.allocate(arena, 1, spec.f());
-                for (int i = 0; i < spec.f(); i++) dead.set(0, i, r.dead[i] ? 1f : 0f);
-            }
-            backend.upload(TestSupport.matrix(arena, p.x()), objective.input());
-            objective.forward(w, (float) r.scale);
-            // The sparsity warm-up factor multiplies λ; the reference's λ already includes it.
-            StepStats stats = objective.backward(w, g, 1.0, dead, true);
+        try (Arena arena = Arena.ofShared()) {
+            Matrix host = TestSupport.matrix(arena, p.x());
+            Matrix input = backend.allocate(arena, host.rows(), host.cols());
+            backend.upload(host, input);
+            backend.scale(input, (float) r.scale); // as BatchInput scales each batch before the members read it
+            try (Objective objective = new Objective(backend, cfg, spec.d(), input)) {
+                boolean theta = spec.arch() == Architecture.JUMPRELU;
+                ParameterSet w = ParameterSet.allocate(backend, arena, spec.d(), spec.f(), theta);
+                ParameterSet g = ParameterSet.allocate(backend, arena, spec.d(), spec.f(), theta);
+                for (int t = 0; t < (theta ? 5 : 4); t++) backend.upload(TestSupport.matrix(arena, r.tensor(t)), w.named().get(t).matrix());
+                Matrix dead = null;
+                if (r.dead != null) {
+                    dead = Matrix.allocate(arena, 1, spec.f());
+                    for (int i = 0; i < spec.f(); i++) dead.set(0, i, r.dead[i] ? 1f : 0f);
+                }
+                objective.forward(w);
+                // The sparsity warm-up factor multiplies λ; the reference's λ already includes it.
+                StepStats stats = objective.backward(w, g, 1.0, dead, true);
 
-            ReferenceSae.Forward fw = r.forward(p.x());
-            assertEquals(fw.nnz, stats.activeCodes(), "active codes");
-            double[] terms = r.lossTerms(p.x(), r.residual(p.x()));
-            assertEquals(terms[0], stats.reconLoss(), 1e-5 * terms[0], "reconstruction loss");
-            assertEquals(terms[1], stats.sparsityLoss(), 1e-5 * Math.abs(terms[1]) + 1e-7, "sparsity loss");
-            assertEquals(terms[2], stats.auxLoss(), 1e-5 * terms[2] + 1e-7, "aux loss");
-            if (r.dead != null) assertTrue(terms[2] > 0, "aux-k must be active in this case");
+                ReferenceSae.Forward fw = r.forward(p.x());
+                assertEquals(fw.nnz, stats.activeCodes(), "active codes");
+                double[] terms = r.lossTerms(p.x(), r.residual(p.x()));
+                assertEquals(terms[0], stats.reconLoss(), 1e-5 * terms[0], "reconstruction loss");
+                assertEquals(terms[1], stats.sparsityLoss(), 1e-5 * Math.abs(terms[1]) + 1e-7, "sparsity loss");
+                assertEquals(terms[2], stats.auxLoss(), 1e-5 * terms[2] + 1e-7, "aux loss");
+                if (r.dead != null) assertTrue(terms[2] > 0, "aux-k must be active in this case");
 
-            double[][][] ref = r.gradient(p.x());
-            for (int t = 0; t < (theta ? 5 : 4); t++) {
-                double scaleOfTensor = TestSupport.maxAbs(ref[t]);
-                assertTrue(scaleOfTensor > 0, spec.label() + ": reference gradient of " + ReferenceSae.NAMES[t] + " is zero");
-                double err = TestSupport.maxAbsDiff(ref[t], g.named().get(t).matrix());
-                assertTrue(err <= 1e-5 * scaleOfTensor + 1e-7,
-                        spec.label() + " " + ReferenceSae.NAMES[t] + ": max error " + err + " for gradients up to " + scaleOfTensor);
+                double[][][] ref = r.gradient(p.x());
+                for (int t = 0; t < (theta ? 5 : 4); t++) {
+                    double scaleOfTensor = TestSupport.maxAbs(ref[t]);
+                    assertTrue(scaleOfTensor > 0, spec.label() + ": reference gradient of " + ReferenceSae.NAMES[t] + " is zero");
+                    double err = TestSupport.maxAbsDiff(ref[t], g.named().get(t).matrix());
+                    assertTrue(err <= 1e-5 * scaleOfTensor + 1e-7,
+                            spec.label() + " " + ReferenceSae.NAMES[t] + ": max error " + err + " for gradients up to " + scaleOfTensor);
+                }
             }
         }
     }

@@ -3,11 +3,14 @@ package dev.saestitch.train;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
+import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
 
 import java.lang.foreign.Arena;
+import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 /** Shared helpers of the train tests. */
 final class TestSupport {
@@ -16,6 +19,15 @@ final class TestSupport {
 
     /** The CPU backend on the portable GEMM (deterministic, needs no native library). */
     static Backend cpu() { return new CpuBackend(new JavaGemm(), "test"); }
+
+    /** W_enc, b_enc, W_dec, b_dec, threshold (empty if none) and the input scale of an SAE, for bit-for-bit comparisons. */
+    static float[][] tensors(Sae sae) {
+        Stream<Matrix> m = Stream.of(sae.wEnc(), sae.bEnc(), sae.wDec(), sae.bDec(), sae.threshold());
+        float[][] out = m.map(x -> x == null ? new float[0] : x.toArray()).toArray(float[][]::new);
+        float[][] withScale = Arrays.copyOf(out, out.length + 1);
+        withScale[out.length] = new float[] {sae.inputScale()};
+        return withScale;
+    }
 
     /** Uniform floats in [lo, hi). */
     static float[] uniform(SplittableRandom rng, int n, double lo, double hi) {

@@ -70,7 +70,20 @@ final class Chromedriver implements AutoCloseable {
         }
     }
 
-    void open(String url) throws IOException, InterruptedException { call("POST", "/session/" + session + "/url", JSON.createObjectNode().put("url", url)); }
+    /** Navigates to {@code url} and waits until its document and scripts have loaded (a minute at most: CI machines may be loaded). */
+    void open(String url) throws IOException, InterruptedException {
+        call("POST", "/session/" + session + "/url", JSON.createObjectNode().put("url", url));
+        awaitTrue("return document.readyState === 'complete'", url + " did not finish loading");
+    }
+
+    /** Waits until {@code script} returns true, a minute at most; then fails with {@code what}. */
+    void awaitTrue(String script, String what) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!script(script).asBoolean()) {
+            if (System.nanoTime() > deadline) throw new IOException(what + " within 60 s");
+            Thread.sleep(50);
+        }
+    }
 
     /** The value a synchronous script returns. */
     JsonNode script(String body) throws IOException, InterruptedException {

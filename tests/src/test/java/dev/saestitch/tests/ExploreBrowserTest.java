@@ -54,6 +54,7 @@ class ExploreBrowserTest {
         String index = site.resolve("index.html").toUri().toString();
         try (Chromedriver browser = Chromedriver.start(tmp.resolve("profile"))) {
             browser.open(index);
+            browser.awaitTrue("return document.querySelectorAll('#latents tbody tr').length > 0", "the latent table was not rendered");
             assertEquals(latents, browser.script("return document.querySelectorAll('#latents tbody tr').length").asInt(), "one table row per latent");
             browser.script("document.querySelector('#latents th:nth-child(6)').click(); return 0");  // sort by Δmse
             Files.write(shots.resolve("explore-table.png"), Base64.getDecoder().decode(browser.screenshot()));

@@ -148,4 +148,19 @@ class ExploreCommandTest {
         assertEquals(1, run.exitCode());
         assertTrue(run.lastErrorLine().contains("--top"), run.lastErrorLine());
     }
+
+    /** The site is published whole, like a report (issue 14): rerunning replaces it, a folder with a user's file is refused and kept. */
+    @Test void siteReplacesItsOwnFolderAndRefusesAUsersOne() throws IOException {
+        Path bare = tmp.resolve("bare.npy"), site = tmp.resolve("site");
+        PlantedSaes.writeRows(bare, 200);
+        String[] args = {"explore", small.toString(), "--data", bare.toString(), "--out", site.toString(), "--backend", "cpu"};
+        assertEquals(0, Cli.run(args).exitCode());
+        Cli again = Cli.run(args);
+        assertEquals(0, again.exitCode(), again.err());
+        java.nio.file.Files.writeString(site.resolve("notes.txt"), "mine");
+        Cli refused = Cli.run(args);
+        assertEquals(1, refused.exitCode(), refused.err());
+        assertTrue(refused.lastErrorLine().contains(site.toAbsolutePath() + ": exists and holds [notes.txt]"), refused.lastErrorLine());
+        assertEquals("mine", java.nio.file.Files.readString(site.resolve("notes.txt")));
+    }
 }

@@ -1,5 +1,7 @@
 package dev.saestitch.tests;
 
+import dev.saestitch.io.DType;
+import dev.saestitch.io.Npy;
 import dev.saestitch.sae.Architecture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,6 +73,14 @@ class FlagRangesCliTest {
         assertRefused(data + ": " + ROWS + " rows, fewer than one batch of 1024 (--batch)", out,
                 "train", "--arch", "topk", "--width", "32", "--k", "4", "--data", data.toString(), "--tokens", "2048", "--batch", "1024",
                 "--out", out.toString());
+    }
+
+    @Test void filesWithoutRowsAreInputProblems() {
+        Path empty = dir.resolve("empty.npy");
+        Npy.write(empty, 0, PlantedSaes.D, DType.F32, (first, block) -> {});
+        assertRefused("empty.npy F32 [0, " + PlantedSaes.D + "]: it has no rows", dir.resolve("none"), "eval", small.toString(), "--data", empty.toString());
+        assertRefused(empty + ": holds no true features (0 rows)", dir.resolve("none"),
+                "eval", small.toString(), "--data", data.toString(), "--truth", empty.toString());
     }
 
     @Test void theDemoChecksItsLadderBeforeWritingAnything() {

@@ -52,6 +52,11 @@ class SamePathCliTest {
         assertFalse(Files.exists(x), "nothing written");
     }
 
+    @Test void anEmptyPathIsRefusedByName() throws IOException {
+        assertRefused("--out is an empty path: give a file or folder", data,
+                "train", "--arch", "topk", "--width", "32", "--k", "4", "--data", data.toString(), "--tokens", "512", "--batch", "256", "--out", "");
+    }
+
     @Test void activationsRefusesToWriteOverItsText() throws IOException {
         Path text = dir.resolve("text.npy");
         Files.writeString(text, "The cat sat on the mat.\nA second document.\n");

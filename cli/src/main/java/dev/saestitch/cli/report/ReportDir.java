@@ -38,9 +38,11 @@ public final class ReportDir {
 
     public Path dir() { return dir; }
 
-    public void text(String name, String content) { files.put(name, content.getBytes(StandardCharsets.UTF_8)); }
+    public void text(String name, String content) { bytes(name, content.getBytes(StandardCharsets.UTF_8)); }
 
-    public void png(String name, XYChart chart) { files.put(name, Plots.png(chart)); }
+    public void png(String name, XYChart chart) { bytes(name, Plots.png(chart)); }
+
+    public void bytes(String name, byte[] content) { files.put(name, content); }
 
     public void json(String name, JsonReport report) { json(name, report.fields()); }
 

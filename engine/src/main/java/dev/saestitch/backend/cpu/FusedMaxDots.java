@@ -80,20 +80,20 @@ final class FusedMaxDots {
     private static Band scanBand(Gemm gemm, Matrix band, Matrix b, int i0, int blockCols, float cut, float[] rowMax, int[] rowArg) {
         int rows = band.rows(), fb = b.rows(), cols = Math.min(blockCols, fb);
         Band out = new Band(fb);
-        float[] tile = new float[rows * cols];
         try (Arena arena = Arena.ofShared()) {   // the portable product fills it from several threads
             Matrix product = Matrix.allocate(arena, rows, cols);
+            MemorySegment tile = product.data();   // read where the GEMM wrote it: a copy to the heap cost more than the reads' checks
             for (int j0 = 0; j0 < fb; j0 += cols) {
                 int n = Math.min(cols, fb - j0);
                 Matrix c = new Matrix(product.data(), rows, n);
                 gemm.gemm(false, true, 1f, band, b.rows(j0, n), 0f, c);
-                MemorySegment.copy(c.data(), FLOAT, 0, tile, 0, rows * n);
                 for (int r = 0; r < rows; r++) {
-                    int i = i0 + r, at = r * n;
+                    int i = i0 + r;
+                    long at = (long) r * n;
                     float best = rowMax[i];
                     int arg = rowArg[i];
                     for (int t = 0; t < n; t++) {
-                        float v = tile[at + t];
+                        float v = tile.getAtIndex(FLOAT, at + t);
                         if (v > best) { best = v; arg = j0 + t; }
                         if (v > out.colMax[j0 + t]) { out.colMax[j0 + t] = v; out.colArg[j0 + t] = i; }
                         if (v > cut) out.above.add((long) i * fb + j0 + t);
