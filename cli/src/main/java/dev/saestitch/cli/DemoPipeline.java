@@ -1,6 +1,7 @@
 package dev.saestitch.cli;
 
 import dev.saestitch.api.Comparison;
+import dev.saestitch.api.EncoderMetric;
 import dev.saestitch.api.Evaluations;
 import dev.saestitch.api.FrankensteinResult;
 import dev.saestitch.api.Stitching;
@@ -20,6 +21,7 @@ import dev.saestitch.franken.DecoderRetraining;
 import dev.saestitch.franken.Frankenstein;
 import dev.saestitch.franken.NormalEquations;
 import dev.saestitch.io.SaeFiles;
+import dev.saestitch.match.PairMatch;
 import dev.saestitch.match.SeedMatching;
 import dev.saestitch.dict.NovelLatentTruth;
 import dev.saestitch.sae.Architecture;
@@ -47,10 +49,19 @@ import java.util.Map;
  */
 final class DemoPipeline implements AutoCloseable {
 
-    /** The training recipe and measurement sizes of a demo. */
-    /** @param l1 ReLU's L1 coefficient, or null for the training default */
+    /**
+     * The training recipe and measurement sizes of a demo.
+     *
+     * @param l1       ReLU's L1 coefficient, or null for the training default
+     * @param dataSeed the data order of every SAE, or null for each SAE's own seed (its seeds then differ in order too)
+     */
     record Recipe(Architecture architecture, int[] widths, int k, long tokens, int batch, double lr, Double l1, long deadTokens, long seed,
-                  int evalRows) {
+                  Long dataSeed, int evalRows) {
+
+        /** The same budget and data with another architecture, k and learning rate (the scorecard's TopK pair). */
+        Recipe with(Architecture arch, int k, double lr) {
+            return new Recipe(arch, widths, k, tokens, batch, lr, l1, deadTokens, seed, dataSeed, evalRows);
+        }
 
         /** The training configuration of the rung of this width. */
         TrainConfig config(int width, long seed) {
@@ -59,6 +70,9 @@ final class DemoPipeline implements AutoCloseable {
             if (l1 != null) b.l1Coefficient(l1);
             return b.build();
         }
+
+        /** The data order of an SAE initialised with {@code seed}. */
+        long order(long seed) { return dataSeed != null ? dataSeed : seed; }
     }
 
     /** compare's, stitch's and frankenstein's default batch and stitch's default rows. */
@@ -79,9 +93,13 @@ final class DemoPipeline implements AutoCloseable {
 
     int[] widths() { return recipe.widths().clone(); }
 
+    Architecture architecture() { return recipe.architecture(); }
+
     String ladderName(int width) { return recipe.architecture().cliName() + "-" + width; }
 
     private String secondSeedName() { return ladderName(recipe.widths()[0]) + "-seed" + (recipe.seed() + 1); }
+
+    private String topkPairName(int k, long seed) { return "topk" + k + "-" + recipe.widths()[0] + "-seed" + seed; }
 
     Path reports() { return out.resolve("report"); }
 
@@ -106,12 +124,34 @@ final class DemoPipeline implements AutoCloseable {
         }
         long second = recipe.seed() + 1;
         TrainingLog log = new TrainingLog(err, "demo " + secondSeedName(), null);
-        Training.Result run = Training.run(backend, recipe.config(recipe.widths()[0], second), train, second, Training.Checkpoints.NONE, log);
+        Training.Result run = Training.run(backend, recipe.config(recipe.widths()[0], second), train, recipe.order(second), Training.Checkpoints.NONE, log);
         log.done();
         try (Sae ignored = run.sae()) {
-            keep(secondSeedName(), run, second, eval, truth);
+            keep(secondSeedName(), run, recipe.order(second), eval, truth);
         }
         return ladder;
+    }
+
+    /**
+     * Two seeds of a TopK SAE of the smallest width with {@code k} active latents (the ladder's own
+     * budget and data order, {@code lr}), trained in one pass, so that seed sharing can be compared at
+     * equal l0 with the ladder's pair; returns their metrics rows.
+     */
+    List<Map<String, Object>> trainTopKPair(int k, double lr, ActivationSource train, ActivationSource eval) throws IOException {
+        Recipe topk = recipe.with(Architecture.TOPK, k, lr);
+        long order = recipe.order(recipe.seed());
+        List<TrainConfig> configs = List.of(topk.config(recipe.widths()[0], recipe.seed()), topk.config(recipe.widths()[0], recipe.seed() + 1));
+        Map<TrainConfig, TrainingLog> logs = new LinkedHashMap<>();
+        List<Training.Result> runs = Training.ladder(backend, configs, train, order, Training.Checkpoints.NONE,
+                c -> logs.computeIfAbsent(c, x -> new TrainingLog(err, "demo " + topkPairName(k, x.seed()), null)));
+        logs.values().forEach(TrainingLog::done);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try {
+            for (int i = 0; i < runs.size(); i++) rows.add(keep(topkPairName(k, configs.get(i).seed()), runs.get(i), order, eval, null));
+        } finally {
+            for (Training.Result run : runs) run.sae().close();
+        }
+        return rows;
     }
 
     /**
@@ -151,9 +191,10 @@ final class DemoPipeline implements AutoCloseable {
             Comparison comparison = Comparison.of(backend, s, l, DictionaryComparison.DEFAULT_THRESHOLD)
                     .onData(backend, s, l, rows, 0, recipe.evalRows(), COMMAND_BATCH, n -> {});
             JsonReport compare = CompareReport.json(comparison, saeDir(small), saeDir(large), s, l, rows.describe());
+            CompareReport.putRescaled(compare, comparison.rescaled(backend, s, l, rows, 0, recipe.evalRows(), COMMAND_BATCH));
             CompareReport.write(reports().resolve("compare-" + pairName), compare, comparison);
             Stitching.Options options = new Stitching.Options(Stitching.Order.RANDOM, CompositeSae.BiasRule.EQ5,
-                    DictionaryComparison.DEFAULT_THRESHOLD, 0, Math.min(recipe.evalRows(), STITCH_ROWS), COMMAND_BATCH);
+                    DictionaryComparison.DEFAULT_THRESHOLD, 0, Math.min(recipe.evalRows(), STITCH_ROWS), COMMAND_BATCH, true);
             Stitching.StitchResult path = Stitching.plan(backend, s, l, rows, options).walk(step -> {});
             JsonReport stitch = StitchReport.json(path, saeDir(small), saeDir(large), rows.describe());
             StitchReport.write(reports().resolve("stitch-" + pairName), stitch, path);
@@ -221,16 +262,35 @@ final class DemoPipeline implements AutoCloseable {
         }
     }
 
-    /** The smallest SAE against its second seed. */
-    Map<String, Object> matchSeeds() {
-        String first = ladderName(recipe.widths()[0]), second = secondSeedName();
+    /** The smallest SAE against its second seed, encoders by weights and by pre-activation correlation on {@code data}. */
+    Map<String, Object> matchSeeds(Path data) {
+        return matchSeeds(ladderName(recipe.widths()[0]), secondSeedName(), "match-seeds", data);
+    }
+
+    /** The TopK pair of {@link #trainTopKPair} against each other, as {@link #matchSeeds(Path)}. */
+    Map<String, Object> matchTopKPair(int k, Path data) {
+        return matchSeeds(topkPairName(k, recipe.seed()), topkPairName(k, recipe.seed() + 1), "match-seeds-topk", data);
+    }
+
+    /**
+     * match's report of the pair (the paper's rule), with the covariance metric's shared fraction and
+     * mean matched encoder correlation beside it ({@code shared_fraction_covariance}, {@code mean_matched_cos_enc_covariance}).
+     */
+    private Map<String, Object> matchSeeds(String first, String second, String reportName, Path data) {
         Sae a = saes.get(first), b = saes.get(second);
         long started = System.nanoTime();
         MatchSummary summary = MatchSummary.ofPair(SeedMatching.match(backend, a, b, SeedMatching.DEFAULT_THRESHOLD));
         JsonReport result = summary.report(List.of(saeDir(first), saeDir(second)), List.of(a, b), SeedMatching.DEFAULT_THRESHOLD,
                 (System.nanoTime() - started) / 1e9);
-        Path folder = reports().resolve("match-seeds");
+        Path folder = reports().resolve(reportName);
         MatchReport.write(folder, result, summary);
+        try (ActivationSource rows = ActivationFiles.open(data, null)) {
+            PairMatch byData = EncoderMetric.covariance(backend, rows, 0, recipe.evalRows(), COMMAND_BATCH)
+                    .match(backend, a, b, SeedMatching.DEFAULT_THRESHOLD);
+            result.put("shared_fraction_covariance", byData.sharedFraction())
+                    .put("mean_matched_cos_enc_covariance", byData.meanEncoderCosine())
+                    .put("covariance_data", rows.describe());
+        }
         result.put("report", folder.toString());
         return result.fields();
     }

@@ -6,8 +6,9 @@ import dev.saestitch.cli.report.MatchReport;
 import dev.saestitch.cli.report.MatchSummary;
 import dev.saestitch.io.CompositeSaeFiles;
 import dev.saestitch.io.SaeFiles;
-import dev.saestitch.match.SeedComparison;
-import dev.saestitch.match.SeedMatching;
+import dev.saestitch.api.EncoderMetric;
+import dev.saestitch.data.ActivationFiles;
+import dev.saestitch.data.ActivationSource;
 import dev.saestitch.sae.Sae;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,6 +33,8 @@ import java.util.concurrent.Callable;
                 "(encoder), mean_max_cos (each latent's best decoder cosine with the other SAE, averaged).",
                 "Three or more: every pair (in argument order, the earlier SAE first), the same numbers averaged over the",
                 "pairs, and only_in_base: the fraction of an SAE's latents that no other SAE shares, averaged over the SAEs.",
+                "--encoder-metric covariance --data ACTS compares encoders by the correlation of the two latents' pre-activations",
+                "over the activations instead of by weight cosine (the paper's rule, the default); decoders are always compared by weight cosine.",
                 "--report DIR writes summary.json, the matches as CSV, and plots of the matched cosines (the paper's Fig. 1)."})
 final class MatchCommand implements Callable<Integer> {
 
@@ -42,6 +45,17 @@ final class MatchCommand implements Callable<Integer> {
     List<Path> saePaths;
     @Option(names = "--threshold", defaultValue = "0.7", description = "Cosine both matchings must reach for a latent to be shared (default: ${DEFAULT-VALUE}, the paper's).")
     double threshold;
+    @Option(names = "--encoder-metric", defaultValue = "weights", paramLabel = "weights|covariance",
+            description = "How encoders are compared: weight cosine (the paper's rule) or the correlation of pre-activations over --data (default: ${DEFAULT-VALUE}).")
+    String encoderMetric;
+    @Option(names = "--data", paramLabel = "ACTS", description = "Activations (.npy or .safetensors) for --encoder-metric covariance.")
+    Path data;
+    @Option(names = "--tensor", paramLabel = "NAME", description = "Tensor to read from a .safetensors --data (default: its only tensor of 2 or more dimensions).")
+    String tensor;
+    @Option(names = "--rows", defaultValue = "65536", description = "Rows of --data for the covariance (default: ${DEFAULT-VALUE}, at most the data's).")
+    int rows;
+    @Option(names = "--batch", defaultValue = "4096", description = "Rows per batch when reading --data (default: ${DEFAULT-VALUE}).")
+    int batch;
     @Option(names = "--report", paramLabel = "DIR", description = "Write summary.json, matches CSV and matched-cosine plots into DIR.")
     Path report;
     @Mixin JsonOption json;
@@ -49,8 +63,18 @@ final class MatchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!(threshold > 0 && threshold <= 1)) throw new UserInputException("--threshold must be in (0, 1], got " + threshold);
+        EncoderMetric.Kind kind;
+        try {
+            kind = EncoderMetric.Kind.parse(encoderMetric);
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException("--encoder-metric: " + e.getMessage());
+        }
+        if (kind == EncoderMetric.Kind.COVARIANCE && data == null) throw new UserInputException("--encoder-metric covariance needs --data ACTS");
+        if (kind == EncoderMetric.Kind.WEIGHTS && data != null) throw new UserInputException("--data is read only with --encoder-metric covariance");
+        if (rows < 2 || batch < 2) throw new UserInputException("--rows and --batch must be at least 2, got " + rows + " and " + batch);
         DistinctPaths paths = new DistinctPaths();
         saePaths.forEach(p -> paths.input("SAE", p));
+        if (data != null) paths.input("--data", data);
         paths.output("--report", report).check();
         PrintWriter err = spec.commandLine().getErr();
         List<Sae> saes = new ArrayList<>();
@@ -66,11 +90,18 @@ final class MatchCommand implements Callable<Integer> {
             err.println("match: " + saes.size() + " SAEs (" + saes.stream().map(Sae::toString).distinct().reduce((a, b) -> a + ", " + b).orElseThrow()
                     + "), " + saes.size() * (saes.size() - 1) / 2 + " pair(s); " + backend.summary());
             long started = System.nanoTime();
+            EncoderMetric metric = EncoderMetric.WEIGHTS;
+            if (kind == EncoderMetric.Kind.COVARIANCE)
+                try (ActivationSource acts = ActivationFiles.open(data, tensor)) {
+                    SaeFiles.checkInputDim(saes.getFirst().dIn(), saePaths.getFirst(), acts.dim(), data);
+                    metric = EncoderMetric.covariance(backend, acts, 0, rows, batch);
+                }
             MatchSummary summary = saes.size() == 2
-                    ? MatchSummary.ofPair(SeedMatching.match(backend, saes.get(0), saes.get(1), threshold))
-                    : MatchSummary.ofComparison(SeedComparison.of(backend, saes, threshold));
+                    ? MatchSummary.ofPair(metric.match(backend, saes.get(0), saes.get(1), threshold))
+                    : MatchSummary.ofComparison(metric.compare(backend, saes, threshold));
             double seconds = (System.nanoTime() - started) / 1e9;
-            JsonReport result = summary.report(saePaths, saes, threshold, seconds);
+            JsonReport result = summary.report(saePaths, saes, threshold, seconds).put("encoder_metric", kind.cliName());
+            if (data != null) result.put("data", data.toString());
             if (report != null) {
                 MatchReport.write(report, result, summary);
                 result.put("report", report.toString());

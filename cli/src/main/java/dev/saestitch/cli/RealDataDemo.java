@@ -11,6 +11,7 @@ import dev.saestitch.io.DType;
 import dev.saestitch.extract.ActivationSidecar;
 import dev.saestitch.extract.Extraction;
 import dev.saestitch.extract.TextCorpus;
+import dev.saestitch.sae.Architecture;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -31,6 +32,15 @@ final class RealDataDemo {
     /** The extracted training and held-out files. */
     record Files(Path train, Path heldOut) {}
 
+    /**
+     * Rows the Frankenstein SAE's exact decoder refit reads: a quarter million rows determine the
+     * refit of a few thousand latents well, and the whole training file would take a third of the
+     * demo's ~10 minutes on 2 cores.
+     */
+    private static final long FRANKENSTEIN_TOKENS = 262_144;
+    /** The TopK pair's learning rate: the synthetic demo's, which trains TopK well in one short pass. */
+    private static final double TOPK_PAIR_LR = 5e-3;
+
     private RealDataDemo() {}
 
     /** Rows [0, tokens) and [tokens, tokens + evalRows) of {@code corpus} at {@code layer}, under {@code dir}. */
@@ -40,13 +50,23 @@ final class RealDataDemo {
                 extractRows(err, dir.resolve("heldout.npy"), bundled, layer, tokens, evalRows));
     }
 
-    static JsonReport run(DemoPipeline pipeline, Files files, String corpus, long realTokens, Backend backend, PrintWriter err) throws IOException {
+    /**
+     * @param topkPair with a ReLU ladder, also train and match two TopK seeds of the smallest width
+     *                 at k = that ReLU SAE's held-out l0 (the scorecard's "ReLU shares more than TopK")
+     */
+    static JsonReport run(DemoPipeline pipeline, Files files, String corpus, long realTokens, boolean topkPair, Backend backend, PrintWriter err)
+            throws IOException {
         List<Map<String, Object>> ladder;
+        Integer pairK = null;
         try (ActivationSource trainRows = ActivationFiles.open(files.train(), null);
              ActivationSource heldOutRows = ActivationFiles.open(files.heldOut(), null)) {
             err.println("demo: training on " + trainRows.describe() + "; metrics on " + heldOutRows.describe());
             err.println("demo: " + backend.summary());
             ladder = pipeline.trainLadder(trainRows, heldOutRows, null);
+            if (topkPair && pipeline.architecture() == Architecture.RELU) {
+                pairK = Math.max(1, (int) Math.round(((Number) ladder.getFirst().get("l0")).doubleValue()));
+                pipeline.trainTopKPair(pairK, TOPK_PAIR_LR, trainRows, heldOutRows);
+            }
         }
         Map<String, Object> trainSidecar = sidecar(files.train()), about = new LinkedHashMap<>();
         about.put("activations", trainSidecar);
@@ -70,10 +90,16 @@ final class RealDataDemo {
             report.put("explorer", explorer.toString());
             try (ActivationSource trainRows = ActivationFiles.open(files.train(), null)) {
                 report.put("frankenstein", pipeline.frankenstein(new DataOption.Dataset(trainRows, null, trainRows.describe()),
-                        Math.min(realTokens, 1_000_000)));
+                        Math.min(realTokens, FRANKENSTEIN_TOKENS)));
             }
         }
-        return report.put("seeds", pipeline.matchSeeds());
+        report.put("seeds", pipeline.matchSeeds(files.heldOut()));
+        if (pairK != null) {
+            Map<String, Object> topk = new LinkedHashMap<>(pipeline.matchTopKPair(pairK, files.heldOut()));
+            topk.put("k", pairK);
+            report.put("seeds_topk", topk);
+        }
+        return report;
     }
 
     /** FILE: rows [skip, skip + count) of the corpus's tokens at {@code layer}, extracted unless a matching file is there. */

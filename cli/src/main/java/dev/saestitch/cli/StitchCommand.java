@@ -52,6 +52,8 @@ final class StitchCommand implements Callable<Integer> {
     int batch;
     @Option(names = "--threshold", defaultValue = "0.7", paramLabel = "θ", description = "Cosine threshold of the families (default: ${DEFAULT-VALUE}).")
     double threshold;
+    @Option(names = "--drop-orphans", description = "End the path with one more step that removes SMALL's orphans (its latents in no family, which no swap removes), so that it ends at LARGE.")
+    boolean dropOrphans;
     @Option(names = "--at-step", paramLabel = "N", description = "Export the hybrid after N steps (0 = SMALL).")
     Integer atStep;
     @Option(names = "--size", paramLabel = "F", description = "Export the hybrid whose number of latents is closest to F (the earliest such step).")
@@ -67,7 +69,7 @@ final class StitchCommand implements Callable<Integer> {
     public Integer call() {
         validate();
         dataOption.inputs(saes.inputs()).output("--out", out).output("--report", reportDir).check();
-        Stitching.Options options = new Stitching.Options(Stitching.Order.parse(order), BiasRule.parse(bias), threshold, seed, rows, batch);
+        Stitching.Options options = new Stitching.Options(Stitching.Order.parse(order), BiasRule.parse(bias), threshold, seed, rows, batch, dropOrphans);
         PrintWriter err = spec.commandLine().getErr();
         // The path's bias mixes each source SAE's own b_dec by Eq. 5 and the hybrid keeps each latent's source SAE: both need S and L as SAEs of their own.
         try (SaePair<Sae> pair = saes.loadPlain("stitch needs plain SAEs (the path mixes each SAE's own decoder bias and the hybrid keeps each latent's source SAE); compare takes composites");

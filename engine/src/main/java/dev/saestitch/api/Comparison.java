@@ -4,12 +4,14 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.data.ActivationSource;
 import dev.saestitch.dict.AdditionScan;
 import dev.saestitch.dict.AdditionTable;
+import dev.saestitch.dict.CodeScale;
 import dev.saestitch.dict.DictionaryComparison;
 import dev.saestitch.dict.Families;
 import dev.saestitch.dict.LargeMaxCosines;
 import dev.saestitch.dict.LatentClasses;
 import dev.saestitch.dict.TileShape;
 import dev.saestitch.sae.Autoencoder;
+import dev.saestitch.sae.Sae;
 import dev.saestitch.train.ShuffledFeed;
 
 import java.util.ArrayList;
@@ -68,6 +70,29 @@ public record Comparison(double threshold, DictionaryComparison dictionary, Late
                 batches.count(), batches.size(), progress);
         return new Comparison(threshold, dictionary, classes, families, largeMaxCos, meanMaxCosSmallOverLarge, smallWithCounterpart,
                 familySizes, new OnData(scan, AdditionTable.of(scan.deltaMse(), classes), batches));
+    }
+
+    /**
+     * Table 2 with each SAE's codes rescaled by its best single scale ({@link CodeScale}): L1
+     * shrinks ReLU codes, so S's residual still holds part of what its latents explain, and a
+     * reconstruction latent added alone can lower S's mse by undoing that shrinkage; with the
+     * codes rescaled, Table 2 measures what the latents add. Same rows and order as {@link #onData}.
+     *
+     * @param smallScale S's best single scale on its codes (1 = no shrinkage)
+     * @param largeScale L's
+     */
+    public record Rescaled(double smallScale, double largeScale, OnData data) {}
+
+    /** {@link Rescaled} on up to {@code rows} rows of {@code source} in {@code seed}'s order. */
+    public Rescaled rescaled(Backend backend, Sae small, Sae large, ActivationSource source, long seed, long rows, int batch) {
+        Batches batches = Batches.of(rows, batch, source.rows());
+        double cS = CodeScale.of(backend, small, new ShuffledFeed(source, seed), batches.count(), batches.size());
+        double cL = CodeScale.of(backend, large, new ShuffledFeed(source, seed), batches.count(), batches.size());
+        try (Sae s = CodeScale.scaled(small, cS); Sae l = CodeScale.scaled(large, cL)) {
+            AdditionScan.Result scan = AdditionScan.run(backend, s, l, classes.novelMask(), new ShuffledFeed(source, seed),
+                    batches.count(), batches.size(), n -> {});
+            return new Rescaled(cS, cL, new OnData(scan, AdditionTable.of(scan.deltaMse(), classes), batches));
+        }
     }
 
     /** Per L-latent, the index of its family, or −1 for a latent in none. */

@@ -46,8 +46,15 @@ public final class Stitching {
      * @param rows  rows held in memory (at most the source's)
      * @param batch rows per batch when encoding
      * @param seed  of the row order and of the random order
+     * @param dropOrphans end with one more step that removes S's orphans ({@link StitchPlan#withOrphansDropped})
      */
-    public record Options(Order order, BiasRule bias, double threshold, long seed, long rows, int batch) {}
+    public record Options(Order order, BiasRule bias, double threshold, long seed, long rows, int batch, boolean dropOrphans) {
+
+        /** The paper's path: no last step dropping S's orphans. */
+        public Options(Order order, BiasRule bias, double threshold, long seed, long rows, int batch) {
+            this(order, bias, threshold, seed, rows, batch, false);
+        }
+    }
 
     /** The path's setting before its walk: the rows' codes, L's metrics on them, the comparison and the moves. */
     public static final class Plan {
@@ -109,7 +116,8 @@ public final class Stitching {
             case DELTA -> StitchPlan.byDeltaMse(families.isolatedLarge(), path.largeAdditionDeltaMse());
             case RANDOM -> StitchPlan.randomOrder(families.isolatedLarge(), options.seed());
         };
-        StitchPlan moves = StitchPlan.of(families, additions, small.width());
+        StitchPlan paper = StitchPlan.of(families, additions, small.width());
+        StitchPlan moves = options.dropOrphans() ? paper.withOrphansDropped(families) : paper;
         return new Plan(small, large, options, path, moves, largeAlone.summary(), n, LatentClasses.of(cmp).novelCount(),
                 families.isolatedLarge().length, families.families().size());
     }

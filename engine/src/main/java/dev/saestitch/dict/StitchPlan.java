@@ -16,7 +16,8 @@ import java.util.stream.IntStream;
  * order of their mean edge cosine, highest first (ties by family index).
  *
  * <p>Step 0 is S itself; step n is the hybrid after the first n moves. S-latents with no edge
- * are never removed, so the last step is L only when every S-latent has a family.
+ * (orphans) are never swapped out, so the last swap ends at L only when every S-latent has a
+ * family; {@link #withOrphansDropped} appends one step that removes them and ends at L.
  */
 public final class StitchPlan {
 
@@ -25,7 +26,9 @@ public final class StitchPlan {
         /** One L-latent added. */
         ADD,
         /** A family swapped: its S-latents removed, its L-latents added. */
-        SWAP;
+        SWAP,
+        /** The last step on request: S's orphans (S-latents in no family, which no swap removes) removed. */
+        DROP;
 
         public String cliName() { return name().toLowerCase(Locale.ROOT); }
     }
@@ -34,7 +37,7 @@ public final class StitchPlan {
      * One step of the path.
      * @param removeSmall S-latents removed (empty for ADD)
      * @param addLarge    L-latents added
-     * @param family      index in {@link Families#families()} for SWAP, -1 for ADD
+     * @param family      index in {@link Families#families()} for SWAP, -1 for ADD and DROP
      */
     public record Move(Kind kind, int[] removeSmall, int[] addLarge, int family) {}
 
@@ -69,6 +72,15 @@ public final class StitchPlan {
         Arrays.sort(order, Comparator.comparingDouble((Integer f) -> -fams.get(f).meanCosine()).thenComparingInt(f -> f));
         for (int f : order) moves.add(new Move(Kind.SWAP, fams.get(f).small(), fams.get(f).large(), f));
         return new StitchPlan(smallLatents, moves);
+    }
+
+    /** This plan with a last move that removes S's orphans ({@link Families#isolatedSmall()}); this plan itself when there are none. */
+    public StitchPlan withOrphansDropped(Families families) {
+        int[] orphans = families.isolatedSmall();
+        if (orphans.length == 0) return this;
+        List<Move> all = new ArrayList<>(moves);
+        all.add(new Move(Kind.DROP, orphans.clone(), new int[0], -1));
+        return new StitchPlan(smallLatents, all);
     }
 
     /** {@code latents} shuffled with a seeded Fisher–Yates (java.util.Random). */

@@ -4,6 +4,7 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.sae.Sae;
 
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * k SAEs trained from different seeds, compared pairwise (SPEC §4): one {@link PairMatch} per pair,
@@ -32,6 +33,11 @@ public final class SeedComparison {
      * @throws IllegalArgumentException for fewer than two SAEs, or SAEs on different activations
      */
     public static SeedComparison of(Backend backend, List<Sae> saes, double threshold) {
+        return of(saes, (a, b) -> SeedMatching.match(backend, a, b, threshold));
+    }
+
+    /** {@link #of(Backend, List, double)} with each pair matched by {@code match} (e.g. {@link PreActivationCorrelation#match}). */
+    public static SeedComparison of(List<Sae> saes, BiFunction<Sae, Sae, PairMatch> match) {
         int k = saes.size();
         if (k < 2) throw new IllegalArgumentException("comparing seeds needs at least two SAEs, got " + k);
         PairMatch[][] pairs = new PairMatch[k][k];
@@ -39,7 +45,7 @@ public final class SeedComparison {
         for (int s = 0; s < k; s++) sharedWith[s] = new int[saes.get(s).width()];
         for (int s = 0; s < k; s++)
             for (int t = s + 1; t < k; t++) {
-                PairMatch m = SeedMatching.match(backend, saes.get(s), saes.get(t), threshold);
+                PairMatch m = match.apply(saes.get(s), saes.get(t));
                 pairs[s][t] = m;
                 count(m.sharedInA(), sharedWith[s]);
                 count(m.sharedInB(), sharedWith[t]);

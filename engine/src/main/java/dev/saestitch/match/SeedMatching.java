@@ -41,11 +41,22 @@ public final class SeedMatching {
      *                                  their weights hold non-finite values
      */
     public static PairMatch match(Backend backend, Sae a, Sae b, double threshold) {
+        return match(backend, a, b, a.wEnc(), b.wEnc(), threshold);
+    }
+
+    /**
+     * {@link #match(Backend, Sae, Sae, double)} with the encoder side matched on the rows {@code encA}
+     * (F_A, D) and {@code encB} (F_B, D) in place of the encoders' own rows: the encoder rows mapped
+     * into another metric (e.g. {@link PreActivationCorrelation}), whose cosines are then matched as the paper's are.
+     */
+    public static PairMatch match(Backend backend, Sae a, Sae b, Matrix encA, Matrix encB, double threshold) {
         if (!(threshold > 0 && threshold <= 1)) throw new InputException("cosine threshold must be in (0, 1], got " + threshold);
         if (a.dIn() != b.dIn())
             throw new InputException("cannot match SAEs on different activations: d_in " + a.dIn() + " (" + a + ") vs " + b.dIn() + " (" + b + ")");
+        if (encA.rows() != a.width() || encB.rows() != b.width() || encA.cols() != encB.cols())
+            throw new IllegalArgumentException("encoder rows of shape " + encA.shape() + " and " + encB.shape() + " for SAEs of " + a.width() + " and " + b.width() + " latents");
         Side decoder = Side.solve(backend, a.wDec(), b.wDec(), "decoder", true);
-        Side encoder = Side.solve(backend, a.wEnc(), b.wEnc(), "encoder", false);   // PairMatch's max cosines are the decoder's
+        Side encoder = Side.solve(backend, encA, encB, "encoder", false);   // PairMatch's max cosines are the decoder's
         return new PairMatch(decoder.partner, decoder.cosine, encoder.partner, encoder.cosine,
                 decoder.maxA, decoder.maxB, threshold);
     }

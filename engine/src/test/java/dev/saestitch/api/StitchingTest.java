@@ -67,4 +67,28 @@ class StitchingTest {
         assertEquals(new Batches(1, 1), Batches.of(0, 4096, 1 << 24));         // at least one row
         assertEquals(8192, Batches.of(65536, 4096, 10_000).rows());
     }
+
+    /**
+     * With the orphans dropped the path has one more step, and it ends at LARGE: every S-latent
+     * gone, every L-latent in, bias LARGE's, so its mse is LARGE's own on the same rows (the
+     * incremental float64 residuals against LARGE's float32 decode: 1e-5 relative).
+     */
+    @Test void droppingTheOrphansEndsAtLarge() {
+        Backend cpu = new CpuBackend(new JavaGemm(), "test");
+        try (Arena arena = Arena.ofShared();
+             Sae small = SaeReference.random(Architecture.RELU, D, 23, 0, true, 1.25f, 1);
+             Sae large = SaeReference.random(Architecture.TOPK, D, 41, 5, false, 0.8f, 2)) {
+            MatrixSource source = new MatrixSource(SaeReference.rows(arena, N, D, 3));
+            var paper = new Stitching.Options(Stitching.Order.RANDOM, BiasRule.EQ5, 0.7, 4, N, BATCH);
+            var dropping = new Stitching.Options(Stitching.Order.RANDOM, BiasRule.EQ5, 0.7, 4, N, BATCH, true);
+            Stitching.StitchResult kept = Stitching.plan(cpu, small, large, source, paper).walk(step -> {});
+            Stitching.StitchResult dropped = Stitching.plan(cpu, small, large, source, dropping).walk(step -> {});
+            assertTrue(kept.end().width() > large.width(), "random SAEs leave orphans: " + kept.end().width());
+            assertEquals(kept.steps().size() + 1, dropped.steps().size());
+            assertEquals(kept.end().mse(), dropped.steps().get(dropped.steps().size() - 2).mse(), "the same path up to the drop");
+            assertEquals("drop", dropped.end().kind());
+            assertEquals(large.width(), dropped.end().width());
+            assertEquals(dropped.largeAlone().mse(), dropped.end().mse(), 1e-5 * dropped.largeAlone().mse());
+        }
+    }
 }

@@ -150,12 +150,14 @@ class ActivationsCliTest {
         Cli demo = Cli.run("demo", "--real", "--real-tokens", "6000", "--eval-rows", "2048", "--widths", "48,96,192", "--batch", "256",
                 "--out", out.toString());
         assertEquals(0, demo.exitCode(), demo.err());
-        for (String line : new String[] {"held-out tokens", "Table 2", "stitching path", "compare topk-96 → topk-192", "Frankenstein SAE", "two seeds"})
+        for (String line : new String[] {"held-out tokens", "Table 2", "stitching path", "compare relu-96 → relu-192", "Frankenstein SAE", "two seeds",
+                "scorecard", "relu-48 → relu-96", "ReLU SAEs share more latents across seeds than TopK SAEs at equal l0"})
             assertTrue(demo.out().contains(line), "demo --real output lacks '" + line + "':\n" + demo.out());
         assertFalse(demo.out().contains("recovered"), "no truth is known for real data:\n" + demo.out());
         for (String f : new String[] {"data/train.npy", "data/train.json", "data/train.tokens.npy", "data/train.vocab.json", "data/heldout.npy", "data/heldout.json", "report/summary.json",
-                "report/ladder.csv", "report/ladder.png", "saes/topk-48-seed1/cfg.json", "report/compare-topk-48-vs-topk-96/latents.csv",
-                "report/stitch-topk-96-vs-topk-192/path.csv", "report/frankenstein/summary.json", "report/match-seeds/summary.json"})
+                "report/ladder.csv", "report/ladder.png", "saes/relu-48-seed1/cfg.json", "report/compare-relu-48-vs-relu-96/latents.csv",
+                "report/stitch-relu-96-vs-relu-192/path.csv", "report/frankenstein/summary.json", "report/match-seeds/summary.json",
+                "report/match-seeds-topk/summary.json", "scorecard.json"})
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         JsonNode site = ExploreSites.data(out.resolve("explorer"));
         assertTrue(site.get("contexts_available").asBoolean(), "demo --real's explorer shows the contexts of its novel latents");

@@ -115,9 +115,10 @@ class FoundationCliTest {
         Cli demo = Cli.run("demo", "--dim", "16", "--widths", "32,64", "--k", "4", "--tokens", "20000", "--batch", "256",
                 "--eval-rows", "2048", "--out", out.toString());
         assertEquals(0, demo.exitCode(), demo.err());
-        for (String line : new String[] {"recovered", "Table 2", "stitching path", "Frankenstein SAE", "two seeds"})
+        for (String line : new String[] {"recovered", "Table 2", "stitching path", "Frankenstein SAE", "two seeds", "scorecard",
+                "truth: most novel latents are true features the smaller SAE missed", "[not measured] ReLU SAEs share more"})
             assertTrue(demo.out().contains(line), "demo output lacks '" + line + "':\n" + demo.out());
-        for (String f : new String[] {"report/summary.json", "report/ladder.csv", "report/ladder.png", "world/activations.npy",
+        for (String f : new String[] {"report/summary.json", "scorecard.json", "report/ladder.csv", "report/ladder.png", "world/activations.npy",
                 "world/activations.truth.npy", "saes/topk-32/cfg.json", "saes/topk-64/sae_weights.safetensors", "saes/topk-32-seed1/cfg.json",
                 "report/compare-topk-32-vs-topk-64/latents.csv", "report/stitch-topk-32-vs-topk-64/path.csv",
                 "report/frankenstein/summary.json", "report/match-seeds/summary.json"})

@@ -127,4 +127,32 @@ class MatchCommandTest {
         assertEquals((byte) 0x89, bytes[0]);
         assertEquals("PNG", new String(bytes, 1, 3, java.nio.charset.StandardCharsets.US_ASCII), file + " is not a PNG");
     }
+
+    /**
+     * --encoder-metric covariance reads --data: a permuted copy is still fully shared (correlation 1
+     * for each partner), the JSON names the metric and the data; without --data it is one line, exit 1.
+     */
+    @Test void theCovarianceMetricReadsTheData() throws IOException {
+        int[] perm = permutation(4, F);
+        Path a, b;
+        try (Sae original = random(2, D, F)) {
+            a = save(original.copy(), tmp.resolve("ca"));
+            b = save(permuted(original, perm), tmp.resolve("cb"));
+        }
+        Path acts = tmp.resolve("acts.npy");
+        Run synth = run("synth", "--dim", Integer.toString(D), "--rows", "3000", "--seed", "5", "--out", acts.toString());
+        assertEquals(0, synth.exit(), synth.err());
+        Run r = run("match", a.toString(), b.toString(), "--encoder-metric", "covariance", "--data", acts.toString(), "--batch", "1000",
+                "--json", "--backend", "cpu");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode j = JSON.readTree(r.out());
+        assertEquals("covariance", j.get("encoder_metric").asText());
+        assertEquals(acts.toString(), j.get("data").asText());
+        assertEquals(1.0, j.get("shared_fraction").asDouble());
+        assertEquals(1.0, j.get("mean_matched_cos_enc").asDouble(), 1e-5);
+        Run noData = run("match", a.toString(), b.toString(), "--encoder-metric", "covariance");
+        assertEquals(1, noData.exit());
+        assertEquals(1, noData.err().strip().lines().count(), noData.err());
+        assertTrue(noData.err().contains("--encoder-metric covariance needs --data ACTS"), noData.err());
+    }
 }

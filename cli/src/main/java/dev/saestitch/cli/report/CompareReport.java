@@ -19,6 +19,22 @@ public final class CompareReport {
 
     private CompareReport() {}
 
+    /** Table 2's JSON: per class, how many latents lower, raise or leave S's mse when added alone. */
+    public static Map<String, Object> table2(AdditionTable t) {
+        Map<String, Object> table = new LinkedHashMap<>();
+        table.put("novel", signs(t.novelDecrease(), t.novelIncrease(), t.novelUnchanged()));
+        table.put("reconstruction", signs(t.reconstructionDecrease(), t.reconstructionIncrease(), t.reconstructionUnchanged()));
+        return table;
+    }
+
+    /** The codes' best single scales and Table 2 with the codes rescaled, added to a compare object. */
+    public static JsonReport putRescaled(JsonReport compare, Comparison.Rescaled r) {
+        Map<String, Object> shrinkage = new LinkedHashMap<>();
+        shrinkage.put("small_scale", r.smallScale());
+        shrinkage.put("large_scale", r.largeScale());
+        return compare.put("code_scale", shrinkage).put("table2_rescaled", table2(r.data().table2()));
+    }
+
     /** The --json keys (a contract); {@code data} describes the activations, null without data. */
     public static JsonReport json(Comparison c, Path smallDir, Path largeDir, Autoencoder small, Autoencoder large, String data) {
         JsonReport report = new JsonReport()
@@ -39,9 +55,7 @@ public final class CompareReport {
         if (c.data() == null) return report;
         AdditionScan.Result scan = c.data().scan();
         AdditionTable t = c.data().table2();
-        Map<String, Object> table = new LinkedHashMap<>();
-        table.put("novel", signs(t.novelDecrease(), t.novelIncrease(), t.novelUnchanged()));
-        table.put("reconstruction", signs(t.reconstructionDecrease(), t.reconstructionIncrease(), t.reconstructionUnchanged()));
+        Map<String, Object> table = table2(t);
         Map<String, Object> where = new LinkedHashMap<>();
         where.put("fires", finite(scan.mseWhereNovelFires()));
         where.put("does_not_fire", finite(scan.mseWhereNoNovelFires()));

@@ -35,6 +35,12 @@ public final class DemoReport {
         if (result.get("seeds") instanceof Map<?, ?> seeds)
             out.printf("%ntwo seeds of the smallest SAE: %.1f%% of latents shared (both matchings agree, cos ≥ %s), mean matched cosine %.3f, mean max cosine %.3f%n",
                     100 * ((Number) seeds.get("shared_fraction")).doubleValue(), seeds.get("threshold"), seeds.get("mean_matched_cos"), seeds.get("mean_max_cos"));
+        if (result.get("seeds") instanceof Map<?, ?> seeds && seeds.get("shared_fraction_covariance") instanceof Number cov)
+            out.printf("  encoders compared by the correlation of their pre-activations on the data: %.1f%% shared, mean matched encoder correlation %.3f%n",
+                    100 * cov.doubleValue(), seeds.get("mean_matched_cos_enc_covariance"));
+        if (result.get("seeds_topk") instanceof Map<?, ?> topk)
+            out.printf("two seeds of a TopK SAE of the same width at k = %s: %.1f%% shared (by weights), %.1f%% (encoders by pre-activation correlation)%n",
+                    topk.get("k"), 100 * ((Number) topk.get("shared_fraction")).doubleValue(), 100 * ((Number) topk.get("shared_fraction_covariance")).doubleValue());
         out.println("SAEs, data files and the report are in " + folder);
         out.flush();
     }
@@ -51,6 +57,14 @@ public final class DemoReport {
             Map<?, ?> row = (Map<?, ?>) table.get(kind);
             out.printf("  %-15s %9s %9s%n", kind, row.get("delta_mse_negative"), row.get("delta_mse_positive"));
         }
+        if (cmp.get("table2_rescaled") instanceof Map<?, ?> rescaled && cmp.get("code_scale") instanceof Map<?, ?> scale) {
+            out.printf("the same with each SAE's codes rescaled by its best single scale (smaller %.3f, larger %.3f; 1 = no shrinkage):%n",
+                    scale.get("small_scale"), scale.get("large_scale"));
+            for (String kind : new String[] {"novel", "reconstruction"}) {
+                Map<?, ?> row = (Map<?, ?>) rescaled.get(kind);
+                out.printf("  %-15s %9s %9s%n", kind, row.get("delta_mse_negative"), row.get("delta_mse_positive"));
+            }
+        }
         Map<?, ?> where = (Map<?, ?>) cmp.get("mse_where_novel_fires");
         out.printf("smaller SAE's mse where a novel latent fires: %s, where none does: %s%n", number(where.get("fires"), "%.4g"), number(where.get("does_not_fire"), "%.4g"));
         if (truth != null)
@@ -58,8 +72,14 @@ public final class DemoReport {
                             + "  of the %s missed features the larger SAE learnt, %s are novel latents (recall %s)%n",
                     truth.get("hits"), truth.get("novel"), number(truth.get("precision"), "%.2f"), truth.get("missed_found_by_large"),
                     truth.get("missed_found_by_novel"), number(truth.get("recall"), "%.2f"));
-        out.printf("stitching path: mse %.4g → %.4g over %s steps (the larger SAE alone: %.4g)%n",
-                stitch.get("start_mse"), stitch.get("end_mse"), stitch.get("steps"), stitch.get("large_mse"));
+        if (stitch.get("before_drop_mse") instanceof Number kept) {
+            out.printf("stitching path: mse %.4g → %.4g over %d steps (the larger SAE alone: %.4g)%n",
+                    stitch.get("start_mse"), kept.doubleValue(), ((Number) stitch.get("steps")).intValue() - 1, stitch.get("large_mse"));
+            out.printf("  %s orphans (smaller-SAE latents in no family, kept by the path) dropped in a last step: mse %.4g%n",
+                    stitch.get("orphans_dropped"), stitch.get("end_mse"));
+        } else
+            out.printf("stitching path: mse %.4g → %.4g over %s steps (the larger SAE alone: %.4g)%n",
+                    stitch.get("start_mse"), stitch.get("end_mse"), stitch.get("steps"), stitch.get("large_mse"));
     }
 
     /** The Frankenstein SAE's final size, l0 and mse next to the plain SAE of the ladder closest in size. */

@@ -85,6 +85,8 @@ public record MatchSummary(List<Pair> pairs, SeedComparison comparison) {
             for (int b = 0; b < comparison.size(); b++) perBase.append(b == 0 ? "" : ", ").append(String.format("%d: %.4f", b, comparison.onlyInBase(b)));
             out.printf("only in base: %.4f (mean over the %d SAEs as base; %s)%n", comparison.meanOnlyInBase(), comparison.size(), perBase);
         }
+        if ("covariance".equals(result.fields().get("encoder_metric")))
+            out.printf("encoders compared by the correlation of their pre-activations over %s (encoder \"cos\" is that correlation)%n", result.fields().get("data"));
         out.printf("threshold %.3g; %.2f s%s%n", (double) result.fields().get("threshold"), (double) result.fields().get("seconds"),
                 result.fields().containsKey("report") ? "; report in " + result.fields().get("report") : "");
         out.flush();

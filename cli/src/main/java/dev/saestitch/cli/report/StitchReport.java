@@ -19,7 +19,7 @@ public final class StitchReport {
     public static JsonReport json(Stitching.StitchResult path, Path smallDir, Path largeDir, String data) {
         StitchPath.Step start = path.start(), end = path.end();
         Stitching.Options o = path.options();
-        return new JsonReport()
+        JsonReport report = new JsonReport()
                 .put("small", smallDir.toString())
                 .put("large", largeDir.toString())
                 .put("data", data)
@@ -35,6 +35,13 @@ public final class StitchReport {
                 .put("start_mse", start.mse()).put("start_l0", start.l0()).put("start_F", start.width())
                 .put("end_mse", end.mse()).put("end_l0", end.l0()).put("end_F", end.width())
                 .put("large_mse", path.largeAlone().mse()).put("large_l0", path.largeAlone().l0()).put("large_F", path.large().width());
+        List<StitchPlan.Move> moves = path.plan().moves();
+        if (!moves.isEmpty() && moves.getLast().kind() == StitchPlan.Kind.DROP) {
+            StitchPath.Step before = path.steps().get(path.steps().size() - 2);
+            report.put("orphans_dropped", moves.getLast().removeSmall().length)
+                    .put("before_drop_mse", before.mse()).put("before_drop_l0", before.l0()).put("before_drop_F", before.width());
+        }
+        return report;
     }
 
     /** Writes the folder; {@code report} gets the folder's name first, so that summary.json holds it as --json does. */
@@ -61,10 +68,16 @@ public final class StitchReport {
         XYChart chart = Plots.chart("Stitching path from SMALL towards LARGE", xLabel, "mse");
         int lastAdd = 0;
         while (lastAdd + 1 < steps.size() && steps.get(lastAdd + 1).kind().equals(StitchPlan.Kind.ADD.cliName())) lastAdd++;
-        List<StitchPath.Step> adds = steps.subList(0, lastAdd + 1), swaps = steps.subList(lastAdd, steps.size());
+        boolean dropped = steps.getLast().kind().equals(StitchPlan.Kind.DROP.cliName());
+        int swapEnd = steps.size() - (dropped ? 1 : 0);
+        List<StitchPath.Step> adds = steps.subList(0, lastAdd + 1), swaps = steps.subList(lastAdd, swapEnd);
         Plots.line(chart, "adding novel latents (" + lastAdd + ")", xs(adds, x), xs(adds, StitchPath.Step::mse), Plots.NOVEL);
         if (swaps.size() > 1)
             Plots.line(chart, "swapping families (" + (swaps.size() - 1) + ")", xs(swaps, x), xs(swaps, StitchPath.Step::mse), Plots.RECONSTRUCTION);
+        if (dropped) {
+            List<StitchPath.Step> drop = steps.subList(swapEnd - 1, steps.size());
+            Plots.line(chart, "dropping SMALL's orphans", xs(drop, x), xs(drop, StitchPath.Step::mse), Plots.NEUTRAL);
+        }
         Plots.point(chart, "SMALL", x.applyAsDouble(steps.getFirst()), steps.getFirst().mse(), Plots.NEUTRAL);
         Plots.point(chart, "LARGE alone", largeX, largeMse, java.awt.Color.BLACK);
         chart.getStyler().setYAxisDecimalPattern(Plots.decimalPattern(Math.max(largeMse, steps.stream().mapToDouble(StitchPath.Step::mse).max().orElse(0))));
