@@ -24,8 +24,10 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code match}'s engine end to end (SPEC §4): both cosine matrices, both exact assignments (with
- * the float64 refinement) and the float64 matched cosines, for two SAEs of n latents at D = 768:
+ * {@code match}'s engine end to end (SPEC §4): both cosine scans (the GEMMs and each row's kept
+ * cosines), both exact assignments (with their pricing passes and the float64 refinement) and the
+ * float64 matched cosines, for two SAEs of n latents at D = 768 (the whole process, start-up and
+ * loading included, against scipy: {@code bench/peers/match_cli.py}):
  * <ul>
  *   <li>{@code seeds}: 40% of B's latents are noisy copies (cosine ≈ 0.9) of A's, permuted, the
  *       rest independent: SAEs trained from different seeds;</li>

@@ -28,6 +28,10 @@ import java.lang.foreign.Arena;
  * such as cost[i, j] = a_i + b_j, where sparse duals keep missing), the dense solver
  * ({@link DenseLapjv}) takes over, and says so in the log.
  *
+ * <p>{@link #maximiseCosines} runs the same steps on cosines that are never stored whole
+ * ({@link CosineScan}): the first pass is the scan's kept cosines, and a pricing pass recomputes
+ * only the rows whose kept cosines cannot prove their duals.
+ *
  * <p>Each pass streams the matrix once, in place, on all cores: it must be readable from several
  * threads (allocate it from {@code Arena.ofShared()}). Dual prices and path lengths are float64,
  * so "optimal" means up to float64 rounding of sums of the float32 entries. On SAE-like cosine

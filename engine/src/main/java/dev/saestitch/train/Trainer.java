@@ -14,7 +14,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Trains one SAE on a {@link BatchFeed}. Each step runs on the backend: forward with the training
+ * Trains one SAE on a {@link BatchFeed}, alone or as a member of a {@link TrainerGroup} (which
+ * then reads each batch once for all its members, see {@link BatchInput}). Each step runs on the backend: forward with the training
  * rule, dead-latent counters, analytic gradients ({@link Objective}), the decoder-direction
  * projection, Adam, decoder renormalisation, θ clamp. Only the batch goes in (one upload) and, on
  * reporting steps, a few scalars come out; the per-step host reads are the sizes of the sparse

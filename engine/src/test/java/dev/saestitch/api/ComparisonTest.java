@@ -1,7 +1,6 @@
 package dev.saestitch.api;
 
 import dev.saestitch.backend.Backend;
-import dev.saestitch.backend.BackendUnavailableException;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
 import dev.saestitch.backend.cuda.CudaBackend;
@@ -12,6 +11,7 @@ import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.CompositeSae.BiasRule;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.sae.SaeReference;
+import dev.saestitch.testkit.TestBackends;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -21,7 +21,6 @@ import java.util.stream.IntStream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 /**
  * compare takes composites: a composite that keeps every latent of one SAE computes that SAE's
@@ -63,13 +62,7 @@ class ComparisonTest {
 
     /** The emulated CUDA device (or a GPU) measures the pair as the CPU does: Δmse to 1e-4 of its scale, counts and classes exactly. */
     @Test void theCudaBackendMeasuresAsTheCpu() {
-        CudaBackend gpu;
-        try {
-            gpu = new CudaBackend(GemmPrecision.FP32, "test");
-        } catch (BackendUnavailableException e) {
-            abort("no CUDA backend here: " + e.getMessage());
-            return;
-        }
+        CudaBackend gpu = TestBackends.cudaOrSkip(GemmPrecision.FP32);
         Backend cpu = new CpuBackend(new JavaGemm(), "test");
         try (gpu; Arena arena = Arena.ofShared();
              Sae small = SaeReference.random(Architecture.JUMPRELU, D, 23, 0, true, 1.25f, 4);

@@ -1,11 +1,11 @@
 package dev.saestitch.dict;
 
-import dev.saestitch.backend.BackendUnavailableException;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
 import dev.saestitch.backend.cuda.CudaBackend;
 import dev.saestitch.backend.cuda.GemmPrecision;
 import dev.saestitch.tensor.Matrix;
+import dev.saestitch.testkit.TestBackends;
 import dev.saestitch.testkit.Vectors;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -16,7 +16,6 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 /**
  * The comparison behind {@code compare} and {@code stitch} gives the same decisions on the CUDA
@@ -34,13 +33,7 @@ class CudaComparisonParityTest {
     @ParameterizedTest
     @EnumSource(GemmPrecision.class)
     void sameDecisionsAsTheCpu(GemmPrecision precision) {
-        CudaBackend gpu;
-        try {
-            gpu = new CudaBackend(precision, "test");
-        } catch (BackendUnavailableException e) {
-            abort("no CUDA backend here: " + e.getMessage());
-            return;
-        }
+        CudaBackend gpu = TestBackends.cudaOrSkip(precision);
         try (gpu; Arena arena = Arena.ofShared(); CpuBackend cpu = new CpuBackend(new JavaGemm(), "test")) {
             Random rnd = new Random(77);
             Matrix small = TestData.randomRows(arena, rnd, FS, D), large = TestData.randomRows(arena, rnd, FL, D);

@@ -1,12 +1,12 @@
 package dev.saestitch.train;
 
-import dev.saestitch.backend.BackendUnavailableException;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.cuda.CudaBackend;
 import dev.saestitch.backend.cuda.GemmPrecision;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
+import dev.saestitch.testkit.TestBackends;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -15,7 +15,6 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 /**
  * 200 training steps per architecture on the CUDA backend and on the CPU backend, from the same
@@ -54,13 +53,7 @@ class CudaTrainingParityTest {
     @ParameterizedTest
     @EnumSource(Architecture.class)
     void gpuAndCpuTrainTheSameSae(Architecture a) {
-        CudaBackend gpu;
-        try {
-            gpu = new CudaBackend(GemmPrecision.FP32, "test");
-        } catch (BackendUnavailableException e) {
-            abort("no CUDA backend here: " + e.getMessage());
-            return;
-        }
+        CudaBackend gpu = TestBackends.cudaOrSkip(GemmPrecision.FP32);
         Run onGpu = train(gpu, a), onCpu = train(TestSupport.cpu(), a);
         assertEquals(onCpu.reports().size(), onGpu.reports().size());
         double worstLoss = 0;

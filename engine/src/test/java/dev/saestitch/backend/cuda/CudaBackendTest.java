@@ -1,6 +1,5 @@
 package dev.saestitch.backend.cuda;
 
-import dev.saestitch.backend.BackendUnavailableException;
 import dev.saestitch.backend.select.Backends;
 import dev.saestitch.backend.DotMaxima;
 import dev.saestitch.backend.FusedStepsTest;
@@ -11,6 +10,7 @@ import dev.saestitch.bindings.cuda.CudaLibraries;
 import dev.saestitch.bindings.cuda.cuda_runtime_api_h;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
+import dev.saestitch.testkit.TestBackends;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,7 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.abort;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -61,11 +60,7 @@ class CudaBackendTest {
 
     @BeforeAll
     static void open() {
-        try {
-            gpu = new CudaBackend(GemmPrecision.FP32, "");
-        } catch (BackendUnavailableException e) {
-            abort("no CUDA backend here: " + e.getMessage());
-        }
+        gpu = TestBackends.cudaOrSkip(GemmPrecision.FP32);
     }
 
     @AfterAll
