@@ -29,23 +29,11 @@ os.sched_setaffinity(0, {CORE})
 import numpy as np  # noqa: E402  (after the thread settings)
 import scipy  # noqa: E402
 from scipy.optimize import linear_sum_assignment  # noqa: E402
+from numpy_peers import D, match_pair as pair  # noqa: E402  (one definition of the pairs)
 
-D = 768
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def pair(n, kind):
-    """(decoder A, decoder B), (encoder A, encoder B): (n, D) float32 rows, as numpy_peers.match_pair."""
-    rng = np.random.default_rng(20261203 + n)
-    copies, noise = (n, 1.0) if kind == "hard" else (int(0.4 * n), 0.5)
-    perm = rng.permutation(n)
-    sides = []
-    for _ in ("decoder", "encoder"):
-        a = rng.standard_normal((n, D), dtype=np.float32)
-        b = rng.standard_normal((n, D), dtype=np.float32)
-        b[perm[:copies]] = a[:copies] + noise * rng.standard_normal((copies, D), dtype=np.float32)
-        sides.append((a, b))
-    return sides
 
 
 def write_sae(folder, w_dec, w_enc_rows):
