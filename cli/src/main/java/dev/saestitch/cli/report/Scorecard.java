@@ -117,10 +117,14 @@ public final class Scorecard {
                     r.doubleValue() > 0.5);
     }
 
+    /** How far apart (relative) the two largest rungs' l0s must be to extrapolate the plain ladder along them. */
+    private static final double MIN_L0_SPREAD = 0.05;
+
     /**
      * The Frankenstein SAE against the largest plain SAE, on the same rows. At no more l0 it must
      * reconstruct better; at a higher l0 the trade is stated, and it must beat the plain ladder's
-     * mse extrapolated (linearly in l0, from its two largest rungs) to its own l0.
+     * mse extrapolated (linearly in l0, from its two largest rungs) to its own l0; where those rungs
+     * have (nearly) one l0, or there is one rung, no plain SAE is at its l0: the trade is stated, not judged.
      */
     private void frankenstein(Map<String, Object> franken) {
         String claim = "the Frankenstein SAE reconstructs better than the largest plain SAE at its l0";
@@ -133,16 +137,21 @@ public final class Scorecard {
         double fL0 = number(franken.get("final_l0")).doubleValue(), fMse = number(franken.get("final_mse")).doubleValue();
         double pL0 = number(largest.get("l0")).doubleValue(), pMse = number(largest.get("mse")).doubleValue();
         String measured = String.format("F %s, l0 %.1f, mse %.4g; plain %s: l0 %.1f, mse %.4g", franken.get("final_F"), fL0, fMse, largest.get("F"), pL0, pMse);
-        if (fL0 <= pL0 || plain.size() < 2) {
-            add(LADDER, claim, measured + (fL0 > pL0 ? String.format(" (l0 %+.0f%%; no second rung to extrapolate)", 100 * (fL0 / pL0 - 1)) : ""),
-                    fL0 <= pL0 && fMse < pMse);
+        if (fL0 <= pL0) {
+            add(LADDER, claim, measured, fMse < pMse);
             return;
         }
-        Map<?, ?> below = (Map<?, ?>) plain.get(plain.size() - 2);
-        double bL0 = number(below.get("l0")).doubleValue(), bMse = number(below.get("mse")).doubleValue();
+        String trade = String.format("; the trade: l0 %+.0f%%, mse %+.0f%%", 100 * (fL0 / pL0 - 1), 100 * (fMse / pMse - 1));
+        Map<?, ?> below = plain.size() < 2 ? null : (Map<?, ?>) plain.get(plain.size() - 2);
+        double bL0 = below == null ? pL0 : number(below.get("l0")).doubleValue();
+        // A line through the two largest rungs needs their l0s apart: a TopK ladder has l0 = k at every width.
+        if (pL0 - bL0 < MIN_L0_SPREAD * pL0) {
+            add(LADDER, claim, measured + trade + "; no plain SAE at this l0 (the plain ladder's l0 does not grow with its width)", Status.NOT_MEASURED);
+            return;
+        }
+        double bMse = number(below.get("mse")).doubleValue();
         double atL0 = pMse + (bMse - pMse) / (bL0 - pL0) * (fL0 - pL0);
-        add(LADDER, claim, measured + String.format("; the trade: l0 %+.0f%%, mse %+.0f%%; plain ladder extrapolated to l0 %.1f: mse %.4g",
-                100 * (fL0 / pL0 - 1), 100 * (fMse / pMse - 1), fL0, atL0), fMse < atL0);
+        add(LADDER, claim, measured + trade + String.format("; plain ladder extrapolated to l0 %.1f: mse %.4g", fL0, atL0), fMse < atL0);
     }
 
     /** Seed sharing against the papers' figures, per encoder metric, and ReLU against TopK at equal l0. */

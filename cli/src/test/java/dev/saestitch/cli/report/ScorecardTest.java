@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The scorecard's rules on hand-made demo reports: each claim passes, fails or is not measured as its figures say. */
 class ScorecardTest {
@@ -76,5 +77,16 @@ class ScorecardTest {
         Scorecard card = Scorecard.of(report(pair(35, 65, signs(1, 9), 2, 1, 2, 1, 1), null, null, null));
         assertEquals(Scorecard.Status.NOT_MEASURED, status(card, "the Frankenstein SAE"));
         assertEquals(Scorecard.Status.NOT_MEASURED, status(card, "two seeds share"));
+    }
+
+    @Test
+    void aLadderOfOneL0StatesTheTradeWithoutJudgingIt() {
+        // TopK rungs all fire k latents: no line through the rungs reaches the Frankenstein SAE's l0.
+        Map<String, Object> franken = Map.of("final_F", 100, "final_l0", 20.0, "final_mse", 0.05,
+                "plain", List.of(Map.of("F", 50, "l0", 16.0, "mse", 0.20), Map.of("F", 100, "l0", 16.0, "mse", 0.10)));
+        Scorecard card = Scorecard.of(report(pair(35, 65, signs(10, 55), 0.2, 0.1, 0.2, 0.104, 0.1), franken, null, null));
+        assertEquals(Scorecard.Status.NOT_MEASURED, status(card, "the Frankenstein SAE"));
+        String measured = card.lines().stream().filter(l -> l.claim().startsWith("the Frankenstein SAE")).findFirst().orElseThrow().measured();
+        assertTrue(measured.contains("the trade: l0 +25%, mse -50%"), measured);
     }
 }
