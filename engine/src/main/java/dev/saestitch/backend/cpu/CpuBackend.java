@@ -241,17 +241,17 @@ public final class CpuBackend implements Backend {
         if (k <= 0) throw new IllegalArgumentException("k must be positive, got " + k);
         if (eligible == null) {
             RowChunks.write(RowChunks.scan(z, true, () -> {
-                TopKHeap heap = new TopKHeap(Math.min(k, f));
+                TopKSelector top = new TopKSelector(Math.min(k, f));
                 return (r, row, chunk) -> {
-                    heap.clear();
-                    float floor = heap.floor();
+                    top.clear();
+                    float floor = top.floor();
                     for (int i = 0; i < f; i++) {
                         if (row[i] > floor) {
-                            heap.offer(row[i], i);
-                            floor = heap.floor();
+                            top.offer(row[i], i);
+                            floor = top.floor();
                         }
                     }
-                    heap.drainInto(chunk);
+                    top.drainInto(chunk);
                 };
             }), z.rows(), out);
             return;
@@ -261,19 +261,19 @@ public final class CpuBackend implements Backend {
         int[] columns = eligibleColumns(eligible);
         MemorySegment zd = z.data();
         RowChunks.write(RowChunks.scan(z, false, () -> {
-            TopKHeap heap = new TopKHeap(Math.max(1, Math.min(k, columns.length)));
+            TopKSelector top = new TopKSelector(Math.max(1, Math.min(k, columns.length)));
             return (r, ignored, chunk) -> {
-                heap.clear();
+                top.clear();
                 long base = (long) r * f;
-                float floor = heap.floor();
+                float floor = top.floor();
                 for (int i : columns) {
                     float v = zd.getAtIndex(FLOAT, base + i);
                     if (v > floor) {
-                        heap.offer(v, i);
-                        floor = heap.floor();
+                        top.offer(v, i);
+                        floor = top.floor();
                     }
                 }
-                heap.drainInto(chunk);
+                top.drainInto(chunk);
             };
         }), z.rows(), out);
     }
