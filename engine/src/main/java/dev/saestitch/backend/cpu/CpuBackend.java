@@ -242,17 +242,7 @@ public final class CpuBackend implements Backend {
         if (eligible == null) {
             RowChunks.write(RowChunks.scan(z, true, () -> {
                 TopKSelector top = new TopKSelector(Math.min(k, f));
-                return (r, row, chunk) -> {
-                    top.clear();
-                    float floor = top.floor();
-                    for (int i = 0; i < f; i++) {
-                        if (row[i] > floor) {
-                            top.offer(row[i], i);
-                            floor = top.floor();
-                        }
-                    }
-                    top.drainInto(chunk);
-                };
+                return (r, row, chunk) -> top.selectRow(row, f, chunk);
             }), z.rows(), out);
             return;
         }

@@ -20,17 +20,21 @@ class TopKSelectorTest {
         return positive.subList(0, Math.min(k, positive.size())).stream().mapToInt(Integer::intValue).sorted().toArray();
     }
 
-    private static int[] selected(float[] row, int k, TopKSelector top) {
+    /** The row through {@link TopKSelector#selectRow} (wholeRow) or entry by entry through offer, as aux-k's column list does. */
+    private static int[] selected(float[] row, TopKSelector top, boolean wholeRow) {
         RowChunks.Chunk chunk = new RowChunks.Chunk(0, 1);
-        top.clear();
-        float floor = top.floor();
-        for (int i = 0; i < row.length; i++) {
-            if (row[i] > floor) {
-                top.offer(row[i], i);
-                floor = top.floor();
+        if (wholeRow) top.selectRow(row, row.length, chunk);
+        else {
+            top.clear();
+            float floor = top.floor();
+            for (int i = 0; i < row.length; i++) {
+                if (row[i] > floor) {
+                    top.offer(row[i], i);
+                    floor = top.floor();
+                }
             }
+            top.drainInto(chunk);
         }
-        top.drainInto(chunk);
         chunk.endRow(0);
         for (int e = 0; e < chunk.size; e++) assertEquals(row[chunk.indices[e]], chunk.values[e]);
         return java.util.Arrays.copyOf(chunk.indices, chunk.size);
@@ -52,8 +56,19 @@ class TopKSelectorTest {
                     if (trial % 3 == 2) g += g > 0 ? i * 1e-3 : 0;
                     row[i] = levels > 0 ? (float) Math.rint(g * levels) : (float) g;
                 }
-                assertArrayEquals(expected(row, k), selected(row, k, top), "k " + k + " trial " + trial);
+                assertArrayEquals(expected(row, k), selected(row, top, true), "k " + k + " trial " + trial);
+                assertArrayEquals(expected(row, k), selected(row, top, false), "k " + k + " trial " + trial + ", offered");
             }
         }
+    }
+
+    @Test
+    void rescansARowWhoseSampledFloorLeavesFewerThanK() {
+        int f = 3000, k = 32, stride = f / (8 * k);
+        float[] row = new float[f];
+        Random rnd = new Random(5);
+        // Large values exactly where the floor is sampled, small positives elsewhere: 7 entries beat the guess.
+        for (int i = 0; i < f; i++) row[i] = i % stride == 0 ? 10 + rnd.nextFloat() : rnd.nextFloat();
+        assertArrayEquals(expected(row, k), selected(row, new TopKSelector(k), true));
     }
 }
