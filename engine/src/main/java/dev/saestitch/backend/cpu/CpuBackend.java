@@ -160,9 +160,10 @@ public final class CpuBackend implements Backend {
         MemorySegment md = m.data(), od = out.data();
         Parallel.forRange(cols, 64, (from, to) -> {
             double[] acc = new double[to - from];
+            float[] row = new float[to - from];   // each row's slice staged on the heap: the loop then runs without segment checks
             for (int r = 0; r < rows; r++) {
-                long base = (long) r * cols;
-                for (int c = from; c < to; c++) acc[c - from] += md.getAtIndex(FLOAT, base + c);
+                MemorySegment.copy(md, FLOAT, ((long) r * cols + from) * Float.BYTES, row, 0, to - from);
+                for (int c = 0; c < row.length; c++) acc[c] += row[c];
             }
             for (int c = from; c < to; c++) {
                 float old = beta == 0f ? 0f : beta * od.getAtIndex(FLOAT, c);
@@ -464,12 +465,16 @@ public final class CpuBackend implements Backend {
         int d = rows.cols();
         MemorySegment rd = rows.data(), gd = grad.data();
         Parallel.forRange(rows.rows(), ROW_GRAIN, (from, to) -> {
+            float[] row = new float[d], g = new float[d];
             for (int r = from; r < to; r++) {
-                long base = (long) r * d;
-                double nn = dot(rd, base, rd, base, d);
+                long offset = (long) r * d * Float.BYTES;
+                MemorySegment.copy(rd, FLOAT, offset, row, 0, d);
+                double nn = dot(row, row, d);
                 if (nn == 0) continue;
-                float coef = (float) (dot(gd, base, rd, base, d) / nn);
-                for (int c = 0; c < d; c++) gd.setAtIndex(FLOAT, base + c, gd.getAtIndex(FLOAT, base + c) - coef * rd.getAtIndex(FLOAT, base + c));
+                MemorySegment.copy(gd, FLOAT, offset, g, 0, d);
+                float coef = (float) (dot(g, row, d) / nn);
+                for (int c = 0; c < d; c++) g[c] -= coef * row[c];
+                MemorySegment.copy(g, 0, gd, FLOAT, offset, d);
             }
         });
     }
@@ -479,12 +484,15 @@ public final class CpuBackend implements Backend {
         int d = rows.cols();
         MemorySegment rd = rows.data();
         Parallel.forRange(rows.rows(), ROW_GRAIN, (from, to) -> {
+            float[] row = new float[d];
             for (int r = from; r < to; r++) {
-                long base = (long) r * d;
-                double norm = Math.sqrt(dot(rd, base, rd, base, d));
+                long offset = (long) r * d * Float.BYTES;
+                MemorySegment.copy(rd, FLOAT, offset, row, 0, d);
+                double norm = Math.sqrt(dot(row, row, d));
                 if (norm == 0) continue;
                 float inv = (float) (1 / norm);
-                for (int c = 0; c < d; c++) rd.setAtIndex(FLOAT, base + c, rd.getAtIndex(FLOAT, base + c) * inv);
+                for (int c = 0; c < d; c++) row[c] *= inv;
+                MemorySegment.copy(row, 0, rd, FLOAT, offset, d);
             }
         });
     }
@@ -564,6 +572,13 @@ public final class CpuBackend implements Backend {
     }
 
     @FunctionalInterface private interface FlatBody { void run(long from, long to); }
+
+    /** Σ a_i·b_i in float64, in index order (the segment form's order, so results do not depend on which form ran). */
+    private static double dot(float[] a, float[] b, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += (double) a[i] * b[i];
+        return s;
+    }
 
     private static double dot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {
         double s = 0;
