@@ -9,7 +9,7 @@
 
 namespace {
 
-constexpr int ABI_VERSION = 5;
+constexpr int ABI_VERSION = 6;
 constexpr int THREADS = 256;
 constexpr int WARPS = THREADS / 32;
 constexpr int MAX_GRID = 4096;  // grid-stride loops above this: many elements per thread, no 2³¹ grid limit
@@ -147,6 +147,17 @@ __global__ void k_divide(const float* a, const float* b, float* out, int64_t n) 
 }
 __global__ void k_greater_equal(const float* a, int64_t n, float t, float* mask) {
     for (int64_t i = global_thread(); i < n; i += grid_threads()) mask[i] = a[i] >= t ? 1.f : 0.f;
+}
+// No products here, so nothing can be contracted into an FMA: each error term is exact.
+__global__ void k_add_compensated(const float* x, float* sum, float* err, int64_t n) {
+    for (int64_t i = global_thread(); i < n; i += grid_threads()) {
+        float a = sum[i], b = x[i];
+        float s = a + b, bb = s - a;
+        float e = (a - (s - bb)) + (b - bb) + err[i];
+        float hi = s + e;
+        sum[i] = hi;
+        err[i] = e - (hi - s);
+    }
 }
 
 // ---------------------------------------------------------------- rows and columns
@@ -847,6 +858,7 @@ int sae_clamp_min(float* m, int64_t n, float floor, void* stream) { SAE_FLAT(k_c
 int sae_multiply(const float* a, const float* b, float* out, int64_t n, void* stream) { SAE_FLAT(k_multiply, n, a, b, out, n); }
 int sae_divide(const float* a, const float* b, float* out, int64_t n, void* stream) { SAE_FLAT(k_divide, n, a, b, out, n); }
 int sae_greater_equal(const float* a, int64_t n, float t, float* mask, void* stream) { SAE_FLAT(k_greater_equal, n, a, n, t, mask); }
+int sae_add_compensated(const float* x, float* sum, float* err, int64_t n, void* stream) { SAE_FLAT(k_add_compensated, n, x, sum, err, n); }
 
 int sae_add_row_vector(float* m, int32_t rows, int32_t cols, const float* row, float alpha, void* stream) {
     SAE_FLAT(k_add_row_vector, static_cast<int64_t>(rows) * cols, m, rows, cols, row, alpha);

@@ -34,6 +34,8 @@ int sae_clamp_min(float* m, int64_t n, float floor, void* stream);              
 int sae_multiply(const float* a, const float* b, float* out, int64_t n, void* stream);
 int sae_divide(const float* a, const float* b, float* out, int64_t n, void* stream);      /* 0 where b = 0 */
 int sae_greater_equal(const float* a, int64_t n, float t, float* mask, void* stream);
+/* sum + err += x in double-float arithmetic (TwoSum, then Fast2Sum): the pair keeps ~48 bits of the total */
+int sae_add_compensated(const float* x, float* sum, float* err, int64_t n, void* stream);
 
 /* ---- rows and columns of a (rows, cols) matrix ---- */
 int sae_add_row_vector(float* m, int32_t rows, int32_t cols, const float* row, float alpha, void* stream);

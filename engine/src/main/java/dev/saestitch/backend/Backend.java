@@ -162,6 +162,17 @@ public interface Backend extends AutoCloseable {
     /** out[0, i] += alpha·(number of entries with index i). */
     void sparseColumnCounts(SparseCodes codes, float alpha, Matrix out);
 
+    // ---- totals over many batches, kept in this backend's memory ----
+
+    /**
+     * sum + error += x element-wise in double-float arithmetic (Knuth's TwoSum, then a
+     * renormalising Fast2Sum): the unevaluated pair (sum, error) holds the running total to about
+     * 48 significant bits (error ≤ ~2⁻⁴⁸·|total| per addition), so float32 per-batch sums add up
+     * across batches as accurately as in float64, without leaving the backend. Read the total as
+     * (double) sum + (double) error. All three have the same shape.
+     */
+    void addCompensated(Matrix x, Matrix sum, Matrix error);
+
     // ---- fused steps: each default composes the ops above; a backend may override it with one pass ----
 
     /**

@@ -20,7 +20,7 @@ public final class CompositeSaeRunner implements InferenceRunner {
     private final SaeRunner[] runners;   // per source, null when it contributes no latent
     private final int[][] position;      // per source, (F_s) composite latent or -1
     private final Arena arena = Arena.ofShared();
-    private final Matrix wDec, bDec, xHat; // (F, D), (1, D), (maxBatch, D) on the backend
+    private final Matrix wDec, bDec, x, xHat; // (F, D), (1, D), (maxBatch, D), (maxBatch, D) on the backend
     private final SparseCodes codes;
 
     /** @param composite the composite to apply (not owned) */
@@ -40,6 +40,7 @@ public final class CompositeSaeRunner implements InferenceRunner {
             bDec = backend.allocate(arena, 1, d);
             backend.upload(composite.wDec(), wDec);
             backend.upload(composite.bDec(), bDec);
+            x = backend.allocate(arena, maxBatch, d);
             xHat = backend.allocate(arena, maxBatch, d);
             codes = backend.newCodes(maxBatch, f, maxBatch);
         } catch (RuntimeException e) {
@@ -56,15 +57,19 @@ public final class CompositeSaeRunner implements InferenceRunner {
 
     @Override
     public SparseCodes encode(Matrix hostBatch) {
-        int n = hostBatch.rows();
-        if (n > xHat.rows() || hostBatch.cols() != dIn())
-            throw new IllegalArgumentException("batch of shape " + hostBatch.shape() + " for a composite SAE on dimension " + dIn()
-                    + " with room for " + xHat.rows() + " rows");
+        Matrix xv = x.rows(0, checkBatch(hostBatch));
+        backend.upload(hostBatch, xv);
+        return encodeOnBackend(xv);
+    }
+
+    @Override
+    public SparseCodes encodeOnBackend(Matrix batch) {
+        int n = checkBatch(batch);
         SparseCodes[] parts = new SparseCodes[runners.length];
         long nnz = 0;
         for (int s = 0; s < runners.length; s++) {
             if (runners[s] == null) continue;
-            parts[s] = runners[s].encode(hostBatch);
+            parts[s] = runners[s].encodeOnBackend(batch);
             int[] pos = position[s];
             for (long e = 0, end = parts[s].nnz(); e < end; e++) if (pos[parts[s].index(e)] >= 0) nnz++;
         }
@@ -87,15 +92,26 @@ public final class CompositeSaeRunner implements InferenceRunner {
         return codes;
     }
 
+    private int checkBatch(Matrix batch) {
+        int n = batch.rows();
+        if (n > xHat.rows() || batch.cols() != dIn())
+            throw new IllegalArgumentException("batch of shape " + batch.shape() + " for a composite SAE on dimension " + dIn()
+                    + " with room for " + xHat.rows() + " rows");
+        return n;
+    }
+
     @Override
     public void decode(SparseCodes f, Matrix hostOut) {
         int n = f.rows();
         if (hostOut.rows() != n || hostOut.cols() != dIn())
             throw new IllegalArgumentException("output of shape " + hostOut.shape() + " for " + n + " rows of dimension " + dIn());
         Matrix out = xHat.rows(0, n);
-        backend.sparseDecode(f, wDec, bDec, out);
+        decodeOnBackend(f, out);
         backend.download(out, hostOut);
     }
+
+    @Override
+    public void decodeOnBackend(SparseCodes f, Matrix out) { backend.sparseDecode(f, wDec, bDec, out); }
 
     @Override public void close() {
         for (SaeRunner r : runners) if (r != null) r.close();

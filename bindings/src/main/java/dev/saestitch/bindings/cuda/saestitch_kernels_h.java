@@ -616,6 +616,70 @@ public class saestitch_kernels_h {
         }
     }
 
+    private static class sae_add_compensated {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_LONG,
+            saestitch_kernels_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = saestitch_kernels_h.findOrThrow("sae_add_compensated");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int sae_add_compensated(const float *x, float *sum, float *err, int64_t n, void *stream)
+     * }
+     */
+    public static FunctionDescriptor sae_add_compensated$descriptor() {
+        return sae_add_compensated.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int sae_add_compensated(const float *x, float *sum, float *err, int64_t n, void *stream)
+     * }
+     */
+    public static MethodHandle sae_add_compensated$handle() {
+        return sae_add_compensated.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int sae_add_compensated(const float *x, float *sum, float *err, int64_t n, void *stream)
+     * }
+     */
+    public static MemorySegment sae_add_compensated$address() {
+        return sae_add_compensated.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int sae_add_compensated(const float *x, float *sum, float *err, int64_t n, void *stream)
+     * }
+     */
+    public static int sae_add_compensated(MemorySegment x, MemorySegment sum, MemorySegment err, long n, MemorySegment stream) {
+        var mh$ = sae_add_compensated.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("sae_add_compensated", x, sum, err, n, stream);
+            }
+            return (int)mh$.invokeExact(x, sum, err, n, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class sae_add_row_vector {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             saestitch_kernels_h.C_INT,

@@ -579,6 +579,24 @@ public final class CpuBackend implements Backend {
             if (counts[i] != 0) od.setAtIndex(FLOAT, i, od.getAtIndex(FLOAT, i) + (float) (alpha * (double) counts[i]));
     }
 
+    @Override
+    public void addCompensated(Matrix x, Matrix sum, Matrix error) {
+        requireSameShape(x, sum);
+        requireSameShape(x, error);
+        MemorySegment xd = x.data(), sd = sum.data(), ed = error.data();
+        forFlat(x, (from, to) -> {
+            for (long i = from; i < to; i++) {
+                // Java float arithmetic is IEEE round-to-nearest without contraction: the error terms are exact.
+                float a = sd.getAtIndex(FLOAT, i), b = xd.getAtIndex(FLOAT, i);
+                float s = a + b, bb = s - a;
+                float e = (a - (s - bb)) + (b - bb) + ed.getAtIndex(FLOAT, i);
+                float hi = s + e;
+                sd.setAtIndex(FLOAT, i, hi);
+                ed.setAtIndex(FLOAT, i, e - (hi - s));
+            }
+        });
+    }
+
     // ---- helpers ----
 
     private static void forFlat(Matrix m, FlatBody body) {

@@ -461,6 +461,13 @@ public final class CudaBackend implements Backend {
                 "sae_sparse_column_counts");
     }
 
+    @Override
+    public void addCompensated(Matrix x, Matrix sum, Matrix error) {
+        requireSameShape(x, sum);
+        requireSameShape(x, error);
+        check(sae_add_compensated(x.data(), sum.data(), error.data(), x.size(), stream), "sae_add_compensated");
+    }
+
     // ---- fused steps of Backend, and CUDA-only operations ----
 
     /** Bytes of device memory in use (by this process and any other), from cudaMemGetInfo. */

@@ -149,6 +149,22 @@ class CudaBackendTest {
         check("greaterEqual", x, m -> cpu.greaterEqual(x, 0.25f, m), m -> cuda.greaterEqual(on(x), 0.25f, m), 0);
     }
 
+    /** The compensated totals are IEEE additions only (nothing to contract into an FMA): bit for bit the CPU's, over many batches. */
+    @Test
+    void addCompensatedMatchesTheCpuBitForBit() {
+        Matrix sumCpu = cpu.allocate(arena, B, D), errorCpu = cpu.allocate(arena, B, D);
+        Matrix sumGpu = cuda.allocate(arena, B, D), errorGpu = cuda.allocate(arena, B, D), xGpu = cuda.allocate(arena, B, D);
+        for (int b = 0; b < 50; b++) {
+            Matrix x = random(B, D);
+            cpu.scale(x, (float) Math.pow(10, b % 9 - 4));
+            cpu.addCompensated(x, sumCpu, errorCpu);
+            cuda.upload(x, xGpu);
+            cuda.addCompensated(xGpu, sumGpu, errorGpu);
+        }
+        assertArrayEquals(sumCpu.toArray(), host(sumGpu), "sums");
+        assertArrayEquals(errorCpu.toArray(), host(errorGpu), "errors");
+    }
+
     @Test
     void clampMinKeepsNaNAndInfinitiesAsTheCpu() {
         // A diverging run must stay visible on the GPU too: NaN is not "repaired" to the floor.
