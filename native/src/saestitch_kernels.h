@@ -126,6 +126,19 @@ int sae_sparse_add_by_latent(const int32_t* row_start, const int32_t* indices, f
 int sae_update_since_fired(const int32_t* row_start, const int32_t* indices, int32_t rows, int32_t latents,
                            float tokens, float* since_fired, void* stream);
 
+/* ---- composite codes: several sources' codes over the same rows, renamed into one numbering ----
+ * position (one float per latent of a source) holds the latent's number in the composite, an
+ * integer below 2^24, or -1 to drop it. Row r of the result holds, source by source in call
+ * order, the source's kept entries of row r in their order. Three steps: */
+/* once per source: out_row_start[r + 1] += the kept entries of row r (zero-fill out_row_start first) */
+int sae_remap_count(const int32_t* row_start, const int32_t* indices, int32_t rows, const float* position,
+                    int32_t* out_row_start, void* stream);
+/* then once: out_row_start becomes the row starts (out_row_start[0] = 0), cursor[r] = out_row_start[r] */
+int sae_remap_offsets(int32_t* out_row_start, int32_t rows, int32_t* cursor, void* stream);
+/* then once per source, in the same order: row r's kept entries written from cursor[r] on, renamed; cursor advanced */
+int sae_remap_write(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows, const float* position,
+                    int32_t* cursor, int32_t* out_indices, float* out_values, void* stream);
+
 /* ---- max cosine between two dictionaries, one tile of S = A_tile·B_tileᵀ at a time ---- */
 /* The running maxima are packed keys, one uint64 per row of A (its max over B's rows) and per
  * row of B (its max over A's rows), zero-filled to start: the high word orders the float value,

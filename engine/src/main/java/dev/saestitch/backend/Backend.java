@@ -173,6 +173,14 @@ public interface Backend extends AutoCloseable {
      */
     void addCompensated(Matrix x, Matrix sum, Matrix error);
 
+    /**
+     * The codes of a composite SAE from its sources' codes over the same rows: row r of
+     * {@code out} holds, source by source in order, the entries of parts[s]'s row r whose latent i
+     * has positions[s][0, i] ≥ 0, renamed to that number (an integer below 2²⁴ held as a float;
+     * −1 drops the entry), in their order. positions[s] is (1, parts[s].latents()).
+     */
+    void gatherCodes(SparseCodes[] parts, Matrix[] positions, SparseCodes out);
+
     // ---- fused steps: each default composes the ops above; a backend may override it with one pass ----
 
     /**

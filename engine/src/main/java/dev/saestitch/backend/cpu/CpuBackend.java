@@ -1,6 +1,7 @@
 package dev.saestitch.backend.cpu;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.backend.Shapes;
 import dev.saestitch.backend.DotMaxima;
 import dev.saestitch.backend.DotScan;
 import dev.saestitch.tensor.Matrix;
@@ -603,6 +604,28 @@ public final class CpuBackend implements Backend {
         long n = m.size();
         int blocks = (int) Math.max(1, Math.min(Parallel.threads() * 4L, n / 65536));
         Parallel.forRange(blocks, 1, (from, to) -> body.run(n * from / blocks, n * to / blocks));
+    }
+
+    @Override
+    public void gatherCodes(SparseCodes[] parts, Matrix[] positions, SparseCodes out) {
+        int rows = Shapes.requireParts(parts, positions);
+        long nnz = 0;
+        for (int s = 0; s < parts.length; s++)
+            for (long e = 0, end = parts[s].nnz(); e < end; e++) if (positions[s].getFlat(parts[s].index(e)) >= 0) nnz++;
+        out.reset(rows, nnz);
+        int at = 0;
+        for (int r = 0; r < rows; r++) {
+            out.setRowStart(r, at);
+            for (int s = 0; s < parts.length; s++) {
+                for (int e = parts[s].rowStart(r), end = parts[s].rowStart(r + 1); e < end; e++) {
+                    float p = positions[s].getFlat(parts[s].index(e));
+                    if (p < 0) continue;
+                    out.setIndex(at, (int) p);
+                    out.setValue(at++, parts[s].value(e));
+                }
+            }
+        }
+        out.setRowStart(rows, at);
     }
 
     @FunctionalInterface private interface FlatBody { void run(long from, long to); }

@@ -165,6 +165,38 @@ class CudaBackendTest {
         assertArrayEquals(errorCpu.toArray(), host(errorGpu), "errors");
     }
 
+    /**
+     * A composite's gather: three sources' codes (TopK, ReLU, and one whose latents are all
+     * dropped) renamed into one numbering, a TopK part sized by its capacity (its count unknown on
+     * the host): exactly the CPU's codes, entry for entry.
+     */
+    @Test
+    void gatherCodesMatchesTheCpuExactly() {
+        int[] widths = {F, 17, 11};
+        Matrix[] z = {distinct(B, F), distinct(B, 17), distinct(B, 11)};
+        Matrix[] positions = new Matrix[3], onGpu = new Matrix[3];
+        int next = 0;
+        for (int s = 0; s < 3; s++) {
+            positions[s] = Matrix.allocate(arena, 1, widths[s]);
+            for (int i = 0; i < widths[s]; i++) positions[s].set(0, i, s < 2 && random.nextBoolean() ? next++ : -1);
+            onGpu[s] = on(positions[s]);
+        }
+        try (SparseCodes a = cpu.newCodes(B, F, 1); SparseCodes b = cpu.newCodes(B, 17, 1); SparseCodes c = cpu.newCodes(B, 11, 1);
+             SparseCodes ga = cuda.newCodes(B, F, 1); SparseCodes gb = cuda.newCodes(B, 17, 1); SparseCodes gc = cuda.newCodes(B, 11, 1);
+             SparseCodes want = cpu.newCodes(B, next, 1); SparseCodes got = cuda.newCodes(B, next, 1)) {
+            cpu.selectTopK(z[0], K, null, a);
+            cuda.selectTopK(on(z[0]), K, null, ga);
+            cpu.selectAbove(z[1], null, b);
+            cuda.selectAbove(on(z[1]), null, gb);
+            cpu.selectAbove(z[2], null, c);
+            cuda.selectAbove(on(z[2]), null, gc);
+            cpu.gatherCodes(new SparseCodes[] {a, b, c}, positions, want);
+            cuda.gatherCodes(new SparseCodes[] {ga, gb, gc}, onGpu, got);
+            assertSameCodes("gatherCodes", want, got);
+            assertEquals(want.nnz(), got.nnz());
+        }
+    }
+
     @Test
     void clampMinKeepsNaNAndInfinitiesAsTheCpu() {
         // A diverging run must stay visible on the GPU too: NaN is not "repaired" to the floor.
