@@ -30,9 +30,11 @@ public final class ErrorWhereNovelFires implements AutoCloseable {
     private final PerLatentSums sums;
     private final Arena arena = Arena.ofShared();
     private final Matrix novelColumn;  // (F_L, 1) 1 for novel latents, backend
-    private final Matrix flagScratch;  // (maxBatch, 1) backend: novel entries per row, then 1 where there are any
-    private final BackendTotal sse;          // Σ over samples of S's sse
-    private final BackendTotal sseFlagged;   // the same over samples where some novel latent fires
+    private final Matrix ones;         // (maxBatch, 1) all ones, backend
+    private final Matrix flagScratch;  // (maxBatch, 1) backend: novel entries per row, then 1 where there are any, then that times the sse
+    private final Matrix restScratch;  // (maxBatch, 1) backend: 1 where no novel latent fires, then that times the sse
+    private final BackendTotal sseFlagged;   // Σ S's sse over samples where some novel latent fires
+    private final BackendTotal sseUnflagged; // the same where none does (summed apart: no cancellation against the total)
     private final BackendTotal flaggedCount; // samples where some novel latent fires
     private final BackendTotal sseWhereFired; // (F_L) Σ sse over the samples where j fired
     private final BackendTotal fired;         // (F_L)
@@ -52,9 +54,14 @@ public final class ErrorWhereNovelFires implements AutoCloseable {
         for (int j = 0; j < novel.length; j++) mask.set(j, 0, novel[j] ? 1f : 0f);
         novelColumn = backend.allocate(arena, novel.length, 1);
         backend.upload(mask, novelColumn);
+        Matrix hostOnes = Matrix.allocate(arena, maxBatch, 1);
+        hostOnes.fill(1f);
+        ones = backend.allocate(arena, maxBatch, 1);
+        backend.upload(hostOnes, ones);
         flagScratch = backend.allocate(arena, maxBatch, 1);
-        sse = sums.total(1);
+        restScratch = backend.allocate(arena, maxBatch, 1);
         sseFlagged = sums.total(1);
+        sseUnflagged = sums.total(1);
         flaggedCount = sums.total(1);
         sseWhereFired = sums.perLatent();
         fired = sums.perLatent();
@@ -71,13 +78,15 @@ public final class ErrorWhereNovelFires implements AutoCloseable {
         if (sampleSse.rows() != b || sampleSse.cols() != 1)
             throw new IllegalArgumentException("per-sample errors " + sampleSse.shape() + " do not match " + b + " code rows");
         // flag = 1 where the row holds a novel entry: the 0/1 indicator of the codes times the novel column, then ≥ 1
-        Matrix flag = flagScratch.rows(0, b);
+        Matrix flag = flagScratch.rows(0, b), rest = restScratch.rows(0, b);
         backend.sparseDecode(sums.indicator(codes), novelColumn, null, flag);
         backend.greaterEqual(flag, 0.5f, flag);
-        sse.add(t -> backend.columnSums(sampleSse, 1f, 0f, t));
+        backend.subtract(ones.rows(0, b), flag, rest);
         flaggedCount.add(t -> backend.columnSums(flag, 1f, 0f, t));
         backend.multiply(flag, sampleSse, flag);
+        backend.multiply(rest, sampleSse, rest);
         sseFlagged.add(t -> backend.columnSums(flag, 1f, 0f, t));
+        sseUnflagged.add(t -> backend.columnSums(rest, 1f, 0f, t));
         sums.addOverFiring(codes, sampleSse, sseWhereFired);
         sums.addCounts(codes, fired);
         samples += b;
@@ -92,11 +101,11 @@ public final class ErrorWhereNovelFires implements AutoCloseable {
     public double mseWhereNovelFires() { return sseFlagged.total() / ((double) samplesWithNovel() * dIn); }
 
     /** S's mse over the samples where no novel latent fires (NaN when there are none). */
-    public double mseWhereNoNovelFires() { return (sse.total() - sseFlagged.total()) / ((double) (samples - samplesWithNovel()) * dIn); }
+    public double mseWhereNoNovelFires() { return sseUnflagged.total() / ((double) (samples - samplesWithNovel()) * dIn); }
 
     /** The per-latent view, averaged over the novel latents that fired on some but not all samples (NaN when there are none). */
     public PerLatent perLatent() {
-        double total = sse.total(), active = 0, inactive = 0;
+        double total = sseFlagged.total() + sseUnflagged.total(), active = 0, inactive = 0;
         double[] whereFired = sseWhereFired.values();
         long[] counts = fired.counts();
         int n = 0;
