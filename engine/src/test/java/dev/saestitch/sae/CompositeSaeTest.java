@@ -8,6 +8,7 @@ import dev.saestitch.io.CompositeSaeFiles;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
+import dev.saestitch.testkit.SaeReference;
 import dev.saestitch.testkit.TestBackends;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
