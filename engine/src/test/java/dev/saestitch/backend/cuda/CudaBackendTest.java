@@ -514,12 +514,13 @@ class CudaBackendTest {
     }
 
     @Test
-    void sampledDotSumsInFloat64AsTheCpu() {
+    void sampledDotSumsInFloat64() {
         // Terms of ±1024 that cancel exactly, then small ones: a float32 sum per lane rounds the
-        // small terms against a partial sum near 4096 (an ulp of 5e-4); float64 sums keep them.
-        // Both backends then round one float64 sum: within 4u·|result|, plus 1e-9 for the order
-        // of float64 terms (about 1e-16 of the 1.3e5 sum of |terms|). K of WIDE latents is under
-        // both backends' dense switch-over: both take their sparse path.
+        // small terms against a partial sum near 32768; float64 sums keep them. The device sums
+        // each dot in float64 and rounds once: within 4u·|result| of a float64 reference, plus
+        // 1e-9 for the order of float64 terms (about 1e-16 of the 1.3e5 sum of |terms|). The CPU
+        // sums in four float32 lanes (LaneDots), within its stated bound. K of WIDE latents is
+        // under both backends' dense switch-over: both take their sparse path.
         int d = 256;
         Matrix a = random(B, d), w = random(WIDE, d);
         for (int c = 0; c < d / 2; c++) {
@@ -534,8 +535,17 @@ class CudaBackendTest {
         cuda.sampledDot(dc, on(a), on(w), dDots);
         SparseCodes dots = download(dDots, WIDE);
         assertSamePattern("sampledDot", hDots, dots);
-        for (long e = 0; e < hDots.nnz(); e++)
-            assertEquals(hDots.value(e), dots.value(e), 4 * U * Math.abs(hDots.value(e)) + 1e-9, "sampledDot entry " + e);
+        for (int r = 0; r < B; r++)
+            for (int e = hc.rowStart(r); e < hc.rowStart(r + 1); e++) {
+                double exact = 0, magnitude = 0;
+                for (int c = 0; c < d; c++) {
+                    double t = (double) a.get(r, c) * w.get(hc.index(e), c);
+                    exact += t;
+                    magnitude += Math.abs(t);
+                }
+                assertEquals(exact, dots.value(e), 4 * U * Math.abs(exact) + 1e-9, "device sampledDot entry " + e);
+                assertEquals(exact, hDots.value(e), (d / 4 + 3) * 0x1p-24 * magnitude, "cpu sampledDot entry " + e);
+            }
         for (SparseCodes c : new SparseCodes[] {hc, dc, hDots, dDots, dots}) c.close();
     }
 
