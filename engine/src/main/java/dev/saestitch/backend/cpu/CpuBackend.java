@@ -37,6 +37,7 @@ public final class CpuBackend implements Backend {
     private final String reason;
     private final double denseDensity;
     private final DenseScratch scratch = new DenseScratch();
+    private final TileFold fold = TileFold.fastest();
 
     /** @param reason why this product implementation was chosen, shown by {@link #describe()} */
     public CpuBackend(Gemm gemm, String reason) {
@@ -98,7 +99,7 @@ public final class CpuBackend implements Backend {
     public DotScan scanDots(Matrix a, Matrix b, int tileRows, int tileCols, float cut) {
         requireColumns(b, a.cols(), "second factor");
         if (tileRows <= 0 || tileCols <= 0) throw new IllegalArgumentException("tile " + tileRows + "x" + tileCols + " must be positive");
-        return FusedMaxDots.compute(gemm, a, b, Math.min(tileRows, FusedMaxDots.bandRows(a.rows())), Math.min(tileCols, FusedMaxDots.BLOCK_COLS), cut);
+        return FusedMaxDots.compute(gemm, fold, a, b, Math.min(tileRows, FusedMaxDots.bandRows(a.rows())), Math.min(tileCols, FusedMaxDots.BLOCK_COLS), cut);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.saestitch.backend.cuda;
 
 import dev.saestitch.backend.select.Backends;
 import dev.saestitch.backend.DotMaxima;
+import dev.saestitch.backend.DotScan;
 import dev.saestitch.backend.FusedStepsTest;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
@@ -24,6 +25,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -637,6 +639,30 @@ class CudaBackendTest {
             assertArrayEquals(expected.argmaxInB(), actual.argmaxInB(), at);
             assertArrayEquals(expected.maxOverA(), actual.maxOverA(), at);
             assertArrayEquals(expected.argmaxInA(), actual.argmaxInA(), at);
+        }
+    }
+
+    @Test
+    void scanDotsTakesTheMaximaFromTheKernelAndTheKeysFromTheRowsAboveTheCut() {
+        // Small integers: every product exact in any precision, so maxima, ties and keys must equal the CPU's.
+        // Rows 16..31 of A are zero (their maxima 0, below the cut): that tile of rows is never multiplied again.
+        int fa = 45, fb = 23, d = 8;
+        Random rnd = new Random(5);
+        Matrix a = Matrix.allocate(arena, fa, d), b = Matrix.allocate(arena, fb, d);
+        for (long e = 0; e < a.size(); e++) a.setFlat(e, e / d >= 16 && e / d < 32 ? 0 : rnd.nextInt(5) - 2);
+        for (long e = 0; e < b.size(); e++) b.setFlat(e, rnd.nextInt(5) - 2);
+        for (float cut : new float[] {3, 7, 100}) {
+            DotScan expected = cpu.scanDots(a, b, 16, 7, cut), actual = cuda.scanDots(on(a), on(b), 16, 7, cut);
+            String at = "cut " + cut;
+            assertArrayEquals(expected.maxima().maxOverB(), actual.maxima().maxOverB(), at);
+            assertArrayEquals(expected.maxima().argmaxInB(), actual.maxima().argmaxInB(), at);
+            assertArrayEquals(expected.maxima().maxOverA(), actual.maxima().maxOverA(), at);
+            assertArrayEquals(expected.maxima().argmaxInA(), actual.maxima().argmaxInA(), at);
+            long[] want = expected.keysAbove().clone(), got = actual.keysAbove().clone();
+            Arrays.sort(want);
+            Arrays.sort(got);
+            assertArrayEquals(want, got, at);
+            if (cut == 3) assertTrue(want.length > 20, "entries above the cut: " + want.length);
         }
     }
 
