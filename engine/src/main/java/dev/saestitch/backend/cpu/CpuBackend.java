@@ -37,6 +37,7 @@ public final class CpuBackend implements Backend {
     private final String reason;
     private final double denseDensity;
     private final DenseScratch scratch = new DenseScratch();
+    private final TileFold fold = TileFold.fastest();
 
     /** @param reason why this product implementation was chosen, shown by {@link #describe()} */
     public CpuBackend(Gemm gemm, String reason) {
@@ -98,7 +99,7 @@ public final class CpuBackend implements Backend {
     public DotScan scanDots(Matrix a, Matrix b, int tileRows, int tileCols, float cut) {
         requireColumns(b, a.cols(), "second factor");
         if (tileRows <= 0 || tileCols <= 0) throw new IllegalArgumentException("tile " + tileRows + "x" + tileCols + " must be positive");
-        return FusedMaxDots.compute(gemm, a, b, Math.min(tileRows, FusedMaxDots.bandRows(a.rows())), Math.min(tileCols, FusedMaxDots.BLOCK_COLS), cut);
+        return FusedMaxDots.compute(gemm, fold, a, b, Math.min(tileRows, FusedMaxDots.bandRows(a.rows())), Math.min(tileCols, FusedMaxDots.BLOCK_COLS), cut);
     }
 
     @Override
@@ -161,9 +162,10 @@ public final class CpuBackend implements Backend {
         MemorySegment md = m.data(), od = out.data();
         Parallel.forRange(cols, 64, (from, to) -> {
             double[] acc = new double[to - from];
+            float[] row = new float[to - from];   // each row's slice staged on the heap: the loop then runs without segment checks
             for (int r = 0; r < rows; r++) {
-                long base = (long) r * cols;
-                for (int c = from; c < to; c++) acc[c - from] += md.getAtIndex(FLOAT, base + c);
+                MemorySegment.copy(md, FLOAT, ((long) r * cols + from) * Float.BYTES, row, 0, to - from);
+                for (int c = 0; c < row.length; c++) acc[c] += row[c];
             }
             for (int c = from; c < to; c++) {
                 float old = beta == 0f ? 0f : beta * od.getAtIndex(FLOAT, c);
@@ -242,18 +244,8 @@ public final class CpuBackend implements Backend {
         if (k <= 0) throw new IllegalArgumentException("k must be positive, got " + k);
         if (eligible == null) {
             RowChunks.write(RowChunks.scan(z, true, () -> {
-                TopKHeap heap = new TopKHeap(Math.min(k, f));
-                return (r, row, chunk) -> {
-                    heap.clear();
-                    float floor = heap.floor();
-                    for (int i = 0; i < f; i++) {
-                        if (row[i] > floor) {
-                            heap.offer(row[i], i);
-                            floor = heap.floor();
-                        }
-                    }
-                    heap.drainInto(chunk);
-                };
+                TopKSelector top = new TopKSelector(Math.min(k, f));
+                return (r, row, chunk) -> top.selectRow(row, f, chunk);
             }), z.rows(), out);
             return;
         }
@@ -262,19 +254,19 @@ public final class CpuBackend implements Backend {
         int[] columns = eligibleColumns(eligible);
         MemorySegment zd = z.data();
         RowChunks.write(RowChunks.scan(z, false, () -> {
-            TopKHeap heap = new TopKHeap(Math.max(1, Math.min(k, columns.length)));
+            TopKSelector top = new TopKSelector(Math.max(1, Math.min(k, columns.length)));
             return (r, ignored, chunk) -> {
-                heap.clear();
+                top.clear();
                 long base = (long) r * f;
-                float floor = heap.floor();
+                float floor = top.floor();
                 for (int i : columns) {
                     float v = zd.getAtIndex(FLOAT, base + i);
                     if (v > floor) {
-                        heap.offer(v, i);
-                        floor = heap.floor();
+                        top.offer(v, i);
+                        floor = top.floor();
                     }
                 }
-                heap.drainInto(chunk);
+                top.drainInto(chunk);
             };
         }), z.rows(), out);
     }
@@ -374,35 +366,21 @@ public final class CpuBackend implements Backend {
         }
         MemorySegment ad = a.data(), wd = w.data();
         Parallel.forRange(pattern.rows(), ROW_GRAIN, (from, to) -> {
-            float[] aRow = new float[d], w0 = new float[d], w1 = new float[d], w2 = new float[d], w3 = new float[d];
+            float[] aRow = new float[d], w0 = new float[d], w1 = new float[d], w2 = new float[d], w3 = new float[d], dots = new float[4];
             for (int r = from; r < to; r++) {
                 MemorySegment.copy(ad, FLOAT, (long) r * d * Float.BYTES, aRow, 0, d);
                 int e = pattern.rowStart(r), end = pattern.rowStart(r + 1);
-                // Four dots at once: each float64 sum still runs in column order (the same result bit for
-                // bit), but four independent chains of additions hide the adder's latency that one chain waits on.
                 for (; e + 4 <= end; e += 4) {
                     MemorySegment.copy(wd, FLOAT, (long) pattern.index(e) * d * Float.BYTES, w0, 0, d);
                     MemorySegment.copy(wd, FLOAT, (long) pattern.index(e + 1) * d * Float.BYTES, w1, 0, d);
                     MemorySegment.copy(wd, FLOAT, (long) pattern.index(e + 2) * d * Float.BYTES, w2, 0, d);
                     MemorySegment.copy(wd, FLOAT, (long) pattern.index(e + 3) * d * Float.BYTES, w3, 0, d);
-                    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                    for (int c = 0; c < d; c++) {
-                        double x = aRow[c];
-                        s0 += x * w0[c];
-                        s1 += x * w1[c];
-                        s2 += x * w2[c];
-                        s3 += x * w3[c];
-                    }
-                    out.setValue(e, (float) s0);
-                    out.setValue(e + 1, (float) s1);
-                    out.setValue(e + 2, (float) s2);
-                    out.setValue(e + 3, (float) s3);
+                    LaneDots.four(aRow, w0, w1, w2, w3, d, dots);
+                    for (int j = 0; j < 4; j++) out.setValue(e + j, dots[j]);
                 }
                 for (; e < end; e++) {
                     MemorySegment.copy(wd, FLOAT, (long) pattern.index(e) * d * Float.BYTES, w0, 0, d);
-                    double sum = 0;
-                    for (int c = 0; c < d; c++) sum += (double) aRow[c] * w0[c];
-                    out.setValue(e, (float) sum);
+                    out.setValue(e, LaneDots.one(aRow, w0, d));
                 }
             }
         });
@@ -489,12 +467,16 @@ public final class CpuBackend implements Backend {
         int d = rows.cols();
         MemorySegment rd = rows.data(), gd = grad.data();
         Parallel.forRange(rows.rows(), ROW_GRAIN, (from, to) -> {
+            float[] row = new float[d], g = new float[d];
             for (int r = from; r < to; r++) {
-                long base = (long) r * d;
-                double nn = dot(rd, base, rd, base, d);
+                long offset = (long) r * d * Float.BYTES;
+                MemorySegment.copy(rd, FLOAT, offset, row, 0, d);
+                double nn = dot(row, row, d);
                 if (nn == 0) continue;
-                float coef = (float) (dot(gd, base, rd, base, d) / nn);
-                for (int c = 0; c < d; c++) gd.setAtIndex(FLOAT, base + c, gd.getAtIndex(FLOAT, base + c) - coef * rd.getAtIndex(FLOAT, base + c));
+                MemorySegment.copy(gd, FLOAT, offset, g, 0, d);
+                float coef = (float) (dot(g, row, d) / nn);
+                for (int c = 0; c < d; c++) g[c] -= coef * row[c];
+                MemorySegment.copy(g, 0, gd, FLOAT, offset, d);
             }
         });
     }
@@ -504,12 +486,15 @@ public final class CpuBackend implements Backend {
         int d = rows.cols();
         MemorySegment rd = rows.data();
         Parallel.forRange(rows.rows(), ROW_GRAIN, (from, to) -> {
+            float[] row = new float[d];
             for (int r = from; r < to; r++) {
-                long base = (long) r * d;
-                double norm = Math.sqrt(dot(rd, base, rd, base, d));
+                long offset = (long) r * d * Float.BYTES;
+                MemorySegment.copy(rd, FLOAT, offset, row, 0, d);
+                double norm = Math.sqrt(dot(row, row, d));
                 if (norm == 0) continue;
                 float inv = (float) (1 / norm);
-                for (int c = 0; c < d; c++) rd.setAtIndex(FLOAT, base + c, rd.getAtIndex(FLOAT, base + c) * inv);
+                for (int c = 0; c < d; c++) row[c] *= inv;
+                MemorySegment.copy(row, 0, rd, FLOAT, offset, d);
             }
         });
     }
@@ -629,6 +614,13 @@ public final class CpuBackend implements Backend {
     }
 
     @FunctionalInterface private interface FlatBody { void run(long from, long to); }
+
+    /** Σ a_i·b_i in float64, in index order (the segment form's order, so results do not depend on which form ran). */
+    private static double dot(float[] a, float[] b, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += (double) a[i] * b[i];
+        return s;
+    }
 
     private static double dot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {
         double s = 0;

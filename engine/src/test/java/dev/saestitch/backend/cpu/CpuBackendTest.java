@@ -402,8 +402,8 @@ class CpuBackendTest {
                         abs += Math.abs(t);
                     }
                     within(s, out.value(e), gamma(D + 1) * abs, "dot", r, e);   // a float32 GEMM on the dense path
-                    // The sparse path sums each dot in float64 in column order, whatever it interleaves: training runs stay bit-identical.
-                    if (denseDensity == Double.POSITIVE_INFINITY) assertEquals((float) s, out.value(e), "sparse dot " + r + "," + e);
+                    // The sparse path sums in four float32 lanes (LaneDots), within their tighter bound.
+                    if (denseDensity == Double.POSITIVE_INFINITY) within(s, out.value(e), LaneDotsTest.bound(D, abs), "sparse dot", r, e);
                 }
         }
     }

@@ -2,6 +2,7 @@ package dev.saestitch.backend.cuda;
 
 import dev.saestitch.backend.select.Backends;
 import dev.saestitch.backend.DotMaxima;
+import dev.saestitch.backend.DotScan;
 import dev.saestitch.backend.FusedStepsTest;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
@@ -24,6 +25,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -514,12 +516,13 @@ class CudaBackendTest {
     }
 
     @Test
-    void sampledDotSumsInFloat64AsTheCpu() {
+    void sampledDotSumsInFloat64() {
         // Terms of ±1024 that cancel exactly, then small ones: a float32 sum per lane rounds the
-        // small terms against a partial sum near 4096 (an ulp of 5e-4); float64 sums keep them.
-        // Both backends then round one float64 sum: within 4u·|result|, plus 1e-9 for the order
-        // of float64 terms (about 1e-16 of the 1.3e5 sum of |terms|). K of WIDE latents is under
-        // both backends' dense switch-over: both take their sparse path.
+        // small terms against a partial sum near 32768; float64 sums keep them. The device sums
+        // each dot in float64 and rounds once: within 4u·|result| of a float64 reference, plus
+        // 1e-9 for the order of float64 terms (about 1e-16 of the 1.3e5 sum of |terms|). The CPU
+        // sums in four float32 lanes (LaneDots), within its stated bound. K of WIDE latents is
+        // under both backends' dense switch-over: both take their sparse path.
         int d = 256;
         Matrix a = random(B, d), w = random(WIDE, d);
         for (int c = 0; c < d / 2; c++) {
@@ -534,8 +537,17 @@ class CudaBackendTest {
         cuda.sampledDot(dc, on(a), on(w), dDots);
         SparseCodes dots = download(dDots, WIDE);
         assertSamePattern("sampledDot", hDots, dots);
-        for (long e = 0; e < hDots.nnz(); e++)
-            assertEquals(hDots.value(e), dots.value(e), 4 * U * Math.abs(hDots.value(e)) + 1e-9, "sampledDot entry " + e);
+        for (int r = 0; r < B; r++)
+            for (int e = hc.rowStart(r); e < hc.rowStart(r + 1); e++) {
+                double exact = 0, magnitude = 0;
+                for (int c = 0; c < d; c++) {
+                    double t = (double) a.get(r, c) * w.get(hc.index(e), c);
+                    exact += t;
+                    magnitude += Math.abs(t);
+                }
+                assertEquals(exact, dots.value(e), 4 * U * Math.abs(exact) + 1e-9, "device sampledDot entry " + e);
+                assertEquals(exact, hDots.value(e), (d / 4 + 3) * 0x1p-24 * magnitude, "cpu sampledDot entry " + e);
+            }
         for (SparseCodes c : new SparseCodes[] {hc, dc, hDots, dDots, dots}) c.close();
     }
 
@@ -627,6 +639,30 @@ class CudaBackendTest {
             assertArrayEquals(expected.argmaxInB(), actual.argmaxInB(), at);
             assertArrayEquals(expected.maxOverA(), actual.maxOverA(), at);
             assertArrayEquals(expected.argmaxInA(), actual.argmaxInA(), at);
+        }
+    }
+
+    @Test
+    void scanDotsTakesTheMaximaFromTheKernelAndTheKeysFromTheRowsAboveTheCut() {
+        // Small integers: every product exact in any precision, so maxima, ties and keys must equal the CPU's.
+        // Rows 16..31 of A are zero (their maxima 0, below the cut): that tile of rows is never multiplied again.
+        int fa = 45, fb = 23, d = 8;
+        Random rnd = new Random(5);
+        Matrix a = Matrix.allocate(arena, fa, d), b = Matrix.allocate(arena, fb, d);
+        for (long e = 0; e < a.size(); e++) a.setFlat(e, e / d >= 16 && e / d < 32 ? 0 : rnd.nextInt(5) - 2);
+        for (long e = 0; e < b.size(); e++) b.setFlat(e, rnd.nextInt(5) - 2);
+        for (float cut : new float[] {3, 7, 100}) {
+            DotScan expected = cpu.scanDots(a, b, 16, 7, cut), actual = cuda.scanDots(on(a), on(b), 16, 7, cut);
+            String at = "cut " + cut;
+            assertArrayEquals(expected.maxima().maxOverB(), actual.maxima().maxOverB(), at);
+            assertArrayEquals(expected.maxima().argmaxInB(), actual.maxima().argmaxInB(), at);
+            assertArrayEquals(expected.maxima().maxOverA(), actual.maxima().maxOverA(), at);
+            assertArrayEquals(expected.maxima().argmaxInA(), actual.maxima().argmaxInA(), at);
+            long[] want = expected.keysAbove().clone(), got = actual.keysAbove().clone();
+            Arrays.sort(want);
+            Arrays.sort(got);
+            assertArrayEquals(want, got, at);
+            if (cut == 3) assertTrue(want.length > 20, "entries above the cut: " + want.length);
         }
     }
 
