@@ -79,7 +79,7 @@ public final class AdditionScan {
                 ReconstructionMetrics.Summary smallSummary = inputs.summary(sseS.total(), Math.round(firedS.total()));
                 ReconstructionMetrics.Summary largeSummary = inputs.summary(sseL.total(), Arrays.stream(firedL).sum());
                 return new Result(delta.samples(), delta.deltaMse(), firedL, smallSummary, largeSummary,
-                        error.mseWhereNovelFires(), error.mseWhereNoNovelFires(), error.samplesWithNovel(), error.perLatent());
+                        error.mseWhereNovelFires(), error.mseWhereNoNovelFires(), error.samplesWithNovel(), error.perLatent(firedL));
             }
         }
     }

@@ -37,7 +37,6 @@ public final class ErrorWhereNovelFires implements AutoCloseable {
     private final BackendTotal sseUnflagged; // the same where none does (summed apart: no cancellation against the total)
     private final BackendTotal flaggedCount; // samples where some novel latent fires
     private final BackendTotal sseWhereFired; // (F_L) Σ sse over the samples where j fired
-    private final BackendTotal fired;         // (F_L)
     private long samples;
 
     /**
@@ -64,7 +63,6 @@ public final class ErrorWhereNovelFires implements AutoCloseable {
         sseUnflagged = sums.total(1);
         flaggedCount = sums.total(1);
         sseWhereFired = sums.perLatent();
-        fired = sums.perLatent();
     }
 
     /**
@@ -88,7 +86,6 @@ public final class ErrorWhereNovelFires implements AutoCloseable {
         sseFlagged.add(t -> backend.columnSums(flag, 1f, 0f, t));
         sseUnflagged.add(t -> backend.columnSums(rest, 1f, 0f, t));
         sums.addOverFiring(codes, sampleSse, sseWhereFired);
-        sums.addCounts(codes, fired);
         samples += b;
     }
 
@@ -103,11 +100,14 @@ public final class ErrorWhereNovelFires implements AutoCloseable {
     /** S's mse over the samples where no novel latent fires (NaN when there are none). */
     public double mseWhereNoNovelFires() { return sseUnflagged.total() / ((double) (samples - samplesWithNovel()) * dIn); }
 
-    /** The per-latent view, averaged over the novel latents that fired on some but not all samples (NaN when there are none). */
-    public PerLatent perLatent() {
+    /**
+     * The per-latent view, averaged over the novel latents that fired on some but not all samples (NaN when there are none).
+     * @param counts (F_L) per latent, the samples where it fired in the batches given here (as {@link DeltaMse#firingCounts()} counts them)
+     */
+    public PerLatent perLatent(long[] counts) {
+        if (counts.length != novel.length) throw new IllegalArgumentException(counts.length + " firing counts for " + novel.length + " latents");
         double total = sseFlagged.total() + sseUnflagged.total(), active = 0, inactive = 0;
         double[] whereFired = sseWhereFired.values();
-        long[] counts = fired.counts();
         int n = 0;
         for (int j = 0; j < novel.length; j++) {
             if (!novel[j] || counts[j] == 0 || counts[j] == samples) continue;

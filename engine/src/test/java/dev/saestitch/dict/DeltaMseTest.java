@@ -181,7 +181,7 @@ class DeltaMseTest {
                     inactive += (total - sseFired[j]) / ((samples - refFired[j]) * D);
                     n++;
                 }
-                ErrorWhereNovelFires.PerLatent per = error.perLatent();
+                ErrorWhereNovelFires.PerLatent per = error.perLatent(delta.firingCounts());
                 assertEquals(n, per.latents());
                 assertTrue(n >= 4);
                 assertEquals(active / n, per.mseWhereActive(), 1e-6 * active / n);
