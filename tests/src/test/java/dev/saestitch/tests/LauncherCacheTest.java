@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * afterwards, replaced when the jar changes; stdout holds the command's one JSON object and
  * nothing else whether the cache is being made, used or absent (the JVM's log goes to stderr);
  * a read-only folder runs without one. The launcher runs from a copy of the repository's layout
- * (script, built jar, its lib/) in a temporary folder, where it finds no sources to rebuild from.
+ * (script, built jar, its lib/, the fixtures its training run matches) in a temporary folder, where
+ * it finds no sources to rebuild from.
  */
 class LauncherCacheTest {
 
@@ -80,6 +81,7 @@ class LauncherCacheTest {
         Files.copy(ROOT.resolve("saestitch"), top.resolve("saestitch"));
         Files.copy(jar, target.resolve("saestitch.jar"));
         Files.createSymbolicLink(target.resolve("lib"), ROOT.resolve("cli/target/lib"));
+        Files.createSymbolicLink(top.resolve("fixtures"), Path.of(System.getProperty("saestitch.data", ROOT.resolve("fixtures").toString())));  // the training match's SAEs
         return target;
     }
 
