@@ -38,7 +38,7 @@ if [ -z "${SAESTITCH_CUDA_LIBS:-}" ] && ! ls /usr/local/cuda/lib64/libcublas.so*
 fi
 
 cp="$(ls -d "$dev"/classes/* | tr '\n' ':')$(ls "$dev"/lib/*.jar | tr '\n' ':')"
-jvm=(--enable-native-access=ALL-UNNAMED -Xmx32g)
+jvm=(--enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector -Xmx32g)
 status=0
 
 if [[ " $steps " == *" all "* || " $steps " == *" tests "* ]]; then

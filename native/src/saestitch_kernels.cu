@@ -9,7 +9,7 @@
 
 namespace {
 
-constexpr int ABI_VERSION = 5;
+constexpr int ABI_VERSION = 7;
 constexpr int THREADS = 256;
 constexpr int WARPS = THREADS / 32;
 constexpr int MAX_GRID = 4096;  // grid-stride loops above this: many elements per thread, no 2³¹ grid limit
@@ -147,6 +147,17 @@ __global__ void k_divide(const float* a, const float* b, float* out, int64_t n) 
 }
 __global__ void k_greater_equal(const float* a, int64_t n, float t, float* mask) {
     for (int64_t i = global_thread(); i < n; i += grid_threads()) mask[i] = a[i] >= t ? 1.f : 0.f;
+}
+// No products here, so nothing can be contracted into an FMA: each error term is exact.
+__global__ void k_add_compensated(const float* x, float* sum, float* err, int64_t n) {
+    for (int64_t i = global_thread(); i < n; i += grid_threads()) {
+        float a = sum[i], b = x[i];
+        float s = a + b, bb = s - a;
+        float e = (a - (s - bb)) + (b - bb) + err[i];
+        float hi = s + e;
+        sum[i] = hi;
+        err[i] = e - (hi - s);
+    }
 }
 
 // ---------------------------------------------------------------- rows and columns
@@ -728,6 +739,31 @@ __global__ void k_sparse_column_products(const int32_t* row_start, int32_t rows,
         atomicAdd(scratch + indices[e], static_cast<double>(a[e]) * b[e]);
 }
 
+// ---- composite codes: one thread per row walks its entries in order (rows hold k to a few hundred)
+
+__global__ void k_remap_count(const int32_t* row_start, const int32_t* indices, int32_t rows, const float* position, int32_t* out_row_start) {
+    for (int64_t r = global_thread(); r < rows; r += grid_threads()) {
+        int32_t kept = 0;
+        for (int32_t e = row_start[r], end = row_start[r + 1]; e < end; e++) kept += position[indices[e]] >= 0.f;
+        out_row_start[r + 1] += kept;
+    }
+}
+__global__ void k_copy_ints(const int32_t* src, int32_t n, int32_t* dst) {
+    for (int64_t i = global_thread(); i < n; i += grid_threads()) dst[i] = src[i];
+}
+__global__ void k_remap_write(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows, const float* position,
+                              int32_t* cursor, int32_t* out_indices, float* out_values) {
+    for (int64_t r = global_thread(); r < rows; r += grid_threads()) {
+        int32_t at = cursor[r];
+        for (int32_t e = row_start[r], end = row_start[r + 1]; e < end; e++) {
+            float p = position[indices[e]];
+            if (p < 0.f) continue;
+            out_indices[at] = static_cast<int32_t>(p);
+            out_values[at++] = values[e];
+        }
+        cursor[r] = at;
+    }
+}
 __global__ void k_add_scratch(const double* scratch, int32_t latents, float alpha, float* out) {
     for (int64_t i = global_thread(); i < latents; i += grid_threads())
         if (scratch[i] != 0) out[i] += static_cast<float>(alpha * scratch[i]);
@@ -847,6 +883,7 @@ int sae_clamp_min(float* m, int64_t n, float floor, void* stream) { SAE_FLAT(k_c
 int sae_multiply(const float* a, const float* b, float* out, int64_t n, void* stream) { SAE_FLAT(k_multiply, n, a, b, out, n); }
 int sae_divide(const float* a, const float* b, float* out, int64_t n, void* stream) { SAE_FLAT(k_divide, n, a, b, out, n); }
 int sae_greater_equal(const float* a, int64_t n, float t, float* mask, void* stream) { SAE_FLAT(k_greater_equal, n, a, n, t, mask); }
+int sae_add_compensated(const float* x, float* sum, float* err, int64_t n, void* stream) { SAE_FLAT(k_add_compensated, n, x, sum, err, n); }
 
 int sae_add_row_vector(float* m, int32_t rows, int32_t cols, const float* row, float alpha, void* stream) {
     SAE_FLAT(k_add_row_vector, static_cast<int64_t>(rows) * cols, m, rows, cols, row, alpha);
@@ -1063,6 +1100,28 @@ int sae_sparse_column_sums(const int32_t* row_start, const int32_t* indices, con
                            float alpha, float* out, void* stream) {
     if (rows <= 0) return 0;
     k_sparse_column_sums<<<entry_grid(rows), THREADS, 0, launch_stream(stream)>>>(row_start, rows, indices, values, alpha, out);
+    return launched();
+}
+
+int sae_remap_count(const int32_t* row_start, const int32_t* indices, int32_t rows, const float* position,
+                    int32_t* out_row_start, void* stream) {
+    if (rows <= 0) return 0;
+    k_remap_count<<<grid_for(rows), THREADS, 0, launch_stream(stream)>>>(row_start, indices, rows, position, out_row_start);
+    return launched();
+}
+
+int sae_remap_offsets(int32_t* out_row_start, int32_t rows, int32_t* cursor, void* stream) {
+    cudaStream_t s = launch_stream(stream);
+    if (int st = scan_counts(out_row_start, rows, s)) return st;
+    if (rows <= 0) return 0;
+    k_copy_ints<<<grid_for(rows), THREADS, 0, s>>>(out_row_start, rows, cursor);
+    return launched();
+}
+
+int sae_remap_write(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows, const float* position,
+                    int32_t* cursor, int32_t* out_indices, float* out_values, void* stream) {
+    if (rows <= 0) return 0;
+    k_remap_write<<<grid_for(rows), THREADS, 0, launch_stream(stream)>>>(row_start, indices, values, rows, position, cursor, out_indices, out_values);
     return launched();
 }
 

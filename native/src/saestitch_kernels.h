@@ -34,6 +34,8 @@ int sae_clamp_min(float* m, int64_t n, float floor, void* stream);              
 int sae_multiply(const float* a, const float* b, float* out, int64_t n, void* stream);
 int sae_divide(const float* a, const float* b, float* out, int64_t n, void* stream);      /* 0 where b = 0 */
 int sae_greater_equal(const float* a, int64_t n, float t, float* mask, void* stream);
+/* sum + err += x in double-float arithmetic (TwoSum, then Fast2Sum): the pair keeps ~48 bits of the total */
+int sae_add_compensated(const float* x, float* sum, float* err, int64_t n, void* stream);
 
 /* ---- rows and columns of a (rows, cols) matrix ---- */
 int sae_add_row_vector(float* m, int32_t rows, int32_t cols, const float* row, float alpha, void* stream);
@@ -123,6 +125,19 @@ int sae_sparse_add_by_latent(const int32_t* row_start, const int32_t* indices, f
 /* since_fired[i] = min(1e12, since_fired[i] + tokens), then 0 where latent i has an entry. */
 int sae_update_since_fired(const int32_t* row_start, const int32_t* indices, int32_t rows, int32_t latents,
                            float tokens, float* since_fired, void* stream);
+
+/* ---- composite codes: several sources' codes over the same rows, renamed into one numbering ----
+ * position (one float per latent of a source) holds the latent's number in the composite, an
+ * integer below 2^24, or -1 to drop it. Row r of the result holds, source by source in call
+ * order, the source's kept entries of row r in their order. Three steps: */
+/* once per source: out_row_start[r + 1] += the kept entries of row r (zero-fill out_row_start first) */
+int sae_remap_count(const int32_t* row_start, const int32_t* indices, int32_t rows, const float* position,
+                    int32_t* out_row_start, void* stream);
+/* then once: out_row_start becomes the row starts (out_row_start[0] = 0), cursor[r] = out_row_start[r] */
+int sae_remap_offsets(int32_t* out_row_start, int32_t rows, int32_t* cursor, void* stream);
+/* then once per source, in the same order: row r's kept entries written from cursor[r] on, renamed; cursor advanced */
+int sae_remap_write(const int32_t* row_start, const int32_t* indices, const float* values, int32_t rows, const float* position,
+                    int32_t* cursor, int32_t* out_indices, float* out_values, void* stream);
 
 /* ---- max cosine between two dictionaries, one tile of S = A_tile·B_tileᵀ at a time ---- */
 /* The running maxima are packed keys, one uint64 per row of A (its max over B's rows) and per

@@ -4,6 +4,8 @@ import dev.saestitch.backend.Backend;
 import dev.saestitch.cli.report.DemoReport;
 import dev.saestitch.cli.report.JsonReport;
 import dev.saestitch.cli.report.Scorecard;
+import dev.saestitch.dict.NovelLatentTruth;
+import dev.saestitch.franken.Frankenstein;
 import dev.saestitch.io.DType;
 import dev.saestitch.io.Npy;
 import dev.saestitch.sae.Architecture;
@@ -20,6 +22,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -100,12 +104,13 @@ final class DemoCommand implements Callable<Integer> {
         if (!real) SyntheticDefaults.world(dim, seed);
         PrintWriter err = spec.commandLine().getErr();
         Path data = out.resolve("data");
-        JsonReport report;
+        Run run;
         // The real demo's files come first: extracting them needs no backend.
         RealDataDemo.Files files = real ? RealDataDemo.extract(err, data, corpus, layer, realTokens, evalRows) : null;
         try (Backend backend = backendOption.open(); DemoPipeline pipeline = new DemoPipeline(backend, recipe, out, err)) {
-            report = real ? RealDataDemo.run(pipeline, files, corpus, realTokens, topkPair, backend, err) : synthetic(pipeline, recipe, backend, err);
+            run = real ? RealDataDemo.run(pipeline, files, corpus, realTokens, topkPair, backend, err) : synthetic(pipeline, recipe, backend, err);
         }
+        JsonReport report = run.json();
         report.put("report", out.resolve("report").toString());
         Scorecard scorecard = Scorecard.of(report.fields());
         scorecard.write(out.resolve("scorecard.json"));
@@ -113,36 +118,49 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         if (json.enabled) report.print(stdout);
         else {
-            DemoReport.printTable(stdout, ladderOf(report), out, report.fields());
+            DemoReport.printTable(stdout, run.demo(), out);
             scorecard.print(stdout);
         }
         return 0;
     }
 
+    /** A demo's results: typed for its table, and the JSON report. */
+    record Run(DemoReport.Demo demo, JsonReport json) {}
+
     /** The ladder, compare/stitch of the two smallest, Frankenstein and two seeds on the synthetic world. */
-    private JsonReport synthetic(DemoPipeline pipeline, DemoPipeline.Recipe recipe, Backend backend, PrintWriter err) throws IOException {
+    private Run synthetic(DemoPipeline pipeline, DemoPipeline.Recipe recipe, Backend backend, PrintWriter err) throws IOException {
         SyntheticWorld world = new SyntheticWorld(SyntheticDefaults.world(dim, seed));
         try (Arena arena = Arena.ofShared()) {
             err.println("demo: " + world.describe());
             err.println("demo: " + backend.summary());
             Matrix truth = world.trueFeatures().directions(arena);
             Path activations = writeWorld(world, truth);
-            List<Map<String, Object>> ladder = pipeline.trainLadder(world, world, truth);
-            DemoReport.write(pipeline.reports(), "SAE ladder on the synthetic world",
-                    Map.of("world", world.describe(), "world_config", world.config()), ladder);
+            List<DemoReport.Rung> ladder = pipeline.trainLadder(world, world, truth);
+            Map<String, Object> about = new LinkedHashMap<>();   // ordered: Map.of's order changes from run to run
+            about.put("world", world.describe());
+            about.put("world_config", world.config());
+            DemoReport.write(pipeline.reports(), "SAE ladder on the synthetic world", about, ladder);
             JsonReport report = new JsonReport()
                     .put("world", world.describe())
                     .put("true_features", world.config().trueFeatureCount())
-                    .put("ladder", ladder);
+                    .put("ladder", ladder.stream().map(DemoReport.Rung::json).toList());
+            List<DemoReport.Pair> pairs = new ArrayList<>();
+            Frankenstein.StageResult franken = null;
             if (widths.length >= 2) {
                 DemoPipeline.Pair pair = pipeline.comparePair(pipeline.ladderName(widths[0]), pipeline.ladderName(widths[1]), activations);
                 Map<String, Object> fields = pair.fields();
-                fields.put("novel_vs_truth", pipeline.novelVsTruth(pair, truth));
+                DemoPipeline.Reported<NovelLatentTruth> novelVsTruth = pipeline.novelVsTruth(pair, truth);
+                fields.put("novel_vs_truth", novelVsTruth.json());
+                pairs.add(pair.typed(novelVsTruth.result()));
                 report.put("pair", fields);
                 report.put("explorer", pipeline.explore(pair, activations).toString());
-                report.put("frankenstein", pipeline.frankenstein(new DataOption.Dataset(world, truth, world.describe()), 1_000_000));
+                DemoPipeline.Reported<Frankenstein.StageResult> f = pipeline.frankenstein(new DataOption.Dataset(world, truth, world.describe()), 1_000_000);
+                report.put("frankenstein", f.json());
+                franken = f.result();
             }
-            return report.put("seeds", pipeline.matchSeeds(activations));
+            DemoPipeline.Reported<DemoReport.Seeds> seeds = pipeline.matchSeeds(activations);
+            report.put("seeds", seeds.json());
+            return new Run(new DemoReport.Demo(ladder, pairs, franken, seeds.result(), null, 0), report);
         }
     }
 
@@ -153,9 +171,6 @@ final class DemoCommand implements Callable<Integer> {
         Npy.write(dir.resolve("activations.npy"), evalRows, world.dim(), DType.F32, world::writeRows);
         return dir.resolve("activations.npy");
     }
-
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> ladderOf(JsonReport report) { return (List<Map<String, Object>>) report.fields().get("ladder"); }
 
     private static int[] parseWidths(String csv) {
         return java.util.Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();

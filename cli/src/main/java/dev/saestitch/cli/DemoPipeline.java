@@ -8,6 +8,7 @@ import dev.saestitch.api.Stitching;
 import dev.saestitch.api.Training;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.cli.report.CompareReport;
+import dev.saestitch.cli.report.DemoReport;
 import dev.saestitch.cli.report.EvaluationReport;
 import dev.saestitch.cli.report.FrankenReport;
 import dev.saestitch.cli.report.JsonReport;
@@ -17,6 +18,7 @@ import dev.saestitch.cli.report.StitchReport;
 import dev.saestitch.data.ActivationFiles;
 import dev.saestitch.data.ActivationSource;
 import dev.saestitch.dict.DictionaryComparison;
+import dev.saestitch.dict.FeatureRecovery;
 import dev.saestitch.franken.DecoderRetraining;
 import dev.saestitch.franken.Frankenstein;
 import dev.saestitch.franken.NormalEquations;
@@ -75,6 +77,9 @@ final class DemoPipeline implements AutoCloseable {
         long order(long seed) { return dataSeed != null ? dataSeed : seed; }
     }
 
+    /** A step's typed result, which the demo's table renders, and its command's JSON object, which the report holds. */
+    record Reported<T>(T result, Map<String, Object> json) {}
+
     /** compare's, stitch's and frankenstein's default batch and stitch's default rows. */
     private static final int COMMAND_BATCH = 4096, STITCH_ROWS = 16384;
 
@@ -110,13 +115,13 @@ final class DemoPipeline implements AutoCloseable {
      * it reads the data in its own seed's order); returns each rung's metrics row, measured on
      * {@code eval} (recovery columns where {@code truth} is known).
      */
-    List<Map<String, Object>> trainLadder(ActivationSource train, ActivationSource eval, Matrix truth) throws IOException {
+    List<DemoReport.Rung> trainLadder(ActivationSource train, ActivationSource eval, Matrix truth) throws IOException {
         List<TrainConfig> configs = Arrays.stream(recipe.widths()).mapToObj(w -> recipe.config(w, recipe.seed())).toList();
         Map<TrainConfig, TrainingLog> logs = new LinkedHashMap<>();
         List<Training.Result> runs = Training.ladder(backend, configs, train, recipe.seed(), Training.Checkpoints.NONE,
                 c -> logs.computeIfAbsent(c, x -> new TrainingLog(err, "demo " + ladderName(x.width()), null)));
         logs.values().forEach(TrainingLog::done);
-        List<Map<String, Object>> ladder = new ArrayList<>();
+        List<DemoReport.Rung> ladder = new ArrayList<>();
         try {
             for (int i = 0; i < runs.size(); i++) ladder.add(keep(ladderName(recipe.widths()[i]), runs.get(i), recipe.seed(), eval, truth));
         } finally {
@@ -135,9 +140,9 @@ final class DemoPipeline implements AutoCloseable {
     /**
      * Two seeds of a TopK SAE of the smallest width with {@code k} active latents (the ladder's own
      * budget and data order, {@code lr}), trained in one pass, so that seed sharing can be compared at
-     * equal l0 with the ladder's pair; returns their metrics rows.
+     * equal l0 with the ladder's pair.
      */
-    List<Map<String, Object>> trainTopKPair(int k, double lr, ActivationSource train, ActivationSource eval) throws IOException {
+    void trainTopKPair(int k, double lr, ActivationSource train, ActivationSource eval) throws IOException {
         Recipe topk = recipe.with(Architecture.TOPK, k, lr);
         long order = recipe.order(recipe.seed());
         List<TrainConfig> configs = List.of(topk.config(recipe.widths()[0], recipe.seed()), topk.config(recipe.widths()[0], recipe.seed() + 1));
@@ -145,33 +150,37 @@ final class DemoPipeline implements AutoCloseable {
         List<Training.Result> runs = Training.ladder(backend, configs, train, order, Training.Checkpoints.NONE,
                 c -> logs.computeIfAbsent(c, x -> new TrainingLog(err, "demo " + topkPairName(k, x.seed()), null)));
         logs.values().forEach(TrainingLog::done);
-        List<Map<String, Object>> rows = new ArrayList<>();
         try {
-            for (int i = 0; i < runs.size(); i++) rows.add(keep(topkPairName(k, configs.get(i).seed()), runs.get(i), order, eval, null));
+            for (int i = 0; i < runs.size(); i++) keep(topkPairName(k, configs.get(i).seed()), runs.get(i), order, eval, null);
         } finally {
             for (Training.Result run : runs) run.sae().close();
         }
-        return rows;
     }
 
     /**
      * Saves a trained SAE and keeps it in memory as its files hold it (input scale folded into
      * the weights, as SAELens writes it), so every later step measures exactly the saved SAE;
-     * returns its metrics row on the evaluation rows of {@code seed}.
+     * returns its rung on the evaluation rows of {@code seed}.
      */
-    private Map<String, Object> keep(String name, Training.Result run, long seed, ActivationSource eval, Matrix truth) throws IOException {
+    private DemoReport.Rung keep(String name, Training.Result run, long seed, ActivationSource eval, Matrix truth) throws IOException {
         Sae sae = run.sae();
         SaeFiles.save(sae, saeDir(name));
         Evaluation ev = Evaluations.of(backend, sae, eval, seed, recipe.evalRows(), recipe.batch());
         saes.put(name, SaeFiles.load(saeDir(name)));
-        return EvaluationReport.of(backend, ev, sae, truth)
+        FeatureRecovery.Result recovery = truth == null ? null : FeatureRecovery.score(backend, truth, sae.wDec());
+        Map<String, Object> json = EvaluationReport.of(ev, sae, recovery)
                 .put("sae", saeDir(name).toString())
                 .put("seconds", run.seconds())
                 .put("tokens_per_s", run.tokensPerSecond()).fields();
+        return new DemoReport.Rung(sae.width(), ev, recovery, run.seconds(), json);
     }
 
-    /** A compared and stitched pair: the comparison itself and the two commands' JSON objects. */
-    record Pair(String small, String large, Comparison comparison, JsonReport compare, JsonReport stitch) {
+    /** A compared and stitched pair: the comparison, the rescaled one and the path, and the two commands' JSON objects. */
+    record Pair(String small, String large, Comparison comparison, Comparison.Rescaled rescaled, Stitching.StitchResult path,
+                JsonReport compare, JsonReport stitch) {
+
+        /** The pair for the demo's table, with its novel latents against the truth where known (else null). */
+        DemoReport.Pair typed(NovelLatentTruth truth) { return new DemoReport.Pair(small, large, comparison, rescaled, path, truth); }
 
         Map<String, Object> fields() {
             Map<String, Object> pair = new LinkedHashMap<>();
@@ -191,14 +200,15 @@ final class DemoPipeline implements AutoCloseable {
             Comparison comparison = Comparison.of(backend, s, l, DictionaryComparison.DEFAULT_THRESHOLD)
                     .onData(backend, s, l, rows, 0, recipe.evalRows(), COMMAND_BATCH, n -> {});
             JsonReport compare = CompareReport.json(comparison, saeDir(small), saeDir(large), s, l, rows.describe());
-            CompareReport.putRescaled(compare, comparison.rescaled(backend, s, l, rows, 0, recipe.evalRows(), COMMAND_BATCH));
+            Comparison.Rescaled rescaled = comparison.rescaled(backend, s, l, rows, 0, recipe.evalRows(), COMMAND_BATCH);
+            CompareReport.putRescaled(compare, rescaled);
             CompareReport.write(reports().resolve("compare-" + pairName), compare, comparison);
             Stitching.Options options = new Stitching.Options(Stitching.Order.RANDOM, CompositeSae.BiasRule.EQ5,
                     DictionaryComparison.DEFAULT_THRESHOLD, 0, Math.min(recipe.evalRows(), STITCH_ROWS), COMMAND_BATCH, true);
             Stitching.StitchResult path = Stitching.plan(backend, s, l, rows, options).walk(step -> {});
             JsonReport stitch = StitchReport.json(path, saeDir(small), saeDir(large), rows.describe());
             StitchReport.write(reports().resolve("stitch-" + pairName), stitch, path);
-            return new Pair(small, large, comparison, compare, stitch);
+            return new Pair(small, large, comparison, rescaled, path, compare, stitch);
         }
     }
 
@@ -221,7 +231,7 @@ final class DemoPipeline implements AutoCloseable {
     }
 
     /** The pair's novel latents scored against the true features. */
-    Map<String, Object> novelVsTruth(Pair pair, Matrix truth) {
+    Reported<NovelLatentTruth> novelVsTruth(Pair pair, Matrix truth) {
         NovelLatentTruth t = NovelLatentTruth.score(backend, truth, saes.get(pair.small()).wDec(), saes.get(pair.large()).wDec(),
                 pair.comparison().classes().novelMask());
         Map<String, Object> m = new LinkedHashMap<>();
@@ -232,14 +242,14 @@ final class DemoPipeline implements AutoCloseable {
         m.put("missed_found_by_large", t.missedFoundByLarge());
         m.put("missed_found_by_novel", t.missedFoundByNovel());
         m.put("recall", CompareReport.finite(t.recall()));
-        return m;
+        return new Reported<>(t, m);
     }
 
     /**
      * A Frankenstein SAE from the whole ladder (SPEC §3), its decoder refitted exactly on up to
      * {@code tokens} rows of {@code data}, saved under saes/frankenstein with its report.
      */
-    Map<String, Object> frankenstein(DataOption.Dataset data, long tokens) {
+    Reported<Frankenstein.StageResult> frankenstein(DataOption.Dataset data, long tokens) {
         List<Sae> ladder = new ArrayList<>();
         Map<Sae, String> pathOf = new IdentityHashMap<>();
         for (int width : recipe.widths()) {
@@ -258,17 +268,17 @@ final class DemoPipeline implements AutoCloseable {
             String format = SaeFiles.save(f.merge().result(), saved, Map.of());
             JsonReport result = FrankenReport.json(backend, f, options, pathOf::get, data.description(), data.truth(), saved, format);
             FrankenReport.write(reports().resolve("frankenstein"), result, options);
-            return result.fields();
+            return new Reported<>(f.last(), result.fields());
         }
     }
 
     /** The smallest SAE against its second seed, encoders by weights and by pre-activation correlation on {@code data}. */
-    Map<String, Object> matchSeeds(Path data) {
+    Reported<DemoReport.Seeds> matchSeeds(Path data) {
         return matchSeeds(ladderName(recipe.widths()[0]), secondSeedName(), "match-seeds", data);
     }
 
     /** The TopK pair of {@link #trainTopKPair} against each other, as {@link #matchSeeds(Path)}. */
-    Map<String, Object> matchTopKPair(int k, Path data) {
+    Reported<DemoReport.Seeds> matchTopKPair(int k, Path data) {
         return matchSeeds(topkPairName(k, recipe.seed()), topkPairName(k, recipe.seed() + 1), "match-seeds-topk", data);
     }
 
@@ -276,23 +286,25 @@ final class DemoPipeline implements AutoCloseable {
      * match's report of the pair (the paper's rule), with the covariance metric's shared fraction and
      * mean matched encoder correlation beside it ({@code shared_fraction_covariance}, {@code mean_matched_cos_enc_covariance}).
      */
-    private Map<String, Object> matchSeeds(String first, String second, String reportName, Path data) {
+    private Reported<DemoReport.Seeds> matchSeeds(String first, String second, String reportName, Path data) {
         Sae a = saes.get(first), b = saes.get(second);
         long started = System.nanoTime();
-        MatchSummary summary = MatchSummary.ofPair(SeedMatching.match(backend, a, b, SeedMatching.DEFAULT_THRESHOLD));
+        PairMatch byWeights = SeedMatching.match(backend, a, b, SeedMatching.DEFAULT_THRESHOLD);
+        MatchSummary summary = MatchSummary.ofPair(byWeights);
+        PairMatch byData;
         JsonReport result = summary.report(List.of(saeDir(first), saeDir(second)), List.of(a, b), SeedMatching.DEFAULT_THRESHOLD,
                 (System.nanoTime() - started) / 1e9);
         Path folder = reports().resolve(reportName);
         MatchReport.write(folder, result, summary);
         try (ActivationSource rows = ActivationFiles.open(data, null)) {
-            PairMatch byData = EncoderMetric.covariance(backend, rows, 0, recipe.evalRows(), COMMAND_BATCH)
+            byData = EncoderMetric.covariance(backend, rows, 0, recipe.evalRows(), COMMAND_BATCH)
                     .match(backend, a, b, SeedMatching.DEFAULT_THRESHOLD);
             result.put("shared_fraction_covariance", byData.sharedFraction())
                     .put("mean_matched_cos_enc_covariance", byData.meanEncoderCosine())
                     .put("covariance_data", rows.describe());
         }
         result.put("report", folder.toString());
-        return result.fields();
+        return new Reported<>(new DemoReport.Seeds(byWeights, byData, SeedMatching.DEFAULT_THRESHOLD), result.fields());
     }
 
     @Override public void close() {

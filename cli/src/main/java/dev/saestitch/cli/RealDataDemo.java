@@ -11,6 +11,7 @@ import dev.saestitch.io.DType;
 import dev.saestitch.extract.ActivationSidecar;
 import dev.saestitch.extract.Extraction;
 import dev.saestitch.extract.TextCorpus;
+import dev.saestitch.franken.Frankenstein;
 import dev.saestitch.sae.Architecture;
 
 import java.io.IOException;
@@ -54,9 +55,9 @@ final class RealDataDemo {
      * @param topkPair with a ReLU ladder, also train and match two TopK seeds of the smallest width
      *                 at k = that ReLU SAE's held-out l0 (the scorecard's "ReLU shares more than TopK")
      */
-    static JsonReport run(DemoPipeline pipeline, Files files, String corpus, long realTokens, boolean topkPair, Backend backend, PrintWriter err)
+    static DemoCommand.Run run(DemoPipeline pipeline, Files files, String corpus, long realTokens, boolean topkPair, Backend backend, PrintWriter err)
             throws IOException {
-        List<Map<String, Object>> ladder;
+        List<DemoReport.Rung> ladder;
         Integer pairK = null;
         try (ActivationSource trainRows = ActivationFiles.open(files.train(), null);
              ActivationSource heldOutRows = ActivationFiles.open(files.heldOut(), null)) {
@@ -64,7 +65,7 @@ final class RealDataDemo {
             err.println("demo: " + backend.summary());
             ladder = pipeline.trainLadder(trainRows, heldOutRows, null);
             if (topkPair && pipeline.architecture() == Architecture.RELU) {
-                pairK = Math.max(1, (int) Math.round(((Number) ladder.getFirst().get("l0")).doubleValue()));
+                pairK = Math.max(1, (int) Math.round(ladder.getFirst().evaluation().l0()));
                 pipeline.trainTopKPair(pairK, TOPK_PAIR_LR, trainRows, heldOutRows);
             }
         }
@@ -76,30 +77,39 @@ final class RealDataDemo {
                 .put("data", files.train().toString())
                 .put("held_out", files.heldOut().toString())
                 .put("layer", trainSidecar.get("tensor"))
-                .put("ladder", ladder);
+                .put("ladder", ladder.stream().map(DemoReport.Rung::json).toList());
         int[] widths = pipeline.widths();
         List<Map<String, Object>> pairs = new ArrayList<>();
+        List<DemoReport.Pair> typedPairs = new ArrayList<>();
         Path explorer = null;
         for (int i = 0; i + 1 < widths.length; i++) {
             DemoPipeline.Pair pair = pipeline.comparePair(pipeline.ladderName(widths[i]), pipeline.ladderName(widths[i + 1]), files.heldOut());
             pairs.add(pair.fields());
+            typedPairs.add(pair.typed(null));
             if (i == 0) explorer = pipeline.explore(pair, files.heldOut());
         }
+        Frankenstein.StageResult franken = null;
         if (!pairs.isEmpty()) {
             report.put("pairs", pairs);
             report.put("explorer", explorer.toString());
             try (ActivationSource trainRows = ActivationFiles.open(files.train(), null)) {
-                report.put("frankenstein", pipeline.frankenstein(new DataOption.Dataset(trainRows, null, trainRows.describe()),
-                        Math.min(realTokens, FRANKENSTEIN_TOKENS)));
+                DemoPipeline.Reported<Frankenstein.StageResult> f = pipeline.frankenstein(new DataOption.Dataset(trainRows, null, trainRows.describe()),
+                        Math.min(realTokens, FRANKENSTEIN_TOKENS));
+                report.put("frankenstein", f.json());
+                franken = f.result();
             }
         }
-        report.put("seeds", pipeline.matchSeeds(files.heldOut()));
+        DemoPipeline.Reported<DemoReport.Seeds> seeds = pipeline.matchSeeds(files.heldOut());
+        report.put("seeds", seeds.json());
+        DemoPipeline.Reported<DemoReport.Seeds> topkSeeds = null;
         if (pairK != null) {
-            Map<String, Object> topk = new LinkedHashMap<>(pipeline.matchTopKPair(pairK, files.heldOut()));
+            topkSeeds = pipeline.matchTopKPair(pairK, files.heldOut());
+            Map<String, Object> topk = new LinkedHashMap<>(topkSeeds.json());
             topk.put("k", pairK);
             report.put("seeds_topk", topk);
         }
-        return report;
+        return new DemoCommand.Run(new DemoReport.Demo(ladder, typedPairs, franken, seeds.result(), topkSeeds == null ? null : topkSeeds.result(),
+                pairK == null ? 0 : pairK), report);
     }
 
     /** FILE: rows [skip, skip + count) of the corpus's tokens at {@code layer}, extracted unless a matching file is there. */

@@ -162,6 +162,25 @@ public interface Backend extends AutoCloseable {
     /** out[0, i] += alpha·(number of entries with index i). */
     void sparseColumnCounts(SparseCodes codes, float alpha, Matrix out);
 
+    // ---- totals over many batches, kept in this backend's memory ----
+
+    /**
+     * sum + error += x element-wise in double-float arithmetic (Knuth's TwoSum, then a
+     * renormalising Fast2Sum): the unevaluated pair (sum, error) holds the running total to about
+     * 48 significant bits (error ≤ ~2⁻⁴⁸·|total| per addition), so float32 per-batch sums add up
+     * across batches as accurately as in float64, without leaving the backend. Read the total as
+     * (double) sum + (double) error. All three have the same shape.
+     */
+    void addCompensated(Matrix x, Matrix sum, Matrix error);
+
+    /**
+     * The codes of a composite SAE from its sources' codes over the same rows: row r of
+     * {@code out} holds, source by source in order, the entries of parts[s]'s row r whose latent i
+     * has positions[s][0, i] ≥ 0, renamed to that number (an integer below 2²⁴ held as a float;
+     * −1 drops the entry), in their order. positions[s] is (1, parts[s].latents()).
+     */
+    void gatherCodes(SparseCodes[] parts, Matrix[] positions, SparseCodes out);
+
     // ---- fused steps: each default composes the ops above; a backend may override it with one pass ----
 
     /**

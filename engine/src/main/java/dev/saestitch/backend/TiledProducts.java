@@ -3,6 +3,8 @@ package dev.saestitch.backend;
 import dev.saestitch.tensor.Matrix;
 
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The product a·bᵀ of two matrices in a backend's memory, visited on the host one tile at a time
@@ -45,5 +47,30 @@ public final class TiledProducts {
                 }
             }
         }
+    }
+
+    /**
+     * The keys i·F_B + j of the entries of a·bᵀ above {@code cut}, given each row's maximum (from a
+     * pass that did not download the product): only the rows of each tile between its first and
+     * last row whose maximum exceeds the cut are multiplied and downloaded again. An entry above the
+     * cut lies in such a row whenever both passes are within the same error bound of the exact
+     * product, which the cut allows for; rows in between may add entries, as any pass may near the cut.
+     *
+     * @param rowMax the maximum of each row of a·bᵀ (F_A values)
+     */
+    public static long[] keysAbove(Backend backend, Matrix a, Matrix b, float[] rowMax, int tileRows, int tileCols, float cut) {
+        Shapes.requireColumns(b, a.cols(), "second factor");
+        int fa = a.rows(), fb = b.rows(), ta = Math.min(tileRows, fa);
+        List<long[]> above = new ArrayList<>();
+        for (int i0 = 0; i0 < fa; i0 += ta) {
+            int end = Math.min(fa, i0 + ta), first = i0, last = end - 1;
+            while (first < end && !(rowMax[first] > cut)) first++;
+            while (last >= first && !(rowMax[last] > cut)) last--;
+            if (first > last) continue;
+            int from = first;
+            forEachTile(backend, a.rows(from, last - from + 1), b, ta, tileCols,
+                    (tile, r0, j0) -> above.add(HostTileMaxima.keysAbove(tile, from + r0, j0, fb, cut)));
+        }
+        return KeyList.concat(above);
     }
 }

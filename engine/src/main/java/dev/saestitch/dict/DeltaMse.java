@@ -15,7 +15,8 @@ import java.lang.foreign.Arena;
  *
  * which is nonzero only where j fires. Per batch: one sampled product ⟨r_b, W_j⟩ at the active
  * entries, two per-latent product sums (Σ f·⟨r, W⟩ and Σ f²), and the firing counts; all
- * accumulated over batches in float64.
+ * accumulated over batches on the backend ({@link BackendTotal}, float64-grade) and downloaded
+ * when a result is asked for.
  *
  * <p>{@link #deltaMse()} divides by samples·D, so it is the change of S's mse in the SPEC's sense
  * (mean over samples and dimensions) over every sample seen, firing or not: the Figure 1 /
@@ -28,9 +29,9 @@ public final class DeltaMse implements AutoCloseable {
     private final double[] normsSq;    // (F_L) ‖W_j‖²
     private final PerLatentSums sums;
     private final SparseCodes dots;    // ⟨r_b, W_j⟩ at the active entries of the current batch
-    private final double[] sumCodeDot; // (F_L) Σ f·⟨r, W⟩
-    private final double[] sumCodeSq;  // (F_L) Σ f²
-    private final long[] fired;        // (F_L) samples where j fired
+    private final BackendTotal sumCodeDot; // (F_L) Σ f·⟨r, W⟩
+    private final BackendTotal sumCodeSq;  // (F_L) Σ f²
+    private final BackendTotal fired;      // (F_L) samples where j fired
     private long samples;
 
     /**
@@ -51,9 +52,9 @@ public final class DeltaMse implements AutoCloseable {
             backend.download(norms, host);
             for (int j = 0; j < f; j++) normsSq[j] = (double) host.get(0, j) * host.get(0, j);
         }
-        this.sumCodeDot = new double[f];
-        this.sumCodeSq = new double[f];
-        this.fired = new long[f];
+        this.sumCodeDot = sums.perLatent();
+        this.sumCodeSq = sums.perLatent();
+        this.fired = sums.perLatent();
     }
 
     /**
@@ -79,8 +80,8 @@ public final class DeltaMse implements AutoCloseable {
 
     /** Per latent, Σ over all samples seen of Δsse_j(x). */
     public double[] deltaSse() {
-        double[] out = new double[normsSq.length];
-        for (int j = 0; j < out.length; j++) out[j] = -2 * sumCodeDot[j] + normsSq[j] * sumCodeSq[j];
+        double[] out = new double[normsSq.length], codeDot = sumCodeDot.values(), codeSq = sumCodeSq.values();
+        for (int j = 0; j < out.length; j++) out[j] = -2 * codeDot[j] + normsSq[j] * codeSq[j];
         return out;
     }
 
@@ -93,7 +94,7 @@ public final class DeltaMse implements AutoCloseable {
     }
 
     /** Per latent, the number of samples where it fired. */
-    public long[] firingCounts() { return fired.clone(); }
+    public long[] firingCounts() { return fired.counts(); }
 
     @Override public void close() {
         dots.close();

@@ -9,7 +9,8 @@ import java.lang.foreign.Arena;
 /**
  * "Novel latents fire where the small SAE fails" (SPEC §2; workshop paper A.1, its table and
  * Figure 6): the mse of the small SAE S on the samples where novel latents of L fire against
- * the samples where they do not, accumulated over batches in float64. Two views:
+ * the samples where they do not, accumulated over batches on the backend ({@link BackendTotal},
+ * float64-grade; nothing comes to the host until a result is asked for). Two views:
  * <ul>
  *   <li>pooled: each sample is flagged when any novel latent fires on it; mse over flagged vs
  *       unflagged samples;</li>
@@ -29,14 +30,14 @@ public final class ErrorWhereNovelFires implements AutoCloseable {
     private final PerLatentSums sums;
     private final Arena arena = Arena.ofShared();
     private final Matrix novelColumn;  // (F_L, 1) 1 for novel latents, backend
-    private final Matrix rowScratch;   // (1, maxBatch) backend: row norms of the residual
-    private final Matrix colScratch;   // (maxBatch, 1) backend: novel entries per row, then the per-sample sse
-    private final Matrix hostRow;      // (1, maxBatch)
-    private final Matrix hostCol;      // (maxBatch, 1)
-    private final double[] sseWhereFired; // (F_L) Σ sse over the samples where j fired
-    private final long[] fired;           // (F_L)
-    private double sseFlagged, sseUnflagged;
-    private long flagged, samples;
+    private final Matrix ones;         // (maxBatch, 1) all ones, backend
+    private final Matrix flagScratch;  // (maxBatch, 1) backend: novel entries per row, then 1 where there are any, then that times the sse
+    private final Matrix restScratch;  // (maxBatch, 1) backend: 1 where no novel latent fires, then that times the sse
+    private final BackendTotal sseFlagged;   // Σ S's sse over samples where some novel latent fires
+    private final BackendTotal sseUnflagged; // the same where none does (summed apart: no cancellation against the total)
+    private final BackendTotal flaggedCount; // samples where some novel latent fires
+    private final BackendTotal sseWhereFired; // (F_L) Σ sse over the samples where j fired
+    private long samples;
 
     /**
      * @param novel    per latent of L, whether it is novel (e.g. {@link LatentClasses#novelMask()})
@@ -52,65 +53,66 @@ public final class ErrorWhereNovelFires implements AutoCloseable {
         for (int j = 0; j < novel.length; j++) mask.set(j, 0, novel[j] ? 1f : 0f);
         novelColumn = backend.allocate(arena, novel.length, 1);
         backend.upload(mask, novelColumn);
-        rowScratch = backend.allocate(arena, 1, maxBatch);
-        colScratch = backend.allocate(arena, maxBatch, 1);
-        hostRow = Matrix.allocate(arena, 1, maxBatch);
-        hostCol = Matrix.allocate(arena, maxBatch, 1);
-        sseWhereFired = new double[novel.length];
-        fired = new long[novel.length];
+        Matrix hostOnes = Matrix.allocate(arena, maxBatch, 1);
+        hostOnes.fill(1f);
+        ones = backend.allocate(arena, maxBatch, 1);
+        backend.upload(hostOnes, ones);
+        flagScratch = backend.allocate(arena, maxBatch, 1);
+        restScratch = backend.allocate(arena, maxBatch, 1);
+        sseFlagged = sums.total(1);
+        sseUnflagged = sums.total(1);
+        flaggedCount = sums.total(1);
+        sseWhereFired = sums.perLatent();
     }
 
     /**
      * Adds one batch.
-     * @param residual (B, D) x − x̂_S, backend memory
-     * @param codes    (B, F_L) L's sparse codes of the same inputs
+     * @param sampleSse (B, 1) S's squared error ‖x − x̂_S‖² per sample, backend memory
+     * @param codes     (B, F_L) L's sparse codes of the same inputs
      */
-    public void accept(Matrix residual, SparseCodes codes) {
+    public void accept(Matrix sampleSse, SparseCodes codes) {
         sums.check(codes);
         int b = codes.rows();
-        if (residual.rows() != b || residual.cols() != dIn)
-            throw new IllegalArgumentException("residual " + residual.shape() + " does not match " + b + " code rows and D=" + dIn);
-        // per-sample sse = ‖r_b‖²
-        Matrix norms = rowScratch.packed(1, b), hostNorms = hostRow.packed(1, b);
-        backend.rowNorms(residual, norms);
-        backend.download(norms, hostNorms);
-        // novel entries per row: the 0/1 indicator of the codes times the novel column
-        Matrix column = colScratch.rows(0, b), hostColumn = hostCol.rows(0, b);
-        backend.sparseDecode(sums.indicator(codes), novelColumn, null, column);
-        backend.download(column, hostColumn);
-        for (int r = 0; r < b; r++) {
-            double sse = (double) hostNorms.get(0, r) * hostNorms.get(0, r);
-            if (hostColumn.get(r, 0) > 0) {
-                sseFlagged += sse;
-                flagged++;
-            } else sseUnflagged += sse;
-            hostColumn.set(r, 0, (float) sse);
-        }
-        backend.upload(hostColumn, column);   // (B, 1) per-sample sse
-        sums.addOverFiring(codes, column, sseWhereFired);
-        sums.addCounts(codes, fired);
+        if (sampleSse.rows() != b || sampleSse.cols() != 1)
+            throw new IllegalArgumentException("per-sample errors " + sampleSse.shape() + " do not match " + b + " code rows");
+        // flag = 1 where the row holds a novel entry: the 0/1 indicator of the codes times the novel column, then ≥ 1
+        Matrix flag = flagScratch.rows(0, b), rest = restScratch.rows(0, b);
+        backend.sparseDecode(sums.indicator(codes), novelColumn, null, flag);
+        backend.greaterEqual(flag, 0.5f, flag);
+        backend.subtract(ones.rows(0, b), flag, rest);
+        flaggedCount.add(t -> backend.columnSums(flag, 1f, 0f, t));
+        backend.multiply(flag, sampleSse, flag);
+        backend.multiply(rest, sampleSse, rest);
+        sseFlagged.add(t -> backend.columnSums(flag, 1f, 0f, t));
+        sseUnflagged.add(t -> backend.columnSums(rest, 1f, 0f, t));
+        sums.addOverFiring(codes, sampleSse, sseWhereFired);
         samples += b;
     }
 
     public long samples() { return samples; }
 
     /** Samples on which at least one novel latent fired. */
-    public long samplesWithNovel() { return flagged; }
+    public long samplesWithNovel() { return flaggedCount.counts()[0]; }
 
     /** S's mse over the samples where some novel latent fires (NaN when there are none). */
-    public double mseWhereNovelFires() { return sseFlagged / ((double) flagged * dIn); }
+    public double mseWhereNovelFires() { return sseFlagged.total() / ((double) samplesWithNovel() * dIn); }
 
     /** S's mse over the samples where no novel latent fires (NaN when there are none). */
-    public double mseWhereNoNovelFires() { return sseUnflagged / ((double) (samples - flagged) * dIn); }
+    public double mseWhereNoNovelFires() { return sseUnflagged.total() / ((double) (samples - samplesWithNovel()) * dIn); }
 
-    /** The per-latent view, averaged over the novel latents that fired on some but not all samples (NaN when there are none). */
-    public PerLatent perLatent() {
-        double total = sseFlagged + sseUnflagged, active = 0, inactive = 0;
+    /**
+     * The per-latent view, averaged over the novel latents that fired on some but not all samples (NaN when there are none).
+     * @param counts (F_L) per latent, the samples where it fired in the batches given here (as {@link DeltaMse#firingCounts()} counts them)
+     */
+    public PerLatent perLatent(long[] counts) {
+        if (counts.length != novel.length) throw new IllegalArgumentException(counts.length + " firing counts for " + novel.length + " latents");
+        double total = sseFlagged.total() + sseUnflagged.total(), active = 0, inactive = 0;
+        double[] whereFired = sseWhereFired.values();
         int n = 0;
         for (int j = 0; j < novel.length; j++) {
-            if (!novel[j] || fired[j] == 0 || fired[j] == samples) continue;
-            active += sseWhereFired[j] / ((double) fired[j] * dIn);
-            inactive += (total - sseWhereFired[j]) / ((double) (samples - fired[j]) * dIn);
+            if (!novel[j] || counts[j] == 0 || counts[j] == samples) continue;
+            active += whereFired[j] / ((double) counts[j] * dIn);
+            inactive += (total - whereFired[j]) / ((double) (samples - counts[j]) * dIn);
             n++;
         }
         return new PerLatent(active / n, inactive / n, n);

@@ -39,23 +39,37 @@ public final class ReconstructionMetrics {
      * number of non-zero codes over the whole batch (e.g. {@code SparseCodes.nnz()}).
      */
     public void add(Matrix x, Matrix xHat, long activeCodes) {
-        if (x.cols() != dim || xHat.rows() != x.rows() || xHat.cols() != dim)
+        if (xHat.rows() != x.rows() || xHat.cols() != dim)
             throw new IllegalArgumentException("batch " + x.shape() + " and reconstruction " + xHat.shape()
                     + " for metrics of dimension " + dim);
         if (activeCodes < 0) throw new IllegalArgumentException("negative count of active codes: " + activeCodes);
-        int b = x.rows();
-        if (b == 0) return;
-        float[] xs = x.toArray();    // (B, D) staged on the heap: two passes read it
+        float[] xs = inputs(x);
         float[] hs = xHat.toArray(); // (B, D)
-        double[] batchMean = new double[dim];
         double sse = 0;
-        for (int r = 0, i = 0; r < b; r++) {
-            for (int c = 0; c < dim; c++, i++) {
-                double e = (double) xs[i] - hs[i];
-                sse += e * e;
-                batchMean[c] += xs[i];
-            }
+        for (int i = 0; i < xs.length; i++) {
+            double e = (double) xs[i] - hs[i];
+            sse += e * e;
         }
+        addStatistics(xs, x.rows(), sse, activeCodes);
+    }
+
+    /**
+     * Adds one batch's inputs alone, for a caller that sums the squared error and the active codes
+     * elsewhere (on a backend, over the same batches) and passes them to {@link #summary(double, long)}.
+     */
+    public void addInputs(Matrix x) { addStatistics(inputs(x), x.rows(), 0, 0); }
+
+    /** x (B, D) staged on the heap: two passes read it. */
+    private float[] inputs(Matrix x) {
+        if (x.cols() != dim) throw new IllegalArgumentException("batch " + x.shape() + " for metrics of dimension " + dim);
+        return x.toArray();
+    }
+
+    private void addStatistics(float[] xs, int b, double sse, long activeCodes) {
+        if (b == 0) return;
+        double[] batchMean = new double[dim];
+        for (int r = 0, i = 0; r < b; r++)
+            for (int c = 0; c < dim; c++, i++) batchMean[c] += xs[i];
         for (int c = 0; c < dim; c++) batchMean[c] /= b;
         double[] batchDeviation = new double[dim];
         for (int r = 0, i = 0; r < b; r++) {
@@ -87,7 +101,10 @@ public final class ReconstructionMetrics {
         activeCodes += codes;
     }
 
-    public Summary summary() {
+    public Summary summary() { return summary(sseSum, activeCodes); }
+
+    /** The summary of the inputs added here with a squared error and a count of active codes summed elsewhere over the same samples. */
+    public Summary summary(double sseSum, long activeCodes) {
         double totalDeviation = 0;
         for (double v : deviation) totalDeviation += v;
         double n = samples;

@@ -45,13 +45,34 @@ public final class SaeRunner implements InferenceRunner {
 
     /** The sparse codes of a host batch (rows, D); valid until the next call. */
     @Override public SparseCodes encode(Matrix hostBatch) {
-        int n = hostBatch.rows();
-        if (n > x.rows() || hostBatch.cols() != sae.dIn())
-            throw new IllegalArgumentException("batch of shape " + hostBatch.shape() + " for an SAE on dimension " + sae.dIn()
-                    + " with room for " + x.rows() + " rows");
-        Matrix xv = x.rows(0, n), zv = z.rows(0, n);
+        Matrix xv = x.rows(0, checkBatch(hostBatch));
         backend.upload(hostBatch, xv);
         if (sae.inputScale() != 1f) backend.scale(xv, sae.inputScale());
+        return encodeScaled(xv);
+    }
+
+    /** The sparse codes of a backend batch (rows, D), which is left as it is (a scaled copy is made when the SAE scales its inputs). */
+    @Override public SparseCodes encodeOnBackend(Matrix batch) {
+        int n = checkBatch(batch);
+        if (sae.inputScale() == 1f) return encodeScaled(batch);
+        Matrix xv = x.rows(0, n);
+        backend.copy(batch, xv);
+        backend.scale(xv, sae.inputScale());
+        return encodeScaled(xv);
+    }
+
+    private int checkBatch(Matrix batch) {
+        int n = batch.rows();
+        if (n > x.rows() || batch.cols() != sae.dIn())
+            throw new IllegalArgumentException("batch of shape " + batch.shape() + " for an SAE on dimension " + sae.dIn()
+                    + " with room for " + x.rows() + " rows");
+        return n;
+    }
+
+    /** Codes of an input already in the SAE's units, (n, D) in the backend's memory. */
+    private SparseCodes encodeScaled(Matrix xv) {
+        int n = xv.rows();
+        Matrix zv = z.rows(0, n);
         PreActivations.compute(backend, weights, xv, centred == null ? null : centred.rows(0, n), zv);
         // Row-local rules only: TopK's k largest, or z above θ (BatchTopK's global θ, JumpReLU's θ_i; none for ReLU).
         if (sae.architecture().selectsTopKAtInference()) backend.selectTopK(zv, sae.k(), null, codes);
@@ -65,9 +86,14 @@ public final class SaeRunner implements InferenceRunner {
         if (hostOut.rows() != n || hostOut.cols() != sae.dIn())
             throw new IllegalArgumentException("output of shape " + hostOut.shape() + " for " + n + " rows of dimension " + sae.dIn());
         Matrix out = xHat.rows(0, n);
+        decodeOnBackend(f, out);
+        backend.download(out, hostOut);
+    }
+
+    /** x̂ = (f W_dec + b_dec) / inputScale into a backend matrix of (codes.rows(), D). */
+    @Override public void decodeOnBackend(SparseCodes f, Matrix out) {
         backend.sparseDecode(f, weights.wDec(), weights.bDec(), out);
         if (sae.inputScale() != 1f) backend.scale(out, 1f / sae.inputScale());
-        backend.download(out, hostOut);
     }
 
     /** Encodes and decodes a host batch into {@code hostOut}. */

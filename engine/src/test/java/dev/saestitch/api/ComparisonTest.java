@@ -10,7 +10,7 @@ import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.CompositeSae.BiasRule;
 import dev.saestitch.sae.Sae;
-import dev.saestitch.sae.SaeReference;
+import dev.saestitch.testkit.SaeReference;
 import dev.saestitch.testkit.TestBackends;
 import org.junit.jupiter.api.Test;
 

@@ -8,7 +8,7 @@ import dev.saestitch.metrics.ReconstructionMetrics;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.CompositeSae.BiasRule;
 import dev.saestitch.sae.Sae;
-import dev.saestitch.sae.SaeReference;
+import dev.saestitch.testkit.SaeReference;
 import dev.saestitch.sae.SaeRunner;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;

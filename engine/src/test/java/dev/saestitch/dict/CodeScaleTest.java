@@ -6,7 +6,7 @@ import dev.saestitch.backend.cpu.JavaGemm;
 import dev.saestitch.data.MatrixSource;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
-import dev.saestitch.sae.SaeReference;
+import dev.saestitch.testkit.SaeReference;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.train.ShuffledFeed;
 import org.junit.jupiter.api.Test;

@@ -3,10 +3,14 @@ package dev.saestitch.dict;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
+import dev.saestitch.backend.cuda.GemmPrecision;
+import dev.saestitch.testkit.TestBackends;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
 import dev.saestitch.testkit.Vectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
 import java.util.Random;
@@ -20,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The one-pass Δmse against adding the latents one at a time: for every latent j and sample x,
  * x̂* = x̂_S + f_j(x)·W_j built explicitly in float64 and ‖x − x̂*‖² − ‖x − x̂_S‖² summed; and the
  * error of S where novel latents fire against a float64 recomputation. Random data, random
- * positive sparse codes, batches of odd sizes.
+ * positive sparse codes, batches of odd sizes; on the CPU backend and on the CUDA one (the emulated
+ * device, or a GPU; skipped, saying why, where none runs), whose sums stay on the device.
  */
 class DeltaMseTest {
 
@@ -29,6 +34,10 @@ class DeltaMseTest {
     private static final int NEVER = 11, ALWAYS = 9;   // a novel latent that never fires, a non-novel one that fires on every sample
 
     private final Backend backend = new CpuBackend(new JavaGemm(), "");
+
+    private static Backend open(String name) {
+        return name.equals("cuda") ? TestBackends.cudaOrSkip(GemmPrecision.FP32) : new CpuBackend(new JavaGemm(), "");
+    }
 
     /** One batch: inputs x, the small SAE's reconstruction x̂_S, and L's codes, all on the host. */
     private record Batch(Matrix x, Matrix xHat, SparseCodes codes) {}
@@ -62,6 +71,24 @@ class DeltaMseTest {
         return new Batch(x, xHat, codes);
     }
 
+    /** The batch in {@code backend}'s memory (the same objects on the CPU backend). */
+    private static Batch onto(Backend backend, Arena arena, Batch host) {
+        if (backend instanceof CpuBackend) return host;
+        int rows = host.x().rows();
+        Matrix x = backend.allocate(arena, rows, D), xHat = backend.allocate(arena, rows, D);
+        backend.upload(host.x(), x);
+        backend.upload(host.xHat(), xHat);
+        SparseCodes codes = backend.newCodes(rows, FL, 1);
+        long nnz = host.codes().nnz();
+        codes.reset(rows, nnz);
+        for (int r = 0; r <= rows; r++) codes.setRowStart(r, host.codes().rowStart(r));
+        for (long e = 0; e < nnz; e++) {
+            codes.setIndex(e, host.codes().index(e));
+            codes.setValue(e, host.codes().value(e));
+        }
+        return new Batch(x, xHat, codes);
+    }
+
     private static double code(SparseCodes codes, int r, int j) {
         for (int e = codes.rowStart(r); e < codes.rowStart(r + 1); e++) if (codes.index(e) == j) return codes.value(e);
         return 0;
@@ -76,10 +103,11 @@ class DeltaMseTest {
         return s;
     }
 
-    @Test
-    void onePassEqualsAddingEachLatentAlone() {
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "cuda"})
+    void onePassEqualsAddingEachLatentAlone(String backendName) {
         Random rnd = new Random(21);
-        try (Arena arena = Arena.ofShared()) {
+        try (Backend backend = open(backendName); Arena arena = Arena.ofShared()) {
             Matrix w = TestData.randomRows(arena, rnd, FL, D);   // L's decoder rows, norms in [0.01, 2]
             Matrix wBackend = backend.allocate(arena, FL, D);
             backend.upload(w, wBackend);
@@ -93,11 +121,13 @@ class DeltaMseTest {
             try (DeltaMse delta = new DeltaMse(backend, wBackend, MAX_BATCH);
                  ErrorWhereNovelFires error = new ErrorWhereNovelFires(backend, novel, D, MAX_BATCH)) {
                 for (int rows : BATCHES) {
-                    Batch bt = batch(arena, rnd, rows, w);
-                    Matrix residual = backend.allocate(arena, rows, D);
-                    backend.subtract(bt.x(), bt.xHat(), residual);
-                    delta.accept(residual, bt.codes());
-                    error.accept(residual, bt.codes());
+                    Batch bt = batch(arena, rnd, rows, w), on = onto(backend, arena, bt);
+                    Matrix residual = backend.allocate(arena, rows, D), sampleSse = backend.allocate(arena, rows, 1);
+                    backend.subtract(on.x(), on.xHat(), residual);
+                    backend.rowSquaredDistances(on.x(), on.xHat(), sampleSse.packed(1, rows));
+                    delta.accept(residual, on.codes());
+                    error.accept(sampleSse, on.codes());
+                    if (on != bt) on.codes().close();
                     for (int r = 0; r < rows; r++) {
                         double base = sse(bt.x(), bt.xHat(), r, 0, new double[D]);
                         boolean anyNovel = false;
@@ -122,6 +152,7 @@ class DeltaMseTest {
                     }
                     bt.codes().close();
                 }
+                // Every sum below stayed on the backend until these calls.
                 assertEquals(samples, delta.samples());
                 assertArrayEquals(refFired, delta.firingCounts());
                 assertEquals(0, refFired[NEVER]);
@@ -139,7 +170,7 @@ class DeltaMseTest {
                 assertEquals(samples, error.samples());
                 assertEquals(with, error.samplesWithNovel());
                 assertTrue(with > 0 && with < samples);
-                // per-sample sse from float32 row norms: relative 1e-6
+                // per-sample sse rounded to float32, batch sums to float32: relative 1e-6
                 assertEquals(sseWith / (with * D), error.mseWhereNovelFires(), 1e-6 * sseWith / (with * D));
                 assertEquals(sseWithout / ((samples - with) * D), error.mseWhereNoNovelFires(), 1e-6 * sseWithout / ((samples - with) * D));
                 double active = 0, inactive = 0;
@@ -150,7 +181,7 @@ class DeltaMseTest {
                     inactive += (total - sseFired[j]) / ((samples - refFired[j]) * D);
                     n++;
                 }
-                ErrorWhereNovelFires.PerLatent per = error.perLatent();
+                ErrorWhereNovelFires.PerLatent per = error.perLatent(delta.firingCounts());
                 assertEquals(n, per.latents());
                 assertTrue(n >= 4);
                 assertEquals(active / n, per.mseWhereActive(), 1e-6 * active / n);

@@ -9,7 +9,7 @@ import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.CompositeSae;
 import dev.saestitch.sae.CompositeSaeRunner;
 import dev.saestitch.sae.Sae;
-import dev.saestitch.sae.SaeReference;
+import dev.saestitch.testkit.SaeReference;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
 import dev.saestitch.train.ShuffledFeed;

@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static dev.saestitch.io.SaeTestSupport.assertBitEqual;
+import static dev.saestitch.testkit.Vectors.assertBitEqual;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**

@@ -23,7 +23,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-import static dev.saestitch.io.SaeTestSupport.*;
+import dev.saestitch.testkit.SaeReference;
+
+import static dev.saestitch.testkit.Vectors.assertBitEqual;
+import static dev.saestitch.testkit.Vectors.maxAbs;
+import static dev.saestitch.testkit.Vectors.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.*;
 
 class SaeLensFormatTest {
@@ -35,7 +39,7 @@ class SaeLensFormatTest {
     @ParameterizedTest @EnumSource(Architecture.class)
     void roundTripIsBitIdentical(Architecture a) throws IOException {
         Path dir = tmp.resolve("sae-" + a.cliName());
-        try (Sae sae = randomSae(a, D, F, K, a != Architecture.JUMPRELU, 1f, 100 + a.ordinal())) {
+        try (Sae sae = SaeReference.random(a, D, F, K, a != Architecture.JUMPRELU, 1f, 100 + a.ordinal())) {
             Map<String, Object> nested = new LinkedHashMap<>();
             nested.put("hook_name", "blocks.3.hook_resid_post");
             nested.put("context_size", 128);
@@ -131,7 +135,7 @@ class SaeLensFormatTest {
         for (boolean centre : new boolean[] {true, false}) {
             float s = 0.37f;
             Path dir = tmp.resolve("scaled-" + a.cliName() + "-" + centre);
-            try (Sae sae = randomSae(a, D, F, K, centre, s, 200 + a.ordinal())) {
+            try (Sae sae = SaeReference.random(a, D, F, K, centre, s, 200 + a.ordinal())) {
                 SaeFiles.save(sae, dir);
                 try (Sae back = SaeFiles.load(dir)) {
                     assertEquals(1f, back.inputScale());
@@ -151,10 +155,10 @@ class SaeLensFormatTest {
                         x[b] = RawFiles.gaussians(rnd, D);
                         for (int j = 0; j < D; j++) x[b][j] *= 3; // raw activations, larger than the normalised ones
                     }
-                    double[][] z = preActivations(sae, x), zBack = preActivations(back, x);
+                    double[][] z = SaeReference.preActivations(sae, x), zBack = SaeReference.preActivations(back, x);
                     assertTrue(maxAbsDiff(z, zBack) <= 1e-5 * maxAbs(z), a + ": z differs by " + maxAbsDiff(z, zBack));
-                    double[][] xHat = reconstruct(sae, codes(sae, z)), xHatBack = reconstruct(back, codes(back, zBack));
-                    assertTrue(maxAbs(codes(sae, z)) > 0, "some latents fire");
+                    double[][] xHat = SaeReference.reconstruct(sae, SaeReference.codes(sae, z).f()), xHatBack = SaeReference.reconstruct(back, SaeReference.codes(back, zBack).f());
+                    assertTrue(maxAbs(SaeReference.codes(sae, z).f()) > 0, "some latents fire");
                     assertTrue(maxAbsDiff(xHat, xHatBack) <= 1e-5 * maxAbs(xHat), a + ": x̂ differs by " + maxAbsDiff(xHat, xHatBack));
                 }
             }
@@ -163,8 +167,8 @@ class SaeLensFormatTest {
 
     @Test void savingReplacesAnSaeDirectoryButNothingElse() throws IOException {
         Path dir = tmp.resolve("out");
-        try (Sae first = randomSae(Architecture.RELU, D, F, 0, true, 1f, 1);
-             Sae second = randomSae(Architecture.TOPK, D, F + 2, K, true, 1f, 2)) {
+        try (Sae first = SaeReference.random(Architecture.RELU, D, F, 0, true, 1f, 1);
+             Sae second = SaeReference.random(Architecture.TOPK, D, F + 2, K, true, 1f, 2)) {
             SaeFiles.save(first, dir);
             SaeFiles.save(second, dir);
             try (Sae back = SaeFiles.load(dir)) {
@@ -259,7 +263,7 @@ class SaeLensFormatTest {
                 for (int j = 0; j < d; j++) sq += (double) sae.wDec().get(i, j) * sae.wDec().get(i, j);
                 assertEquals(1, Math.sqrt(sq), 1e-6, "row " + i);
             }
-            double[][] actual = reconstruct(sae, codes(sae, preActivations(sae, x)));
+            double[][] actual = SaeReference.reconstruct(sae, SaeReference.codes(sae, SaeReference.preActivations(sae, x)).f());
             assertTrue(maxAbsDiff(expected, actual) <= 1e-5 * maxAbs(expected), maxAbsDiff(expected, actual) + " vs scale " + maxAbs(expected));
         }
     }
@@ -270,7 +274,7 @@ class SaeLensFormatTest {
         long[] counts = new long[F];
         SplittableRandom rnd = new SplittableRandom(9);
         for (int i = 1; i < F; i++) counts[i] = rnd.nextLong(1, 1000);
-        try (Sae sae = randomSae(Architecture.TOPK, D, F, K, true, 1f, 8); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+        try (Sae sae = SaeReference.random(Architecture.TOPK, D, F, K, true, 1f, 8); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
             SaeFiles.save(sae, dir, counts, 1000);
             Matrix written = Safetensors.open(dir.resolve("sparsity.safetensors"), arena).tensor("sparsity").readFloat32(arena);
             assertEquals(F, written.size());

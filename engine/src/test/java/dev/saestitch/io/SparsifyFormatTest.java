@@ -10,8 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 
+import dev.saestitch.testkit.SaeReference;
+
 import static dev.saestitch.io.RawFiles.shape;
-import static dev.saestitch.io.SaeTestSupport.*;
+import static dev.saestitch.testkit.Vectors.assertBitEqual;
+import static dev.saestitch.testkit.Vectors.maxAbs;
+import static dev.saestitch.testkit.Vectors.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** sparsify directories assembled by hand: cfg.json as sparsify's save_to_disk writes it, raw safetensors bytes. */
@@ -121,22 +125,22 @@ class SparsifyFormatTest {
     @Test void writtenSparsifySaesComputeTheSameFunction() throws IOException {
         for (boolean centre : new boolean[] {true, false}) {
             Path dir = tmp.resolve("written-" + centre);
-            try (Sae sae = randomSae(Architecture.TOPK, 7, 19, 3, centre, 0.37f, centre ? 1 : 2)) {
+            try (Sae sae = SaeReference.random(Architecture.TOPK, 7, 19, 3, centre, 0.37f, centre ? 1 : 2)) {
                 SaeFiles.save(sae, dir, SaeFiles.Format.SPARSIFY);
                 SplittableRandom rnd = new SplittableRandom(3);
                 float[][] x = new float[40][];
                 for (int b = 0; b < x.length; b++) x[b] = RawFiles.gaussians(rnd, 7);
-                double[][] expected = reconstruct(sae, codes(sae, preActivations(sae, x)));
+                double[][] expected = SaeReference.reconstruct(sae, SaeReference.codes(sae, SaeReference.preActivations(sae, x)).f());
                 try (Sae back = SaeFiles.load(dir)) {
                     assertEquals(Architecture.TOPK, back.architecture());
                     assertTrue(back.centreInput());
                     assertEquals(1f, back.inputScale());
-                    double[][] actual = reconstruct(back, codes(back, preActivations(back, x)));
+                    double[][] actual = SaeReference.reconstruct(back, SaeReference.codes(back, SaeReference.preActivations(back, x)).f());
                     assertTrue(maxAbsDiff(expected, actual) <= 1e-5 * maxAbs(expected), "centre " + centre + ": " + maxAbsDiff(expected, actual));
                 }
             }
         }
-        try (Sae relu = randomSae(Architecture.RELU, 4, 6, 0, true, 1f, 4)) {
+        try (Sae relu = SaeReference.random(Architecture.RELU, 4, 6, 0, true, 1f, 4)) {
             SaeFileException e = assertThrows(SaeFileException.class, () -> SaeFiles.save(relu, tmp.resolve("relu"), SaeFiles.Format.SPARSIFY));
             assertTrue(e.getMessage().contains("sparsify holds TopK SAEs; this one is relu"), e.getMessage());
         }

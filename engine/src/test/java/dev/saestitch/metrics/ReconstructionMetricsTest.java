@@ -30,11 +30,12 @@ class ReconstructionMetricsTest {
         try (Arena arena = Arena.ofConfined()) {
             Matrix[][] data = new Matrix[BATCHES.length][];
             long[] codes = new long[BATCHES.length];
-            ReconstructionMetrics metrics = new ReconstructionMetrics(D);
+            ReconstructionMetrics metrics = new ReconstructionMetrics(D), inputsOnly = new ReconstructionMetrics(D);
             for (int b = 0; b < BATCHES.length; b++) {
                 data[b] = batch(arena, rng, BATCHES[b]);
                 codes[b] = rng.nextLong(BATCHES[b] * 40L);
                 metrics.add(data[b][0], data[b][1], codes[b]);
+                inputsOnly.addInputs(data[b][0]);
             }
             // reference: first pass for the mean, second for the deviations and errors
             long n = 0, totalCodes = 0;
@@ -62,6 +63,8 @@ class ReconstructionMetricsTest {
             assertEquals(sse / tss, s.fvu(), 1e-11 * s.fvu());
             assertEquals((double) totalCodes / n, s.l0(), 1e-12 * s.l0());
             assertTrue(s.fvu() > 0.05 && s.fvu() < 0.15, "fvu " + s.fvu() + " for noise 0.3 on unit variance");
+            // the inputs alone, with the error and codes summed elsewhere (compare --data sums them on the backend): the same summary
+            assertEquals(s, inputsOnly.summary(s.sseSum(), totalCodes));
         }
     }
 

@@ -3,11 +3,16 @@ package dev.saestitch.sae;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
+import dev.saestitch.backend.cuda.GemmPrecision;
 import dev.saestitch.io.CompositeSaeFiles;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
+import dev.saestitch.testkit.SaeReference;
+import dev.saestitch.testkit.TestBackends;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.Arena;
@@ -119,15 +124,19 @@ class CompositeSaeTest {
         assertTrue(diff <= rel * max, what + ": max difference " + diff + " against entries up to " + max);
     }
 
-    @Test void compositeEqualsEachSourceAppliedAlone() {
+    /** On the CPU, and on the CUDA backend (the emulated device, or a GPU), where the sources' codes are gathered on the device. */
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "cuda"})
+    void compositeEqualsEachSourceAppliedAlone(String backendName) {
         List<Sae> saes = sources();
+        Backend backend = backendName.equals("cuda") ? TestBackends.cudaOrSkip(GemmPrecision.FP32) : CPU;
         try (Arena arena = Arena.ofShared()) {
             Matrix x = SaeReference.rows(arena, N, D, 5);
             for (long seed = 10; seed < 13; seed++) {
                 List<CompositeSae.Source> sources = pick(saes, seed, true);
                 double[] b = eq5(sources);
                 try (CompositeSae c = CompositeSae.of(sources, CompositeSae.BiasRule.EQ5);
-                     CompositeSaeRunner runner = new CompositeSaeRunner(CPU, c, 40)) {
+                     CompositeSaeRunner runner = new CompositeSaeRunner(backend, c, 40)) {
                     assertEquals(sources.stream().mapToInt(CompositeSae.Source::count).sum(), c.width());
                     for (int j = 0; j < D; j++) assertEquals(b[j], c.bDec().get(0, j), 1e-6 * Math.abs(b[j]) + 1e-7);
                     assertRunnerMatches(expected(sources, x, b), runner, x, "seed " + seed);
@@ -137,6 +146,7 @@ class CompositeSaeTest {
             }
         } finally {
             saes.forEach(Sae::close);
+            if (backend != CPU) backend.close();
         }
     }
 

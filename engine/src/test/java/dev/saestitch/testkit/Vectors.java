@@ -7,7 +7,8 @@ import java.util.Random;
 /**
  * float64 vector helpers and references for the tests of every module (the engine's test-jar):
  * Gaussian vectors, rows of a float32 matrix read and written in float64, and row cosines
- * computed in float64 from the float32 values. Uses none of the code under test.
+ * computed in float64 from the float32 values, largest entries and differences, and a bit-for-bit
+ * comparison of matrices. Uses none of the code under test.
  */
 public final class Vectors {
 
@@ -67,5 +68,36 @@ public final class Vectors {
             }
         }
         return cos;
+    }
+
+    /** max |a| over all entries. */
+    public static double maxAbs(double[][] a) {
+        double m = 0;
+        for (double[] row : a) for (double v : row) m = Math.max(m, Math.abs(v));
+        return m;
+    }
+
+    /** max |a − b| over all entries (same shapes). */
+    public static double maxAbsDiff(double[][] a, double[][] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) for (int j = 0; j < a[i].length; j++) m = Math.max(m, Math.abs(a[i][j] - b[i][j]));
+        return m;
+    }
+
+    /** max |a − b| over all entries of a host matrix of a's shape. */
+    public static double maxAbsDiff(double[][] a, Matrix b) {
+        double m = 0;
+        for (int r = 0; r < a.length; r++) for (int c = 0; c < a[r].length; c++) m = Math.max(m, Math.abs(a[r][c] - b.get(r, c)));
+        return m;
+    }
+
+    /** The same shape and the same bits in every entry (both null passes); else an AssertionError naming the first difference. */
+    public static void assertBitEqual(Matrix expected, Matrix actual, String what) {
+        if (expected == null && actual == null) return;
+        if (expected == null || actual == null) throw new AssertionError(what + ": one of the two is null");
+        if (!expected.shape().equals(actual.shape())) throw new AssertionError(what + ": shape " + expected.shape() + " vs " + actual.shape());
+        for (long i = 0; i < expected.size(); i++)
+            if (Float.floatToRawIntBits(expected.getFlat(i)) != Float.floatToRawIntBits(actual.getFlat(i)))
+                throw new AssertionError(what + " differs at " + i + ": " + expected.getFlat(i) + " vs " + actual.getFlat(i));
     }
 }

@@ -4,6 +4,7 @@ import dev.saestitch.sae.ParameterSet;
 import dev.saestitch.backend.Backend;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.tensor.Matrix;
+import dev.saestitch.testkit.Vectors;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -66,9 +67,9 @@ class ObjectiveGradientTest {
 
                 double[][][] ref = r.gradient(p.x());
                 for (int t = 0; t < (theta ? 5 : 4); t++) {
-                    double scaleOfTensor = TestSupport.maxAbs(ref[t]);
+                    double scaleOfTensor = Vectors.maxAbs(ref[t]);
                     assertTrue(scaleOfTensor > 0, spec.label() + ": reference gradient of " + ReferenceSae.NAMES[t] + " is zero");
-                    double err = TestSupport.maxAbsDiff(ref[t], g.named().get(t).matrix());
+                    double err = Vectors.maxAbsDiff(ref[t], g.named().get(t).matrix());
                     assertTrue(err <= 1e-5 * scaleOfTensor + 1e-7,
                             spec.label() + " " + ReferenceSae.NAMES[t] + ": max error " + err + " for gradients up to " + scaleOfTensor);
                 }

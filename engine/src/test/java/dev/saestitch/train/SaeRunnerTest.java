@@ -5,6 +5,7 @@ import dev.saestitch.sae.Sae;
 import dev.saestitch.sae.SaeRunner;
 import dev.saestitch.tensor.Matrix;
 import dev.saestitch.tensor.SparseCodes;
+import dev.saestitch.testkit.Vectors;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -55,7 +56,7 @@ class SaeRunnerTest {
                 runner.decode(codes, xHat);
                 double[][] expected = new double[b][d];
                 for (int row = 0; row < b; row++) for (int c = 0; c < d; c++) expected[row][c] = fw.xHat[row][c] / r.scale;
-                assertTrue(TestSupport.maxAbsDiff(expected, xHat) <= 1e-5 * TestSupport.maxAbs(expected));
+                assertTrue(Vectors.maxAbsDiff(expected, xHat) <= 1e-5 * Vectors.maxAbs(expected));
 
                 Evaluation ev = Evaluation.of(runner, new FixedFeed(p.x()), 1, b);
                 double sse = 0, total = 0;

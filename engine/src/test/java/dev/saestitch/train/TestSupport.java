@@ -84,17 +84,4 @@ final class TestSupport {
         c.setRowStart(rows, e);
         return c;
     }
-
-    /** max |a − b| over all entries. */
-    static double maxAbsDiff(double[][] a, Matrix b) {
-        double m = 0;
-        for (int r = 0; r < a.length; r++) for (int c = 0; c < a[0].length; c++) m = Math.max(m, Math.abs(a[r][c] - b.get(r, c)));
-        return m;
-    }
-
-    static double maxAbs(double[][] a) {
-        double m = 0;
-        for (double[] row : a) for (double v : row) m = Math.max(m, Math.abs(v));
-        return m;
-    }
 }

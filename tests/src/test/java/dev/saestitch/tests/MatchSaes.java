@@ -4,7 +4,7 @@ import dev.saestitch.cli.Main;
 import dev.saestitch.io.SaeFiles;
 import dev.saestitch.sae.Architecture;
 import dev.saestitch.sae.Sae;
-import dev.saestitch.sae.SaeReference;
+import dev.saestitch.testkit.SaeReference;
 import dev.saestitch.tensor.Matrix;
 
 import java.io.PrintWriter;

@@ -616,6 +616,70 @@ public class saestitch_kernels_h {
         }
     }
 
+    private static class sae_add_compensated {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_LONG,
+            saestitch_kernels_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = saestitch_kernels_h.findOrThrow("sae_add_compensated");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int sae_add_compensated(const float *x, float *sum, float *err, int64_t n, void *stream)
+     * }
+     */
+    public static FunctionDescriptor sae_add_compensated$descriptor() {
+        return sae_add_compensated.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int sae_add_compensated(const float *x, float *sum, float *err, int64_t n, void *stream)
+     * }
+     */
+    public static MethodHandle sae_add_compensated$handle() {
+        return sae_add_compensated.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int sae_add_compensated(const float *x, float *sum, float *err, int64_t n, void *stream)
+     * }
+     */
+    public static MemorySegment sae_add_compensated$address() {
+        return sae_add_compensated.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int sae_add_compensated(const float *x, float *sum, float *err, int64_t n, void *stream)
+     * }
+     */
+    public static int sae_add_compensated(MemorySegment x, MemorySegment sum, MemorySegment err, long n, MemorySegment stream) {
+        var mh$ = sae_add_compensated.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("sae_add_compensated", x, sum, err, n, stream);
+            }
+            return (int)mh$.invokeExact(x, sum, err, n, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class sae_add_row_vector {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             saestitch_kernels_h.C_INT,
@@ -2465,6 +2529,202 @@ public class saestitch_kernels_h {
                 traceDowncall("sae_update_since_fired", row_start, indices, rows, latents, tokens, since_fired, stream);
             }
             return (int)mh$.invokeExact(row_start, indices, rows, latents, tokens, since_fired, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class sae_remap_count {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = saestitch_kernels_h.findOrThrow("sae_remap_count");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int sae_remap_count(const int32_t *row_start, const int32_t *indices, int32_t rows, const float *position, int32_t *out_row_start, void *stream)
+     * }
+     */
+    public static FunctionDescriptor sae_remap_count$descriptor() {
+        return sae_remap_count.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int sae_remap_count(const int32_t *row_start, const int32_t *indices, int32_t rows, const float *position, int32_t *out_row_start, void *stream)
+     * }
+     */
+    public static MethodHandle sae_remap_count$handle() {
+        return sae_remap_count.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int sae_remap_count(const int32_t *row_start, const int32_t *indices, int32_t rows, const float *position, int32_t *out_row_start, void *stream)
+     * }
+     */
+    public static MemorySegment sae_remap_count$address() {
+        return sae_remap_count.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int sae_remap_count(const int32_t *row_start, const int32_t *indices, int32_t rows, const float *position, int32_t *out_row_start, void *stream)
+     * }
+     */
+    public static int sae_remap_count(MemorySegment row_start, MemorySegment indices, int rows, MemorySegment position, MemorySegment out_row_start, MemorySegment stream) {
+        var mh$ = sae_remap_count.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("sae_remap_count", row_start, indices, rows, position, out_row_start, stream);
+            }
+            return (int)mh$.invokeExact(row_start, indices, rows, position, out_row_start, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class sae_remap_offsets {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = saestitch_kernels_h.findOrThrow("sae_remap_offsets");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int sae_remap_offsets(int32_t *out_row_start, int32_t rows, int32_t *cursor, void *stream)
+     * }
+     */
+    public static FunctionDescriptor sae_remap_offsets$descriptor() {
+        return sae_remap_offsets.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int sae_remap_offsets(int32_t *out_row_start, int32_t rows, int32_t *cursor, void *stream)
+     * }
+     */
+    public static MethodHandle sae_remap_offsets$handle() {
+        return sae_remap_offsets.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int sae_remap_offsets(int32_t *out_row_start, int32_t rows, int32_t *cursor, void *stream)
+     * }
+     */
+    public static MemorySegment sae_remap_offsets$address() {
+        return sae_remap_offsets.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int sae_remap_offsets(int32_t *out_row_start, int32_t rows, int32_t *cursor, void *stream)
+     * }
+     */
+    public static int sae_remap_offsets(MemorySegment out_row_start, int rows, MemorySegment cursor, MemorySegment stream) {
+        var mh$ = sae_remap_offsets.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("sae_remap_offsets", out_row_start, rows, cursor, stream);
+            }
+            return (int)mh$.invokeExact(out_row_start, rows, cursor, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class sae_remap_write {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_INT,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER,
+            saestitch_kernels_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = saestitch_kernels_h.findOrThrow("sae_remap_write");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int sae_remap_write(const int32_t *row_start, const int32_t *indices, const float *values, int32_t rows, const float *position, int32_t *cursor, int32_t *out_indices, float *out_values, void *stream)
+     * }
+     */
+    public static FunctionDescriptor sae_remap_write$descriptor() {
+        return sae_remap_write.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int sae_remap_write(const int32_t *row_start, const int32_t *indices, const float *values, int32_t rows, const float *position, int32_t *cursor, int32_t *out_indices, float *out_values, void *stream)
+     * }
+     */
+    public static MethodHandle sae_remap_write$handle() {
+        return sae_remap_write.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int sae_remap_write(const int32_t *row_start, const int32_t *indices, const float *values, int32_t rows, const float *position, int32_t *cursor, int32_t *out_indices, float *out_values, void *stream)
+     * }
+     */
+    public static MemorySegment sae_remap_write$address() {
+        return sae_remap_write.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int sae_remap_write(const int32_t *row_start, const int32_t *indices, const float *values, int32_t rows, const float *position, int32_t *cursor, int32_t *out_indices, float *out_values, void *stream)
+     * }
+     */
+    public static int sae_remap_write(MemorySegment row_start, MemorySegment indices, MemorySegment values, int rows, MemorySegment position, MemorySegment cursor, MemorySegment out_indices, MemorySegment out_values, MemorySegment stream) {
+        var mh$ = sae_remap_write.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("sae_remap_write", row_start, indices, values, rows, position, cursor, out_indices, out_values, stream);
+            }
+            return (int)mh$.invokeExact(row_start, indices, values, rows, position, cursor, out_indices, out_values, stream);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

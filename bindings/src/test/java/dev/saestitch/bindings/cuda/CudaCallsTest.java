@@ -61,7 +61,7 @@ class CudaCallsTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment abi = arena.allocate(ValueLayout.JAVA_INT), words = arena.allocate(ValueLayout.JAVA_LONG);
             CudaException.check(saestitch_kernels_h.sae_abi_version(abi), "sae_abi_version");
-            assertEquals(5, abi.get(ValueLayout.JAVA_INT, 0), "ABI_VERSION in saestitch_kernels.cu (and CudaDevice.KERNELS_ABI)");
+            assertEquals(7, abi.get(ValueLayout.JAVA_INT, 0), "ABI_VERSION in saestitch_kernels.cu (and CudaDevice.KERNELS_ABI)");
             // 2048 histogram bins + 16 state words + two words per row (see saestitch_kernels.cu).
             CudaException.check(saestitch_kernels_h.sae_select_workspace(37, words), "sae_select_workspace");
             assertEquals(2048 + 16 + 2 * 37, words.get(ValueLayout.JAVA_LONG, 0));

@@ -13,6 +13,11 @@ public final class EvaluationReport {
 
     /** The contract keys (mse, fvu, l0, dead_fraction, ...) plus recovery when the truth is known. */
     public static JsonReport of(Backend backend, Evaluation ev, Autoencoder sae, Matrix truth) {
+        return of(ev, sae, truth == null ? null : FeatureRecovery.score(backend, truth, sae.wDec()));
+    }
+
+    /** The contract keys plus recovery when it is not null. */
+    public static JsonReport of(Evaluation ev, Autoencoder sae, FeatureRecovery.Result recovery) {
         JsonReport r = new JsonReport()
                 .put("architecture", sae.architectureName())
                 .put("d_in", sae.dIn())
@@ -23,10 +28,7 @@ public final class EvaluationReport {
                 .put("fvu", ev.fvu())
                 .put("l0", ev.l0())
                 .put("dead_fraction", ev.deadFraction());
-        if (truth != null) {
-            FeatureRecovery.Result rec = FeatureRecovery.score(backend, truth, sae.wDec());
-            r.put("recovered_fraction", rec.fractionRecovered()).put("mean_max_cos", rec.meanMaxCosine());
-        }
+        if (recovery != null) r.put("recovered_fraction", recovery.fractionRecovered()).put("mean_max_cos", recovery.meanMaxCosine());
         return r;
     }
 }

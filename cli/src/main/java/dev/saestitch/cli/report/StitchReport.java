@@ -35,14 +35,21 @@ public final class StitchReport {
                 .put("start_mse", start.mse()).put("start_l0", start.l0()).put("start_F", start.width())
                 .put("end_mse", end.mse()).put("end_l0", end.l0()).put("end_F", end.width())
                 .put("large_mse", path.largeAlone().mse()).put("large_l0", path.largeAlone().l0()).put("large_F", path.large().width());
-        List<StitchPlan.Move> moves = path.plan().moves();
-        if (!moves.isEmpty() && moves.getLast().kind() == StitchPlan.Kind.DROP) {
-            StitchPath.Step before = path.steps().get(path.steps().size() - 2);
-            report.put("orphans_dropped", moves.getLast().removeSmall().length)
+        StitchPath.Step before = beforeDrop(path);
+        if (before != null)
+            report.put("orphans_dropped", orphansDropped(path))
                     .put("before_drop_mse", before.mse()).put("before_drop_l0", before.l0()).put("before_drop_F", before.width());
-        }
         return report;
     }
+
+    /** The step before the path's last one when that last step drops SMALL's orphans, else null. */
+    static StitchPath.Step beforeDrop(Stitching.StitchResult path) {
+        List<StitchPlan.Move> moves = path.plan().moves();
+        return !moves.isEmpty() && moves.getLast().kind() == StitchPlan.Kind.DROP ? path.steps().get(path.steps().size() - 2) : null;
+    }
+
+    /** How many orphans the last step drops (call only where {@link #beforeDrop} is not null). */
+    static int orphansDropped(Stitching.StitchResult path) { return path.plan().moves().getLast().removeSmall().length; }
 
     /** Writes the folder; {@code report} gets the folder's name first, so that summary.json holds it as --json does. */
     public static void write(Path folder, JsonReport report, Stitching.StitchResult path) {

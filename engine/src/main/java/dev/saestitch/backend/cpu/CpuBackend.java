@@ -1,6 +1,7 @@
 package dev.saestitch.backend.cpu;
 
 import dev.saestitch.backend.Backend;
+import dev.saestitch.backend.Shapes;
 import dev.saestitch.backend.DotMaxima;
 import dev.saestitch.backend.DotScan;
 import dev.saestitch.tensor.Matrix;
@@ -36,6 +37,7 @@ public final class CpuBackend implements Backend {
     private final String reason;
     private final double denseDensity;
     private final DenseScratch scratch = new DenseScratch();
+    private final TileFold fold = TileFold.fastest();
 
     /** @param reason why this product implementation was chosen, shown by {@link #describe()} */
     public CpuBackend(Gemm gemm, String reason) {
@@ -97,7 +99,7 @@ public final class CpuBackend implements Backend {
     public DotScan scanDots(Matrix a, Matrix b, int tileRows, int tileCols, float cut) {
         requireColumns(b, a.cols(), "second factor");
         if (tileRows <= 0 || tileCols <= 0) throw new IllegalArgumentException("tile " + tileRows + "x" + tileCols + " must be positive");
-        return FusedMaxDots.compute(gemm, a, b, Math.min(tileRows, FusedMaxDots.bandRows(a.rows())), Math.min(tileCols, FusedMaxDots.BLOCK_COLS), cut);
+        return FusedMaxDots.compute(gemm, fold, a, b, Math.min(tileRows, FusedMaxDots.bandRows(a.rows())), Math.min(tileCols, FusedMaxDots.BLOCK_COLS), cut);
     }
 
     @Override
@@ -577,12 +579,52 @@ public final class CpuBackend implements Backend {
             if (counts[i] != 0) od.setAtIndex(FLOAT, i, od.getAtIndex(FLOAT, i) + (float) (alpha * (double) counts[i]));
     }
 
+    @Override
+    public void addCompensated(Matrix x, Matrix sum, Matrix error) {
+        requireSameShape(x, sum);
+        requireSameShape(x, error);
+        MemorySegment xd = x.data(), sd = sum.data(), ed = error.data();
+        forFlat(x, (from, to) -> {
+            for (long i = from; i < to; i++) {
+                // Java float arithmetic is IEEE round-to-nearest without contraction: the error terms are exact.
+                float a = sd.getAtIndex(FLOAT, i), b = xd.getAtIndex(FLOAT, i);
+                float s = a + b, bb = s - a;
+                float e = (a - (s - bb)) + (b - bb) + ed.getAtIndex(FLOAT, i);
+                float hi = s + e;
+                sd.setAtIndex(FLOAT, i, hi);
+                ed.setAtIndex(FLOAT, i, e - (hi - s));
+            }
+        });
+    }
+
     // ---- helpers ----
 
     private static void forFlat(Matrix m, FlatBody body) {
         long n = m.size();
         int blocks = (int) Math.max(1, Math.min(Parallel.threads() * 4L, n / 65536));
         Parallel.forRange(blocks, 1, (from, to) -> body.run(n * from / blocks, n * to / blocks));
+    }
+
+    @Override
+    public void gatherCodes(SparseCodes[] parts, Matrix[] positions, SparseCodes out) {
+        int rows = Shapes.requireParts(parts, positions);
+        long nnz = 0;
+        for (int s = 0; s < parts.length; s++)
+            for (long e = 0, end = parts[s].nnz(); e < end; e++) if (positions[s].getFlat(parts[s].index(e)) >= 0) nnz++;
+        out.reset(rows, nnz);
+        int at = 0;
+        for (int r = 0; r < rows; r++) {
+            out.setRowStart(r, at);
+            for (int s = 0; s < parts.length; s++) {
+                for (int e = parts[s].rowStart(r), end = parts[s].rowStart(r + 1); e < end; e++) {
+                    float p = positions[s].getFlat(parts[s].index(e));
+                    if (p < 0) continue;
+                    out.setIndex(at, (int) p);
+                    out.setValue(at++, parts[s].value(e));
+                }
+            }
+        }
+        out.setRowStart(rows, at);
     }
 
     @FunctionalInterface private interface FlatBody { void run(long from, long to); }

@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 
-import static dev.saestitch.tensor.Matrix.FLOAT;
 
 /**
  * The row and column maxima of a·bᵀ on the CPU with the scan fused into the product: each task
@@ -47,9 +46,10 @@ final class FusedMaxDots {
     /**
      * @param a   (F_A, D) host matrix in a shared arena
      * @param b   (F_B, D) host matrix in a shared arena
+     * @param fold how each tile is scanned
      * @param cut keep the keys i·F_B + j of entries above it (+∞: none)
      */
-    static DotScan compute(Gemm gemm, Matrix a, Matrix b, int bandRows, int blockCols, float cut) {
+    static DotScan compute(Gemm gemm, TileFold fold, Matrix a, Matrix b, int bandRows, int blockCols, float cut) {
         int fa = a.rows(), fb = b.rows();
         float[] rowMax = new float[fa], colMax = new float[fb];
         int[] rowArg = new int[fa], colArg = new int[fb];
@@ -62,7 +62,7 @@ final class FusedMaxDots {
         Band[] done = new Band[bands];
         gemm.oneThreadPerCall(() -> IntStream.range(0, bands).parallel().forEach(k -> {
             int i0 = k * bandRows, rows = Math.min(bandRows, fa - i0);
-            done[k] = scanBand(gemm, a.rows(i0, rows), b, i0, blockCols, cut, rowMax, rowArg);
+            done[k] = scanBand(gemm, fold, a.rows(i0, rows), b, i0, blockCols, cut, rowMax, rowArg);
         }));
         List<long[]> above = new ArrayList<>(bands);
         for (Band band : done) {   // in row order, so ties keep the smaller row
@@ -77,7 +77,7 @@ final class FusedMaxDots {
     }
 
     /** One band's column maxima over all of b; its row maxima go straight into the shared arrays (bands own disjoint rows). */
-    private static Band scanBand(Gemm gemm, Matrix band, Matrix b, int i0, int blockCols, float cut, float[] rowMax, int[] rowArg) {
+    private static Band scanBand(Gemm gemm, TileFold fold, Matrix band, Matrix b, int i0, int blockCols, float cut, float[] rowMax, int[] rowArg) {
         int rows = band.rows(), fb = b.rows(), cols = Math.min(blockCols, fb);
         Band out = new Band(fb);
         try (Arena arena = Arena.ofShared()) {   // the portable product fills it from several threads
@@ -87,27 +87,14 @@ final class FusedMaxDots {
                 int n = Math.min(cols, fb - j0);
                 Matrix c = new Matrix(product.data(), rows, n);
                 gemm.gemm(false, true, 1f, band, b.rows(j0, n), 0f, c);
-                for (int r = 0; r < rows; r++) {
-                    int i = i0 + r;
-                    long at = (long) r * n;
-                    float best = rowMax[i];
-                    int arg = rowArg[i];
-                    for (int t = 0; t < n; t++) {
-                        float v = tile.getAtIndex(FLOAT, at + t);
-                        if (v > best) { best = v; arg = j0 + t; }
-                        if (v > out.colMax[j0 + t]) { out.colMax[j0 + t] = v; out.colArg[j0 + t] = i; }
-                        if (v > cut) out.above.add((long) i * fb + j0 + t);
-                    }
-                    rowMax[i] = best;
-                    rowArg[i] = arg;
-                }
+                fold.fold(tile, rows, n, i0, j0, fb, cut, rowMax, rowArg, out);
             }
         }
         return out;
     }
 
     /** One band's column maxima and entries above the cut. */
-    private static final class Band {
+    static final class Band {
         final float[] colMax;
         final int[] colArg;
         final KeyList above = new KeyList();

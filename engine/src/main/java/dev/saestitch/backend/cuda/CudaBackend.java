@@ -2,7 +2,10 @@ package dev.saestitch.backend.cuda;
 
 import dev.saestitch.backend.BackendUnavailableException;
 import dev.saestitch.backend.Backend;
+import dev.saestitch.backend.Shapes;
 import dev.saestitch.backend.DotMaxima;
+import dev.saestitch.backend.DotScan;
+import dev.saestitch.backend.TiledProducts;
 import dev.saestitch.backend.cpu.Gemm;
 import dev.saestitch.bindings.cuda.CudaException;
 import dev.saestitch.bindings.cuda.CudaLibraries;
@@ -461,6 +464,37 @@ public final class CudaBackend implements Backend {
                 "sae_sparse_column_counts");
     }
 
+    @Override
+    public void addCompensated(Matrix x, Matrix sum, Matrix error) {
+        requireSameShape(x, sum);
+        requireSameShape(x, error);
+        check(sae_add_compensated(x.data(), sum.data(), error.data(), x.size(), stream), "sae_add_compensated");
+    }
+
+    /** Sized for every entry of the parts (their counts when known, else their capacities), so that the host waits for nothing. */
+    @Override
+    public void gatherCodes(SparseCodes[] parts, Matrix[] positions, SparseCodes out) {
+        int rows = Shapes.requireParts(parts, positions);
+        DeviceCodes[] in = new DeviceCodes[parts.length];
+        long bound = 0;
+        for (int s = 0; s < parts.length; s++) {
+            in[s] = input(parts[s], parts[s].latents());
+            long known = in[s].knownNnz();
+            bound += known >= 0 ? known : in[s].capacity();
+        }
+        DeviceCodes o = output(out, out.latents());
+        o.reset(rows, bound);
+        memory.fillBytes(o.rowStartSegment(), 0);
+        for (int s = 0; s < parts.length; s++)
+            check(sae_remap_count(in[s].rowStartSegment(), in[s].indexSegment(), rows, positions[s].data(), o.rowStartSegment(), stream), "sae_remap_count");
+        MemorySegment cursor = rowCounts(rows);
+        check(sae_remap_offsets(o.rowStartSegment(), rows, cursor, stream), "sae_remap_offsets");
+        for (int s = 0; s < parts.length; s++)
+            check(sae_remap_write(in[s].rowStartSegment(), in[s].indexSegment(), in[s].valueSegment(), rows, positions[s].data(), cursor,
+                    o.indexSegment(), o.valueSegment(), stream), "sae_remap_write");
+        o.deviceWrote(-1);
+    }
+
     // ---- fused steps of Backend, and CUDA-only operations ----
 
     /** Bytes of device memory in use (by this process and any other), from cudaMemGetInfo. */
@@ -524,6 +558,17 @@ public final class CudaBackend implements Backend {
             }
             return new DotMaxima(max[0], arg[0], max[1], arg[1]);
         }
+    }
+
+    /**
+     * {@link #maxDots} (the tile-max kernel, nothing downloaded), then the entries above the cut from
+     * the tiles of the rows whose maximum exceeds it ({@link TiledProducts#keysAbove}): with compare's
+     * cut near θ = 0.7 most rows of unrelated latents are never downloaded.
+     */
+    @Override
+    public DotScan scanDots(Matrix a, Matrix b, int tileRows, int tileCols, float cut) {
+        DotMaxima maxima = maxDots(a, b, tileRows, tileCols);
+        return new DotScan(maxima, TiledProducts.keysAbove(this, a, b, maxima.maxOverB(), tileRows, tileCols, cut));
     }
 
     private int[] readInts(MemorySegment device, int n, Arena arena) {

@@ -31,7 +31,7 @@ import static dev.saestitch.bindings.cuda.saestitch_kernels_h.sae_abi_version;
 record CudaDevice(String name, int major, int minor, int multiprocessors, long totalBytes, int runtimeVersion, int driverVersion) {
 
     /** The ABI of native/src/saestitch_kernels.h these bindings were written for. */
-    static final int KERNELS_ABI = 5;
+    static final int KERNELS_ABI = 7;
     /** cudaDeviceProp is about 1 KB in CUDA 12 and 13; its name (char[256]) comes first. */
     private static final long PROPERTIES_BYTES = 16 * 1024;
 

@@ -4,7 +4,8 @@ import dev.saestitch.tensor.SparseCodes;
 
 /**
  * Sparse codes whose three arrays are in device memory, with a host copy made on demand so that
- * engine code written for host codes (metrics, composite SAEs) runs unchanged on the CUDA backend.
+ * engine code written for host codes (metrics, the explorer, decoder refits) runs unchanged on the
+ * CUDA backend (a composite SAE's codes are gathered on the device, {@code Backend.gatherCodes}).
  *
  * <p>Which copy is current is tracked: a kernel that writes the codes makes the device's current
  * ({@link #deviceWrote}); a host read downloads them first (one synchronize); a host write makes

@@ -634,6 +634,75 @@ class CpuBackendTest {
         codes.setRowStart(codes.rows(), w);
     }
 
+    /** A composite's gather against a per-row reference: each source's kept entries, renamed, source by source in order. */
+    @Test
+    void gatherCodesRenamesEachSourcesKeptEntriesInOrder() {
+        int[] widths = {F, 17};
+        SparseCodes[] parts = {cpu.newCodes(B, F, 1), cpu.newCodes(B, 17, 1)};
+        Matrix[] positions = new Matrix[2];
+        int next = 0;
+        for (int s = 0; s < 2; s++) {
+            cpu.selectAbove(random(B, widths[s]), null, parts[s]);
+            positions[s] = Matrix.allocate(arena, 1, widths[s]);
+            for (int i = 0; i < widths[s]; i++) positions[s].set(0, i, random.nextBoolean() ? next++ : -1);
+        }
+        try (SparseCodes out = cpu.newCodes(B, next, 1)) {
+            cpu.gatherCodes(parts, positions, out);
+            long kept = 0;
+            for (int r = 0; r < B; r++) {
+                List<Integer> indices = new ArrayList<>();
+                List<Float> values = new ArrayList<>();
+                for (int s = 0; s < 2; s++)
+                    for (int e = parts[s].rowStart(r); e < parts[s].rowStart(r + 1); e++) {
+                        int p = (int) positions[s].get(0, parts[s].index(e));
+                        if (p < 0) continue;
+                        indices.add(p);
+                        values.add(parts[s].value(e));
+                    }
+                assertEquals(indices.size(), out.rowStart(r + 1) - out.rowStart(r), "row " + r);
+                for (int i = 0; i < indices.size(); i++) {
+                    assertEquals(indices.get(i), out.index(out.rowStart(r) + i), "row " + r + " entry " + i);
+                    assertEquals(values.get(i), out.value(out.rowStart(r) + i), "row " + r + " entry " + i);
+                }
+                kept += indices.size();
+            }
+            assertTrue(kept > B && kept < parts[0].nnz() + parts[1].nnz(), "some entries kept, some dropped: " + kept);
+        } finally {
+            for (SparseCodes p : parts) p.close();
+        }
+    }
+
+    /**
+     * 2000 batches of values over twelve orders of magnitude, of both signs (so that the total
+     * cancels to a fraction of its terms): the compensated pair equals the float64 sum of the
+     * float32 inputs to batches·2⁻⁴⁷·Σ|x| (a double-float addition rounds once, by at most
+     * 2⁻⁴⁷·|total|), where a float32 running sum is off by more than 10⁻⁸·Σ|x|.
+     */
+    @Test
+    void addCompensatedKeepsTheTotalAsFloat64Would() {
+        int n = 7, batches = 2000;
+        Matrix x = Matrix.allocate(arena, 1, n), sum = cpu.allocate(arena, 1, n), error = cpu.allocate(arena, 1, n);
+        double[] exact = new double[n], magnitude = new double[n];
+        float[] plain = new float[n];
+        for (int b = 0; b < batches; b++) {
+            for (int j = 0; j < n; j++) {
+                float v = (float) ((random.nextDouble() - 0.3) * Math.pow(10, random.nextInt(12) - 6));
+                x.set(0, j, v);
+                exact[j] += v;
+                magnitude[j] += Math.abs(v);
+                plain[j] += v;
+            }
+            cpu.addCompensated(x, sum, error);
+        }
+        boolean plainWasOff = false;
+        for (int j = 0; j < n; j++) {
+            double got = (double) sum.get(0, j) + error.get(0, j);
+            assertEquals(exact[j], got, batches * 0x1p-47 * magnitude[j], "value " + j);
+            plainWasOff |= Math.abs(plain[j] - exact[j]) > 1e-8 * magnitude[j];   // 700 times the bound above
+        }
+        assertTrue(plainWasOff, "a float32 running sum must be measurably off, or the test shows nothing");
+    }
+
     private Matrix random(int rows, int cols) {
         Matrix x = Matrix.allocate(arena, rows, cols);
         for (long i = 0; i < x.size(); i++) x.setFlat(i, random.nextFloat() * 2 - 1);

@@ -6,6 +6,7 @@ import dev.saestitch.backend.DotScan;
 import dev.saestitch.backend.KeyList;
 import dev.saestitch.bindings.cblas.cblas_h;
 import dev.saestitch.tensor.Matrix;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -19,12 +20,14 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /**
  * The fused scan against an exact reference: small-integer rows, whose products float32 computes
  * exactly in any order (|dot| ≤ 4·D ≪ 2²⁴), so the maxima must equal the reference's bit for bit
  * and the many ties must go to the smallest index, across bands, blocks and tasks, and the keys
- * above a cut must be exactly the reference's. OpenBLAS and the portable product; the BLAS thread
+ * above a cut must be exactly the reference's. OpenBLAS and the portable product, each with the
+ * SIMD and the scalar tile fold (tiles of widths that leave lanes over); the BLAS thread
  * count is as before afterwards. {@link Backend}'s default (host tiles) is held to the same.
  */
 class FusedMaxDotsTest {
@@ -56,7 +59,8 @@ class FusedMaxDotsTest {
                 }
             int threads = cblas_h.openblas_get_num_threads();
             List<DotScan> scans = new ArrayList<>();
-            for (Gemm gemm : new Gemm[] {new BlasGemm(), new JavaGemm()}) scans.add(FusedMaxDots.compute(gemm, a, b, band, block, cut));
+            for (Gemm gemm : new Gemm[] {new BlasGemm(), new JavaGemm()})
+                for (TileFold fold : new TileFold[] {new VectorTileFold(), new ScalarTileFold()}) scans.add(FusedMaxDots.compute(gemm, fold, a, b, band, block, cut));
             scans.add(hostTileDefault(new CpuBackend(new BlasGemm(), "")).scanDots(a, b, band, block, cut));
             for (DotScan scan : scans) {
                 DotMaxima m = scan.maxima();
@@ -71,6 +75,12 @@ class FusedMaxDotsTest {
             }
             assertEquals(threads, cblas_h.openblas_get_num_threads(), "BLAS threads restored");
         }
+    }
+
+    @Test
+    void theTestsAndTheLauncherRunTheSimdFold() {
+        // surefire's argLine adds jdk.incubator.vector as the launcher and the benchmarks do; without it the scalar fold runs
+        assertInstanceOf(VectorTileFold.class, TileFold.fastest());
     }
 
     /** {@code backend} with its own scanDots and maxDots replaced by Backend's defaults. */

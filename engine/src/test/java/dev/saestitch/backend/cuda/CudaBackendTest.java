@@ -2,6 +2,7 @@ package dev.saestitch.backend.cuda;
 
 import dev.saestitch.backend.select.Backends;
 import dev.saestitch.backend.DotMaxima;
+import dev.saestitch.backend.DotScan;
 import dev.saestitch.backend.FusedStepsTest;
 import dev.saestitch.backend.cpu.CpuBackend;
 import dev.saestitch.backend.cpu.JavaGemm;
@@ -24,6 +25,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -147,6 +149,54 @@ class CudaBackendTest {
         check("multiply", x, m -> cpu.multiply(m, y, m), m -> cuda.multiply(m, on(y), m), 4 * U);
         check("divide", x, m -> cpu.divide(m, divisor, m), m -> cuda.divide(m, on(divisor), m), 4 * U);
         check("greaterEqual", x, m -> cpu.greaterEqual(x, 0.25f, m), m -> cuda.greaterEqual(on(x), 0.25f, m), 0);
+    }
+
+    /** The compensated totals are IEEE additions only (nothing to contract into an FMA): bit for bit the CPU's, over many batches. */
+    @Test
+    void addCompensatedMatchesTheCpuBitForBit() {
+        Matrix sumCpu = cpu.allocate(arena, B, D), errorCpu = cpu.allocate(arena, B, D);
+        Matrix sumGpu = cuda.allocate(arena, B, D), errorGpu = cuda.allocate(arena, B, D), xGpu = cuda.allocate(arena, B, D);
+        for (int b = 0; b < 50; b++) {
+            Matrix x = random(B, D);
+            cpu.scale(x, (float) Math.pow(10, b % 9 - 4));
+            cpu.addCompensated(x, sumCpu, errorCpu);
+            cuda.upload(x, xGpu);
+            cuda.addCompensated(xGpu, sumGpu, errorGpu);
+        }
+        assertArrayEquals(sumCpu.toArray(), host(sumGpu), "sums");
+        assertArrayEquals(errorCpu.toArray(), host(errorGpu), "errors");
+    }
+
+    /**
+     * A composite's gather: three sources' codes (TopK, ReLU, and one whose latents are all
+     * dropped) renamed into one numbering, a TopK part sized by its capacity (its count unknown on
+     * the host): exactly the CPU's codes, entry for entry.
+     */
+    @Test
+    void gatherCodesMatchesTheCpuExactly() {
+        int[] widths = {F, 17, 11};
+        Matrix[] z = {distinct(B, F), distinct(B, 17), distinct(B, 11)};
+        Matrix[] positions = new Matrix[3], onGpu = new Matrix[3];
+        int next = 0;
+        for (int s = 0; s < 3; s++) {
+            positions[s] = Matrix.allocate(arena, 1, widths[s]);
+            for (int i = 0; i < widths[s]; i++) positions[s].set(0, i, s < 2 && random.nextBoolean() ? next++ : -1);
+            onGpu[s] = on(positions[s]);
+        }
+        try (SparseCodes a = cpu.newCodes(B, F, 1); SparseCodes b = cpu.newCodes(B, 17, 1); SparseCodes c = cpu.newCodes(B, 11, 1);
+             SparseCodes ga = cuda.newCodes(B, F, 1); SparseCodes gb = cuda.newCodes(B, 17, 1); SparseCodes gc = cuda.newCodes(B, 11, 1);
+             SparseCodes want = cpu.newCodes(B, next, 1); SparseCodes got = cuda.newCodes(B, next, 1)) {
+            cpu.selectTopK(z[0], K, null, a);
+            cuda.selectTopK(on(z[0]), K, null, ga);
+            cpu.selectAbove(z[1], null, b);
+            cuda.selectAbove(on(z[1]), null, gb);
+            cpu.selectAbove(z[2], null, c);
+            cuda.selectAbove(on(z[2]), null, gc);
+            cpu.gatherCodes(new SparseCodes[] {a, b, c}, positions, want);
+            cuda.gatherCodes(new SparseCodes[] {ga, gb, gc}, onGpu, got);
+            assertSameCodes("gatherCodes", want, got);
+            assertEquals(want.nnz(), got.nnz());
+        }
     }
 
     @Test
@@ -579,6 +629,30 @@ class CudaBackendTest {
             assertArrayEquals(expected.argmaxInB(), actual.argmaxInB(), at);
             assertArrayEquals(expected.maxOverA(), actual.maxOverA(), at);
             assertArrayEquals(expected.argmaxInA(), actual.argmaxInA(), at);
+        }
+    }
+
+    @Test
+    void scanDotsTakesTheMaximaFromTheKernelAndTheKeysFromTheRowsAboveTheCut() {
+        // Small integers: every product exact in any precision, so maxima, ties and keys must equal the CPU's.
+        // Rows 16..31 of A are zero (their maxima 0, below the cut): that tile of rows is never multiplied again.
+        int fa = 45, fb = 23, d = 8;
+        Random rnd = new Random(5);
+        Matrix a = Matrix.allocate(arena, fa, d), b = Matrix.allocate(arena, fb, d);
+        for (long e = 0; e < a.size(); e++) a.setFlat(e, e / d >= 16 && e / d < 32 ? 0 : rnd.nextInt(5) - 2);
+        for (long e = 0; e < b.size(); e++) b.setFlat(e, rnd.nextInt(5) - 2);
+        for (float cut : new float[] {3, 7, 100}) {
+            DotScan expected = cpu.scanDots(a, b, 16, 7, cut), actual = cuda.scanDots(on(a), on(b), 16, 7, cut);
+            String at = "cut " + cut;
+            assertArrayEquals(expected.maxima().maxOverB(), actual.maxima().maxOverB(), at);
+            assertArrayEquals(expected.maxima().argmaxInB(), actual.maxima().argmaxInB(), at);
+            assertArrayEquals(expected.maxima().maxOverA(), actual.maxima().maxOverA(), at);
+            assertArrayEquals(expected.maxima().argmaxInA(), actual.maxima().argmaxInA(), at);
+            long[] want = expected.keysAbove().clone(), got = actual.keysAbove().clone();
+            Arrays.sort(want);
+            Arrays.sort(got);
+            assertArrayEquals(want, got, at);
+            if (cut == 3) assertTrue(want.length > 20, "entries above the cut: " + want.length);
         }
     }
 

@@ -1,5 +1,7 @@
-package dev.saestitch.sae;
+package dev.saestitch.testkit;
 
+import dev.saestitch.sae.Architecture;
+import dev.saestitch.sae.Sae;
 import dev.saestitch.tensor.Matrix;
 
 import java.lang.foreign.Arena;
@@ -9,8 +11,9 @@ import java.util.SplittableRandom;
 /**
  * Random SAEs of every architecture and an independent float64 reference of one SAE's inference
  * rule (SPEC §1), with the smallest distance of any pre-activation from the rule's decision
- * boundary so that tests can tell that float32 and float64 must decide alike. Shared with the
- * dict tests; uses none of the code under test.
+ * boundary so that tests can tell that float32 and float64 must decide alike, and its
+ * reconstruction. The one random-SAE generator of the tests (engine test-jar); uses none of the
+ * code under test.
  */
 public final class SaeReference {
 
@@ -52,19 +55,37 @@ public final class SaeReference {
     public record Codes(double[][] f, double margin) {}
 
     /** f = σ((s·x − c·b_dec) W_encᵀ + b_enc) per row, in float64 from the float32 weights. */
-    public static Codes codes(Sae sae, Matrix x) {
-        int n = x.rows(), d = sae.dIn(), width = sae.width();
+    public static Codes codes(Sae sae, Matrix x) { return codes(sae, preActivations(sae, x)); }
+
+    /** z = (s·x − c·b_dec) W_encᵀ + b_enc per row of x (n, D), in float64 from the float32 weights. */
+    public static double[][] preActivations(Sae sae, Matrix x) {
+        float[][] rows = new float[x.rows()][];
+        for (int r = 0; r < rows.length; r++) rows[r] = x.row(r);
+        return preActivations(sae, rows);
+    }
+
+    /** z of rows given as arrays of D values. */
+    public static double[][] preActivations(Sae sae, float[][] x) {
+        int d = sae.dIn(), width = sae.width();
         double s = sae.inputScale();
-        double[][] f = new double[n][width];
-        double margin = Double.POSITIVE_INFINITY;
-        for (int r = 0; r < n; r++) {
-            double[] z = new double[width];
+        double[][] z = new double[x.length][width];
+        for (int r = 0; r < x.length; r++)
             for (int i = 0; i < width; i++) {
                 double acc = sae.bEnc().get(0, i);
                 for (int c = 0; c < d; c++)
-                    acc += (s * x.get(r, c) - (sae.centreInput() ? sae.bDec().get(0, c) : 0)) * sae.wEnc().get(i, c);
-                z[i] = acc;
+                    acc += (s * x[r][c] - (sae.centreInput() ? sae.bDec().get(0, c) : 0)) * sae.wEnc().get(i, c);
+                z[r][i] = acc;
             }
+        return z;
+    }
+
+    /** The inference rule applied to pre-activations z: ReLU; TopK's k largest positive; z·H(z − θ_i) for JumpReLU and BatchTopK. */
+    public static Codes codes(Sae sae, double[][] zs) {
+        int width = sae.width();
+        double[][] f = new double[zs.length][width];
+        double margin = Double.POSITIVE_INFINITY;
+        for (int r = 0; r < zs.length; r++) {
+            double[] z = zs[r];
             switch (sae.architecture()) {
                 case RELU -> {
                     for (int i = 0; i < width; i++) {
@@ -89,6 +110,13 @@ public final class SaeReference {
             }
         }
         return new Codes(f, margin);
+    }
+
+    /** x̂ = (f W_dec + b_dec) / s over every latent, row by row, in float64. */
+    public static double[][] reconstruct(Sae sae, double[][] f) {
+        double[][] out = decode(sae, f, java.util.stream.IntStream.range(0, sae.width()).toArray());
+        for (double[] row : out) for (int c = 0; c < row.length; c++) row[c] += sae.bDec().get(0, c) / (double) sae.inputScale();
+        return out;
     }
 
     /** Σ_i f_i · W_dec_i / s over one SAE's latents {@code latents} (no bias), row by row, in float64. */
