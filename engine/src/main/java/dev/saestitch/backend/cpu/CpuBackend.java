@@ -22,7 +22,7 @@ import static dev.saestitch.tensor.Matrix.FLOAT;
  */
 public final class CpuBackend implements Backend {
 
-    private static final int ROW_GRAIN = 8;
+    static final int ROW_GRAIN = 8;
     /** Elements of each Adam block staged on the heap (four arrays of 16 KiB). */
     private static final int ADAM_BLOCK = 4096;
 
@@ -38,6 +38,8 @@ public final class CpuBackend implements Backend {
     private final double denseDensity;
     private final DenseScratch scratch = new DenseScratch();
     private final TileFold fold = TileFold.fastest();
+    private final RowAxpy rowAxpy = RowAxpy.fastest();
+    private final SampledDots sampledDots = SampledDots.fastest();
 
     /** @param reason why this product implementation was chosen, shown by {@link #describe()} */
     public CpuBackend(Gemm gemm, String reason) {
@@ -308,11 +310,8 @@ public final class CpuBackend implements Backend {
             float[] acc = new float[d], wRow = new float[d];
             for (int r = from; r < to; r++) {
                 System.arraycopy(b, 0, acc, 0, d);
-                for (int e = codes.rowStart(r), end = codes.rowStart(r + 1); e < end; e++) {
-                    float v = codes.value(e);
-                    MemorySegment.copy(wd, FLOAT, (long) codes.index(e) * d * Float.BYTES, wRow, 0, d);
-                    for (int c = 0; c < d; c++) acc[c] += v * wRow[c];
-                }
+                for (int e = codes.rowStart(r), end = codes.rowStart(r + 1); e < end; e++)
+                    rowAxpy.add(acc, codes.value(e), wd, (long) codes.index(e) * d, d, wRow);
                 MemorySegment.copy(acc, 0, od, FLOAT, (long) r * d * Float.BYTES, d);
             }
         });
@@ -336,11 +335,7 @@ public final class CpuBackend implements Backend {
                 if (s == end) continue;
                 long outOffset = (long) i * d * Float.BYTES;
                 MemorySegment.copy(od, FLOAT, outOffset, acc, 0, d);
-                for (int p = s; p < end; p++) {
-                    float v = alpha * byLatent.value(p);
-                    MemorySegment.copy(dd, FLOAT, (long) byLatent.row(p) * d * Float.BYTES, denseRow, 0, d);
-                    for (int c = 0; c < d; c++) acc[c] += v * denseRow[c];
-                }
+                for (int p = s; p < end; p++) rowAxpy.add(acc, alpha * byLatent.value(p), dd, (long) byLatent.row(p) * d, d, denseRow);
                 MemorySegment.copy(acc, 0, od, FLOAT, outOffset, d);
             }
         });
@@ -364,40 +359,7 @@ public final class CpuBackend implements Backend {
             });
             return;
         }
-        MemorySegment ad = a.data(), wd = w.data();
-        Parallel.forRange(pattern.rows(), ROW_GRAIN, (from, to) -> {
-            float[] aRow = new float[d], w0 = new float[d], w1 = new float[d], w2 = new float[d], w3 = new float[d];
-            for (int r = from; r < to; r++) {
-                MemorySegment.copy(ad, FLOAT, (long) r * d * Float.BYTES, aRow, 0, d);
-                int e = pattern.rowStart(r), end = pattern.rowStart(r + 1);
-                // Four dots at once: each float64 sum still runs in column order (the same result bit for
-                // bit), but four independent chains of additions hide the adder's latency that one chain waits on.
-                for (; e + 4 <= end; e += 4) {
-                    MemorySegment.copy(wd, FLOAT, (long) pattern.index(e) * d * Float.BYTES, w0, 0, d);
-                    MemorySegment.copy(wd, FLOAT, (long) pattern.index(e + 1) * d * Float.BYTES, w1, 0, d);
-                    MemorySegment.copy(wd, FLOAT, (long) pattern.index(e + 2) * d * Float.BYTES, w2, 0, d);
-                    MemorySegment.copy(wd, FLOAT, (long) pattern.index(e + 3) * d * Float.BYTES, w3, 0, d);
-                    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                    for (int c = 0; c < d; c++) {
-                        double x = aRow[c];
-                        s0 += x * w0[c];
-                        s1 += x * w1[c];
-                        s2 += x * w2[c];
-                        s3 += x * w3[c];
-                    }
-                    out.setValue(e, (float) s0);
-                    out.setValue(e + 1, (float) s1);
-                    out.setValue(e + 2, (float) s2);
-                    out.setValue(e + 3, (float) s3);
-                }
-                for (; e < end; e++) {
-                    MemorySegment.copy(wd, FLOAT, (long) pattern.index(e) * d * Float.BYTES, w0, 0, d);
-                    double sum = 0;
-                    for (int c = 0; c < d; c++) sum += (double) aRow[c] * w0[c];
-                    out.setValue(e, (float) sum);
-                }
-            }
-        });
+        sampledDots.compute(pattern, a, w, out);
     }
 
     @Override
@@ -636,7 +598,8 @@ public final class CpuBackend implements Backend {
         return s;
     }
 
-    private static double dot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {
+    /** The same sum on segments, from element ao of a and bo of b. */
+    static double dot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {
         double s = 0;
         for (int i = 0; i < n; i++) s += (double) a.getAtIndex(FLOAT, ao + i) * b.getAtIndex(FLOAT, bo + i);
         return s;

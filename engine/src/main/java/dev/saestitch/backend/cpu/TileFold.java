@@ -24,6 +24,6 @@ interface TileFold {
      * class is only loaded when the module is there.
      */
     static TileFold fastest() {
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() ? new VectorTileFold() : new ScalarTileFold();
+        return VectorModule.present() ? new VectorTileFold() : new ScalarTileFold();
     }
 }
