@@ -38,7 +38,9 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx8g"})
+// The module in jvmArgsPrepend, so that it stays when a run's -jvmArgsAppend sets thread counts (the CPU step's
+// sparse kernels take their SIMD forms with it; -jvmArgsPrepend "-Dscalar" runs their scalar forms).
+@Fork(value = 1, jvmArgsPrepend = "--add-modules=jdk.incubator.vector", jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx8g"})
 @Warmup(iterations = 2, time = 10)
 @Measurement(iterations = 3, time = 10)
 public class TrainStepBench {

@@ -20,8 +20,9 @@ import java.util.SplittableRandom;
  * interleaved rounds keeps their ratio. Run it single-threaded so that all the work is on the timed
  * thread:
  * {@code OPENBLAS_NUM_THREADS=1 java -XX:ActiveProcessorCount=1 -Djava.util.concurrent.ForkJoinPool.common.parallelism=0
- * --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar dev.saestitch.bench.TrainStepCpuTime 384 3072 30}
- * (dimension, width, rounds); it prints the median CPU milliseconds of each and their ratio.
+ * --enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector -cp bench/target/benchmarks.jar dev.saestitch.bench.TrainStepCpuTime 384 3072 30}
+ * (dimension, width, rounds); it prints the median CPU milliseconds of each and their ratio. Without the
+ * module the step's sparse kernels take their scalar forms.
  */
 public final class TrainStepCpuTime {
 
