@@ -37,7 +37,7 @@ final class VectorSampledDots implements SampledDots {
         // 2γ_D with γ_n = n·u/(1 − n·u), u = 2⁻⁵³, doubled again: room for the rounding of the norms and of s ± slack.
         double slackPerNorm = 4.0 * (d + 2) * 0x1p-53;
         Parallel.forRange(pattern.rows(), CpuBackend.ROW_GRAIN, (from, to) -> {
-            double[] aRow = new double[d];
+            double[] aRow = new double[d], sums = new double[4];
             for (int r = from; r < to; r++) {
                 long aAt = (long) r * d;
                 double squares = 0;
@@ -46,16 +46,22 @@ final class VectorSampledDots implements SampledDots {
                     squares += aRow[c] * aRow[c];
                 }
                 double aSlack = slackPerNorm * Math.sqrt(squares);
-                for (int e = pattern.rowStart(r), end = pattern.rowStart(r + 1); e < end; e++) {
-                    int j = pattern.index(e);
-                    long wAt = (long) j * d;
-                    double s = laneDot(aRow, wd, wAt, d), slack = aSlack * wNorm[j];
-                    float low = (float) (s - slack);
-                    boolean settled = Double.isFinite(slack) && Float.floatToRawIntBits(low) == Float.floatToRawIntBits((float) (s + slack));
-                    out.setValue(e, settled ? low : (float) CpuBackend.dot(ad, aAt, wd, wAt, d));
+                int e = pattern.rowStart(r), end = pattern.rowStart(r + 1);
+                for (; e + 4 <= end; e += 4) {
+                    laneDots(aRow, wd, (long) pattern.index(e) * d, (long) pattern.index(e + 1) * d, (long) pattern.index(e + 2) * d, (long) pattern.index(e + 3) * d, d, sums);
+                    for (int q = 0; q < 4; q++) settle(sums[q], aSlack, wNorm, pattern.index(e + q), ad, aAt, wd, d, out, e + q);
                 }
+                for (; e < end; e++) settle(laneDot(aRow, wd, (long) pattern.index(e) * d, d), aSlack, wNorm, pattern.index(e), ad, aAt, wd, d, out, e);
             }
         });
+    }
+
+    /** Writes entry e: the lane sum s where it settles the float32, else the column-order chain. */
+    private static void settle(double s, double aSlack, double[] wNorm, int j, MemorySegment ad, long aAt, MemorySegment wd, int d, SparseCodes out, int e) {
+        double slack = aSlack * wNorm[j];
+        float low = (float) (s - slack);
+        boolean settled = Double.isFinite(slack) && Float.floatToRawIntBits(low) == Float.floatToRawIntBits((float) (s + slack));
+        out.setValue(e, settled ? low : (float) CpuBackend.dot(ad, aAt, wd, (long) j * d, d));
     }
 
     /** ‖w_j‖ of every row, in float64. */
@@ -79,6 +85,29 @@ final class VectorSampledDots implements SampledDots {
         double s = s0.add(s1).reduceLanes(VectorOperators.ADD);
         for (; c < d; c++) s += a[c] * w.getAtIndex(FLOAT, at + c);
         return s;
+    }
+
+    /** Four dots with a, from elements at0..at3 of w, into sums: each lane load of a serves four products. */
+    private static void laneDots(double[] a, MemorySegment w, long at0, long at1, long at2, long at3, int d, double[] sums) {
+        int lanes = DOUBLES.length(), c = 0;
+        DoubleVector s0 = DoubleVector.zero(DOUBLES), s1 = s0, s2 = s0, s3 = s0;
+        for (; c + lanes <= d; c += lanes) {
+            DoubleVector x = DoubleVector.fromArray(DOUBLES, a, c);
+            s0 = x.fma(widened(w, at0 + c), s0);
+            s1 = x.fma(widened(w, at1 + c), s1);
+            s2 = x.fma(widened(w, at2 + c), s2);
+            s3 = x.fma(widened(w, at3 + c), s3);
+        }
+        sums[0] = s0.reduceLanes(VectorOperators.ADD);
+        sums[1] = s1.reduceLanes(VectorOperators.ADD);
+        sums[2] = s2.reduceLanes(VectorOperators.ADD);
+        sums[3] = s3.reduceLanes(VectorOperators.ADD);
+        for (; c < d; c++) {
+            sums[0] += a[c] * w.getAtIndex(FLOAT, at0 + c);
+            sums[1] += a[c] * w.getAtIndex(FLOAT, at1 + c);
+            sums[2] += a[c] * w.getAtIndex(FLOAT, at2 + c);
+            sums[3] += a[c] * w.getAtIndex(FLOAT, at3 + c);
+        }
     }
 
     /** The floats from element {@code at} on, widened to doubles (exactly). */

@@ -47,17 +47,17 @@ class SampledDotsTest {
     void dotsOnARoundingBoundaryTakeTheChainsRounding() {
         // a·w = 1 + 2⁻²⁴ (halfway between two float32s) + 126·2⁻⁵⁴. The column-order chain drops each 2⁻⁵⁴ (under half
         // a float64 ulp of 1) and rounds the tie to even, 1; lanes add the small products among themselves first and round up.
-        int d = 128;
-        try (Arena arena = Arena.ofShared(); SparseCodes pattern = new SparseCodes(1, 1, 1)) {
-            Matrix a = Matrix.allocate(arena, 1, d), w = Matrix.allocate(arena, 1, d);
+        // Five latents alike, so that both the SIMD form's four-at-a-time dots and its single ones meet the case.
+        int d = 128, latents = 5;
+        try (Arena arena = Arena.ofShared(); SparseCodes pattern = new SparseCodes(1, latents, latents)) {
+            Matrix a = Matrix.allocate(arena, 1, d), w = Matrix.allocate(arena, latents, d);
             for (int c = 0; c < d; c++) {
                 a.set(0, c, 1f);
-                w.set(0, c, c == 0 ? 1f : c == 1 ? 0x1p-24f : 0x1p-54f);
+                for (int j = 0; j < latents; j++) w.set(j, c, c == 0 ? 1f : c == 1 ? 0x1p-24f : 0x1p-54f);
             }
-            pattern.reset(1, 1);
             pattern.setRowStart(0, 0);
-            pattern.setIndex(0, 0);
-            pattern.setRowStart(1, 1);
+            for (int j = 0; j < latents; j++) pattern.setIndex(j, j);
+            pattern.setRowStart(1, latents);
             double[] wide = new double[d];
             for (int c = 0; c < d; c++) wide[c] = a.get(0, c);
             assertEquals(1f, (float) CpuBackend.dot(a.data(), 0, w.data(), 0, d));
